@@ -1,0 +1,125 @@
+// Three-level bitsets over hosts ("bit trees"): level 0 has a bit per host, level 1 a bit per
+// non-zero level-0 word, level 2 a bit per non-zero level-1 word. next-set-bit and
+// next-bit-set-in-both cost a handful of word operations instead of a scan over hosts,
+// which is what keeps placement cost ~log(hosts) (64-ary) whatever the fleet size (<= 2^24 hosts).
+
+export let W0: i32 = 0; // words at level 0
+export let W1: i32 = 0;
+export let W2: i32 = 0;
+
+export function bitTreeInit(hosts: i32): void {
+  W0 = (hosts + 63) >>> 6;
+  W1 = (W0 + 63) >>> 6;
+  W2 = (W1 + 63) >>> 6;
+}
+
+export function bitTreeBytes(): usize {
+  return <usize>(W0 + W1 + W2) << 3;
+}
+
+@inline function word(base: usize, i: i32): u64 {
+  return load<u64>(base + (<usize>i << 3));
+}
+
+@inline function fromBit(i: i32): u64 {
+  return <u64>-1 << <u64>(i & 63);
+}
+
+export function bitGet(b0: usize, i: i32): bool {
+  return ((word(b0, i >>> 6) >>> <u64>(i & 63)) & 1) != 0;
+}
+
+export function bitSet(b0: usize, i: i32): void {
+  const w = i >>> 6;
+  const p0 = b0 + (<usize>w << 3);
+  const x = load<u64>(p0);
+  store<u64>(p0, x | (<u64>1 << <u64>(i & 63)));
+  if (x != 0) return;
+  const b1 = b0 + (<usize>W0 << 3);
+  const p1 = b1 + (<usize>(w >>> 6) << 3);
+  const y = load<u64>(p1);
+  store<u64>(p1, y | (<u64>1 << <u64>(w & 63)));
+  if (y != 0) return;
+  const w1 = w >>> 6;
+  const p2 = b1 + (<usize>W1 << 3) + (<usize>(w1 >>> 6) << 3);
+  store<u64>(p2, load<u64>(p2) | (<u64>1 << <u64>(w1 & 63)));
+}
+
+export function bitClear(b0: usize, i: i32): void {
+  const w = i >>> 6;
+  const p0 = b0 + (<usize>w << 3);
+  const x = load<u64>(p0) & ~(<u64>1 << <u64>(i & 63));
+  store<u64>(p0, x);
+  if (x != 0) return;
+  const b1 = b0 + (<usize>W0 << 3);
+  const p1 = b1 + (<usize>(w >>> 6) << 3);
+  const y = load<u64>(p1) & ~(<u64>1 << <u64>(w & 63));
+  store<u64>(p1, y);
+  if (y != 0) return;
+  const w1 = w >>> 6;
+  const p2 = b1 + (<usize>W1 << 3) + (<usize>(w1 >>> 6) << 3);
+  store<u64>(p2, load<u64>(p2) & ~(<u64>1 << <u64>(w1 & 63)));
+}
+
+/** First set bit at index >= i, or -1. */
+export function bitNext(b0: usize, i: i32): i32 {
+  const b1 = b0 + (<usize>W0 << 3);
+  const b2 = b1 + (<usize>W1 << 3);
+  let w = i >>> 6;
+  if (w >= W0) return -1;
+  let x = word(b0, w) & fromBit(i);
+  if (x != 0) return (w << 6) | <i32>ctz(x);
+  const j = w + 1;
+  let w1 = j >>> 6;
+  if (w1 >= W1) return -1;
+  x = word(b1, w1) & fromBit(j);
+  if (x != 0) {
+    const k0 = (w1 << 6) | <i32>ctz(x);
+    return (k0 << 6) | <i32>ctz(word(b0, k0));
+  }
+  const j2 = w1 + 1;
+  let w2 = j2 >>> 6;
+  if (w2 >= W2) return -1;
+  x = word(b2, w2) & fromBit(j2);
+  while (true) {
+    if (x != 0) {
+      const k1 = (w2 << 6) | <i32>ctz(x);
+      const k0 = (k1 << 6) | <i32>ctz(word(b1, k1));
+      return (k0 << 6) | <i32>ctz(word(b0, k0));
+    }
+    if (++w2 >= W2) return -1;
+    x = word(b2, w2);
+  }
+}
+
+/** First index >= i whose bit is set in both trees, or -1. Summaries are only necessary
+ *  conditions for a common bit, so a miss at level 0 resumes from the next candidate word. */
+export function bitNextBoth(a0: usize, c0: usize, i: i32): i32 {
+  const a1 = a0 + (<usize>W0 << 3);
+  const c1 = c0 + (<usize>W0 << 3);
+  const a2 = a1 + (<usize>W1 << 3);
+  const c2 = c1 + (<usize>W1 << 3);
+  while (true) {
+    const w = i >>> 6;
+    if (w >= W0) return -1;
+    const x = word(a0, w) & word(c0, w) & fromBit(i);
+    if (x != 0) return (w << 6) | <i32>ctz(x);
+    const j = w + 1;
+    const w1 = j >>> 6;
+    if (w1 >= W1) return -1;
+    const y = word(a1, w1) & word(c1, w1) & fromBit(j);
+    if (y != 0) {
+      i = ((w1 << 6) | <i32>ctz(y)) << 6;
+      continue;
+    }
+    const j2 = w1 + 1;
+    let w2 = j2 >>> 6;
+    if (w2 >= W2) return -1;
+    let z = word(a2, w2) & word(c2, w2) & fromBit(j2);
+    while (z == 0) {
+      if (++w2 >= W2) return -1;
+      z = word(a2, w2) & word(c2, w2);
+    }
+    i = ((w2 << 6) | <i32>ctz(z)) << 12;
+  }
+}

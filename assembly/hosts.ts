@@ -1,0 +1,53 @@
+// Keeps one host's index entries (level tree, shape fit bits, per-shape level counts, the
+// empty-host tree) in step with its free vector, service state and dedicated owner.
+
+import { bitClear, bitSet } from "./bits";
+import { countAdd, countSub, fitMask } from "./shapes";
+import {
+  NONE, NO_LEVEL, STATE_IN_SERVICE, emptyBits, freePtr, hFit, hLevel, hostOwner, hostState,
+  hostType, hostVmCount, levelTree, shapeTree,
+} from "./state";
+import { freeLevel } from "./vec";
+
+/** Re-derive host h's index entries. Call after any change to its free vector, VM count,
+ *  owner or state; it only touches the bits and counts that actually change. */
+export function refreshHost(h: i32): void {
+  const inService = hostState(h) == STATE_IN_SERVICE;
+  const indexed = inService && hostOwner(h) == NONE;
+  const oldL = <i32>load<u8>(hLevel + <usize>h);
+  const oldFit = load<u32>(hFit + (<usize>h << 2));
+  const free = freePtr(h);
+  const newL = indexed ? freeLevel(free, hostType(h)) : <i32>NO_LEVEL;
+  const newFit = indexed ? fitMask(free) : 0;
+
+  if (oldL != newL) {
+    if (oldL != <i32>NO_LEVEL) {
+      bitClear(levelTree(oldL), h);
+      let m = oldFit;
+      while (m != 0) { countSub(<i32>ctz(m), oldL); m &= m - 1; }
+    }
+    if (newL != <i32>NO_LEVEL) {
+      bitSet(levelTree(newL), h);
+      let m = newFit;
+      while (m != 0) { countAdd(<i32>ctz(m), newL); m &= m - 1; }
+    }
+    store<u8>(hLevel + <usize>h, <u8>newL);
+  } else if (oldFit != newFit && newL != <i32>NO_LEVEL) {
+    let gone = oldFit & ~newFit;
+    while (gone != 0) { countSub(<i32>ctz(gone), newL); gone &= gone - 1; }
+    let came = newFit & ~oldFit;
+    while (came != 0) { countAdd(<i32>ctz(came), newL); came &= came - 1; }
+  }
+  if (oldFit != newFit) {
+    let diff = oldFit ^ newFit;
+    while (diff != 0) {
+      const s = <i32>ctz(diff);
+      diff &= diff - 1;
+      if ((newFit >>> <u32>s) & 1) bitSet(shapeTree(s), h);
+      else bitClear(shapeTree(s), h);
+    }
+    store<u32>(hFit + (<usize>h << 2), newFit);
+  }
+  if (inService && hostVmCount(h) == 0) bitSet(emptyBits, h);
+  else bitClear(emptyBits, h);
+}

@@ -1,0 +1,149 @@
+// The core's exported surface. Everything crosses as numbers or pointers into linear memory;
+// the facade validates every argument before calling, so the core only asserts invariants.
+
+import { bitNext } from "./bits";
+import { tableBytes, scratchBytes } from "./memory";
+import { refreshHost } from "./hosts";
+import { checkHost, findHost, reason, reasonDim } from "./search";
+import {
+  DIMS, HOSTS, LANES, NONE, STATE_IN_SERVICE, VEC, addFdCount, addInService, bumpEpoch, capPtr,
+  demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
+  hostType, hostsUsed, inServiceCount, init, tCapF, vHost, vmDeployment, vmHost, vmTenant,
+  vmsPlaced, fdCount, hLevel, emptyBits, vTenant, vDeployment, vDemand,
+} from "./state";
+import { addDedicatedTenant, dedicatedSlot } from "./tenants";
+import { commit, release, setDemand } from "./vms";
+import { copyVec } from "./vec";
+
+export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, outHost, outReason } from "./batch";
+
+// A small fixed buffer for single vectors passed in or out (16 dims x f64 at most).
+const io = memory.data(16 * 8 * 2, 16);
+
+export function ioPtr(): usize { return io; }
+
+export function create(dims: i32, hosts: i32, vms: i32, types: i32): void {
+  init(dims, hosts, vms, types);
+}
+
+/** Host type t's effective capacity (capacity - reservation, x oversubscription) from io. */
+export function setType(t: i32): void {
+  copyVec(capPtr(t), io);
+  for (let d = 0; d < DIMS; d++) {
+    store<f64>(tCapF + ((<usize>t * <usize>DIMS + <usize>d) << 3), <f64>load<i32>(io + (<usize>d << 2)));
+  }
+}
+
+export function setHost(h: i32, type: i32, fd: i32, state: u8): void {
+  store<u16>(hType + (<usize>h << 1), <u16>type);
+  store<u16>(hFd + (<usize>h << 1), <u16>fd);
+  copyVec(freePtr(h), capPtr(type));
+  setHostState(h, state);
+}
+
+export function setHostState(h: i32, state: u8): void {
+  const was = hostState(h) == STATE_IN_SERVICE;
+  const now = state == STATE_IN_SERVICE;
+  store<u8>(hState + <usize>h, state);
+  if (was != now) {
+    const p = fdInService + (<usize>hostFd(h) << 2);
+    const c = load<u32>(p);
+    if (now) {
+      addInService(1);
+      store<u32>(p, c + 1);
+      if (c == 0) addFdCount(1);
+    } else {
+      addInService(-1);
+      store<u32>(p, c - 1);
+      if (c == 1) addFdCount(-1);
+    }
+    bumpEpoch();
+  }
+  refreshHost(h);
+}
+
+export function setDedicated(tenant: u32): bool {
+  return addDedicatedTenant(tenant);
+}
+
+export function isDedicated(tenant: u32): bool {
+  return dedicatedSlot(tenant) >= 0;
+}
+
+/** Places VM v with the demand in io; returns its host or -1 (see lastReason). */
+export function place(v: i32, tenant: u32, deployment: u32, k: u32, policy: i32, window: i32): i32 {
+  const h = findHost(io, tenant, deployment, k, policy, window, -1);
+  if (h >= 0) {
+    setDemand(v, io);
+    commit(v, h, tenant, deployment);
+  }
+  return h;
+}
+
+/** Places VM v (demand in io) on host h if every rule allows it; returns h or -1. */
+export function placeOn(v: i32, h: i32, tenant: u32, deployment: u32, k: u32): i32 {
+  if (!checkHost(h, io, tenant, deployment, k)) return -1;
+  setDemand(v, io);
+  commit(v, h, tenant, deployment);
+  return h;
+}
+
+export function releaseVm(v: i32): void {
+  release(v);
+}
+
+/** Moves VM v to `target` (or, when -1, where the policy says, never its own host).
+ *  The target is chosen and checked before the source is touched, and the core is
+ *  single-threaded, so no caller ever sees the VM on both hosts or on neither. */
+export function moveVm(v: i32, target: i32, k: u32, policy: i32, window: i32): i32 {
+  const src = vmHost(v);
+  const demand = demandPtr(v);
+  const tenant = vmTenant(v);
+  const d = vmDeployment(v);
+  const h = target >= 0
+    ? (checkHost(target, demand, tenant, d, k) ? target : -1)
+    : findHost(demand, tenant, d, k, policy, window, src);
+  if (h < 0) return -1;
+  release(v);
+  commit(v, h, tenant, d);
+  return h;
+}
+
+export function lastReason(): i32 { return reason; }
+export function lastReasonDim(): i32 { return reasonDim; }
+
+/** Writes per dimension the used and the effective capacity of in-service hosts to io (f64 x 2 x DIMS). */
+export function fleetUsage(): void {
+  memory.fill(io, 0, <usize>DIMS * 16);
+  for (let h = 0; h < HOSTS; h++) {
+    if (hostState(h) != STATE_IN_SERVICE) continue;
+    const f = freePtr(h);
+    const c = capPtr(hostType(h));
+    for (let d = 0; d < DIMS; d++) {
+      const o = <usize>d << 2;
+      const cap = <f64>load<i32>(c + o);
+      const used = cap - <f64>load<i32>(f + o);
+      const pu = io + (<usize>d << 3);
+      const pc = io + ((<usize>DIMS + <usize>d) << 3);
+      store<f64>(pu, load<f64>(pu) + used);
+      store<f64>(pc, load<f64>(pc) + cap);
+    }
+  }
+}
+
+export function hostsUsedCount(): i32 { return hostsUsed; }
+export function vmsPlacedCount(): i32 { return vmsPlaced; }
+export function inServiceHosts(): i32 { return inServiceCount; }
+export function faultDomains(): i32 { return fdCount; }
+export function coreBytes(): usize { return tableBytes(); }
+export function scratchSize(): usize { return scratchBytes(); }
+export function lanes(): i32 { return LANES; }
+
+// Table addresses for the facade's read-only views.
+export function hostFreeTable(): usize { return hFree; }
+export function hostVmCountTable(): usize { return hVmCount; }
+export function hostStateTable(): usize { return hState; }
+export function vmHostTable(): usize { return vHost; }
+export function vmDemandTable(): usize { return vDemand; }
+export function vmTenantTable(): usize { return vTenant; }
+export function vmDeploymentTable(): usize { return vDeployment; }

@@ -1,0 +1,224 @@
+// Choosing a host for one VM: feasibility from the index (capacity, service, tenancy), then the
+// deployment rules (anti-affinity, fault-domain spread) per candidate in the policy's order,
+// then the rank for dot-product / l2. A failed search leaves a true reason behind.
+
+import { bitNext, bitNextBoth } from "./bits";
+import { fdLimit, fdUsed } from "./fdspread";
+import {
+  ANTI_AFFINITY, BEST_FIT, DEDICATED_HOST, DIM_NONE, DOT_PRODUCT, FAULT_DOMAIN_SPREAD, FIRST_FIT,
+  L2, NO_CAPACITY, NO_HOST_IN_SERVICE, OK, SPREAD,
+} from "./reasons";
+import { levelMask, noCapacityDim, noCapacityEpoch, rememberNoCapacity, shapeOf } from "./shapes";
+import {
+  DIMS, HOSTS, LANES, MAX_DEDICATED, NONE, STATE_IN_SERVICE, capacityEpoch, dedHead, hostOwner, hostVmCount,
+  dedKey, emptyBits, freePtr, hostFd, hostState, hostType, inServiceCount, levelTree, shapeTree,
+} from "./state";
+import { ownedHead, ownedNext, dedicatedSlot } from "./tenants";
+import { countOnHost } from "./vms";
+import { dotScore, fits, freeLevel, l2Score } from "./vec";
+
+export let reason: i32 = OK;
+export let reasonDim: i32 = DIM_NONE;
+
+// The request being searched for.
+let qDemand: usize = 0;
+let qDep: u32 = NONE;
+let qK: u32 = 1;
+let qExclude: i32 = -1;
+let qFdLimit: u32 = 0;
+// What the search saw, for the reason: a host with room that the tenant may use,
+// and one of those that also passed anti-affinity.
+let sawUsable = false;
+let sawAntiAffinityOk = false;
+
+
+@inline function allowed(h: i32): bool {
+  if (h == qExclude) return false;
+  sawUsable = true;
+  if (qDep != NONE && countOnHost(h, qDep, qK) >= qK) return false;
+  sawAntiAffinityOk = true;
+  return qFdLimit == 0 || fdUsed(qDep, hostFd(h)) < qFdLimit;
+}
+
+// Rank of a candidate for dot-product (higher is better) and l2 (lower is better), as
+// "higher is better" so one comparison serves both.
+@inline function rank(h: i32, policy: i32): f64 {
+  const t = hostType(h);
+  return policy == DOT_PRODUCT ? dotScore(freePtr(h), qDemand, t) : -l2Score(freePtr(h), qDemand, t);
+}
+
+function searchShared(s: i32, policy: i32, window: i32): i32 {
+  const tree = shapeTree(s);
+  if (policy == FIRST_FIT) {
+    let h = bitNext(tree, 0);
+    while (h >= 0) {
+      if (allowed(h)) return h;
+      h = bitNext(tree, h + 1);
+    }
+    return -1;
+  }
+  let levels = levelMask(s);
+  let best = -1;
+  let bestRank: f64 = 0;
+  let seen = 0;
+  while (levels != 0) {
+    const l = policy == SPREAD ? 63 - <i32>clz(levels) : <i32>ctz(levels);
+    levels &= ~(<u64>1 << <u64>l);
+    const lt = levelTree(l);
+    let h = bitNextBoth(lt, tree, 0);
+    while (h >= 0) {
+      if (allowed(h)) {
+        if (policy == BEST_FIT || policy == SPREAD) return h;
+        const r = rank(h, policy);
+        if (seen == 0 || r > bestRank) { best = h; bestRank = r; }
+        if (++seen >= window) return best;
+      }
+      h = bitNextBoth(lt, tree, h + 1);
+    }
+  }
+  return best;
+}
+
+/** Dedicated tenants fill their own hosts first (by the policy), then take the
+ *  lowest-index empty host that fits. */
+function searchDedicated(slot: i32, policy: i32): i32 {
+  let best = -1;
+  let bestLevel = 0;
+  let bestRank: f64 = 0;
+  let h = ownedHead(slot);
+  while (h >= 0) {
+    if (hostState(h) == STATE_IN_SERVICE && fits(freePtr(h), qDemand) && allowed(h)) {
+      let better = best < 0;
+      if (policy == FIRST_FIT) {
+        better = better || h < best;
+      } else if (policy == BEST_FIT || policy == SPREAD) {
+        const l = freeLevel(freePtr(h), hostType(h));
+        const lb = policy == SPREAD ? -l : l;
+        better = better || lb < bestLevel || (lb == bestLevel && h < best);
+        if (better) bestLevel = lb;
+      } else {
+        const r = rank(h, policy);
+        better = better || r > bestRank || (r == bestRank && h < best);
+        if (better) bestRank = r;
+      }
+      if (better) best = h;
+    }
+    h = ownedNext(h);
+  }
+  if (best >= 0) return best;
+  let e = bitNext(emptyBits, 0);
+  while (e >= 0) {
+    if (fits(freePtr(e), qDemand) && allowed(e)) return e;
+    e = bitNext(emptyBits, e + 1);
+  }
+  return -1;
+}
+
+/** Whether any in-service host other than the excluded one has room, whoever holds it. */
+function anyRoom(s: i32): bool {
+  const tree = shapeTree(s);
+  let h = bitNext(tree, 0);
+  if (h >= 0 && h == qExclude) h = bitNext(tree, h + 1);
+  if (h >= 0) return true;
+  for (let i = 0; i < MAX_DEDICATED * 2; i++) {
+    if (load<u32>(dedKey + (<usize>i << 2)) == NONE) continue;
+    let o = load<i32>(dedHead + (<usize>i << 2));
+    while (o >= 0) {
+      if (o != qExclude && hostState(o) == STATE_IN_SERVICE && fits(freePtr(o), qDemand)) return true;
+      o = ownedNext(o);
+    }
+  }
+  return false;
+}
+
+/** The dimension the most in-service hosts are short of (lowest on ties). */
+function shortestDim(): i32 {
+  let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+  const d0 = v128.load(qDemand);
+  for (let h = 0; h < HOSTS; h++) {
+    if (hostState(h) != STATE_IN_SERVICE || h == qExclude) continue;
+    const f = freePtr(h);
+    // lt_s gives -1 per short lane: subtracting counts it.
+    c0 = i32x4.sub(c0, i32x4.lt_s(v128.load(f), d0));
+    if (LANES > 1) c1 = i32x4.sub(c1, i32x4.lt_s(v128.load(f, 16), v128.load(qDemand, 16)));
+    if (LANES > 2) c2 = i32x4.sub(c2, i32x4.lt_s(v128.load(f, 32), v128.load(qDemand, 32)));
+    if (LANES > 3) c3 = i32x4.sub(c3, i32x4.lt_s(v128.load(f, 48), v128.load(qDemand, 48)));
+  }
+  let best = 0;
+  let most = -1;
+  for (let d = 0; d < DIMS; d++) {
+    const chunk = d >>> 2;
+    const v = chunk == 0 ? c0 : chunk == 1 ? c1 : chunk == 2 ? c2 : c3;
+    let n: i32;
+    switch (d & 3) {
+      case 0: n = i32x4.extract_lane(v, 0); break;
+      case 1: n = i32x4.extract_lane(v, 1); break;
+      case 2: n = i32x4.extract_lane(v, 2); break;
+      default: n = i32x4.extract_lane(v, 3);
+    }
+    if (n > most) { most = n; best = d; }
+  }
+  return best;
+}
+
+/**
+ * Finds a host for a VM with the given (padded) demand, or returns -1 and sets
+ * reason / reasonDim. Nothing is changed. `exclude` (>= 0) is a host to leave out (a move's source).
+ */
+export function findHost(
+  demand: usize, tenant: u32, deployment: u32, k: u32, policy: i32, window: i32, exclude: i32,
+): i32 {
+  reason = OK;
+  reasonDim = DIM_NONE;
+  if (inServiceCount == 0) { reason = NO_HOST_IN_SERVICE; return -1; }
+  qDemand = demand;
+  qDep = deployment;
+  qK = k;
+  qExclude = exclude;
+  qFdLimit = fdLimit(deployment);
+  const s = shapeOf(demand);
+  if (exclude < 0 && noCapacityEpoch(s) == capacityEpoch) {
+    reason = NO_CAPACITY;
+    reasonDim = noCapacityDim(s);
+    return -1;
+  }
+  sawUsable = false;
+  sawAntiAffinityOk = false;
+  const slot = dedicatedSlot(tenant);
+  const h = slot >= 0 ? searchDedicated(slot, policy) : searchShared(s, policy, window);
+  if (h >= 0) return h;
+  // A dedicated tenant's search covered its own hosts and the empty ones, a shared tenant's
+  // every shared host: room anywhere else is room the tenancy rule keeps it from.
+  if (sawUsable) {
+    reason = sawAntiAffinityOk ? FAULT_DOMAIN_SPREAD : ANTI_AFFINITY;
+  } else if (anyRoom(s)) {
+    reason = DEDICATED_HOST;
+  } else {
+    reason = NO_CAPACITY;
+    reasonDim = shortestDim();
+    if (exclude < 0) rememberNoCapacity(s, capacityEpoch, reasonDim);
+  }
+  return -1;
+}
+
+/** Whether VM demand of (tenant, deployment) may go on host h, as for an explicit target;
+ *  sets reason / reasonDim when not. */
+export function checkHost(h: i32, demand: usize, tenant: u32, deployment: u32, k: u32): bool {
+  reason = OK;
+  reasonDim = DIM_NONE;
+  if (hostState(h) != STATE_IN_SERVICE) { reason = NO_HOST_IN_SERVICE; return false; }
+  const free = freePtr(h);
+  if (!fits(free, demand)) {
+    reason = NO_CAPACITY;
+    for (let d = 0; d < DIMS; d++) {
+      const o = <usize>d << 2;
+      if (load<i32>(free + o) < load<i32>(demand + o)) { reasonDim = d; break; }
+    }
+    return false;
+  }
+  const owner = hostOwner(h);
+  const mine = dedicatedSlot(tenant) >= 0;
+  if (mine ? owner != tenant && hostVmCount(h) != 0 : owner != NONE) { reason = DEDICATED_HOST; return false; }
+  if (deployment != NONE && countOnHost(h, deployment, k) >= k) { reason = ANTI_AFFINITY; return false; }
+  return true;
+}

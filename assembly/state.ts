@@ -1,0 +1,149 @@
+// Engine state: struct-of-arrays tables in linear memory, addressed through these globals.
+// Resource vectors are LANES v128 chunks of i32 (4 dimensions each); unused lanes are 0 in
+// demands and in free capacity, so whole-chunk comparisons stay exact.
+
+import { allocTable } from "./memory";
+import { bitTreeBytes, bitTreeInit } from "./bits";
+
+export const NONE: u32 = 0xffffffff;
+export const MAX_SHAPES: i32 = 32;   // shape classes with a fit bit per host (u32 mask)
+export const LEVELS: i32 = 64;       // free-capacity levels used for best-fit / spread order
+export const NO_LEVEL: u8 = 0xff;    // host not in the shared index (out of service or dedicated)
+export const MAX_DEDICATED: i32 = 4096;
+
+export const STATE_OUT: u8 = 0;
+export const STATE_IN_SERVICE: u8 = 1;
+
+export let DIMS: i32 = 4;
+export let LANES: i32 = 1;
+export let VEC: usize = 16;          // bytes per resource vector
+export let HOSTS: i32 = 0;
+export let VMS: i32 = 0;
+export let TYPES: i32 = 0;
+
+// Host type table: effective capacity (capacity - reservation) x oversubscription, per type.
+export let tCap: usize = 0;          // VEC per type
+export let tCapF: usize = 0;         // f64 per dimension per type (for free fractions)
+
+// Host table.
+export let hFree: usize = 0;         // VEC per host: effective capacity minus allocated
+export let hType: usize = 0;         // u16
+export let hFd: usize = 0;           // u16 fault domain
+export let hState: usize = 0;        // u8
+export let hLevel: usize = 0;        // u8 free-capacity level, NO_LEVEL when not indexed
+export let hOwner: usize = 0;        // u32 dedicated tenant holding the host, or NONE
+export let hOwnedNext: usize = 0;    // i32 next host owned by the same dedicated tenant
+export let hVmHead: usize = 0;       // i32 first VM on the host (list through vNext)
+export let hVmCount: usize = 0;      // u32
+export let hSig: usize = 0;          // u32 bit per hashed deployment present (anti-affinity filter)
+export let hFit: usize = 0;          // u32 bit s set when the host is indexed and fits shape s
+
+// VM table.
+export let vHost: usize = 0;         // i32, -1 when not placed
+export let vDemand: usize = 0;       // VEC
+export let vTenant: usize = 0;       // u32
+export let vDeployment: usize = 0;   // u32, NONE for no deployment constraints
+export let vNext: usize = 0;         // i32 next VM on the same host
+
+// Index.
+export let shapeBits: usize = 0;     // MAX_SHAPES bit trees: indexed hosts fitting shape s
+export let levelBits: usize = 0;     // LEVELS bit trees: indexed hosts at level l
+export let emptyBits: usize = 0;     // in-service hosts holding no VM
+export let treeBytes: usize = 0;
+export let shapeDemand: usize = 0;   // VEC per shape class
+export let shapeStamp: usize = 0;    // u32 last use, for LRU eviction
+export let shapeLevelCount: usize = 0; // u32 [MAX_SHAPES][LEVELS]: indexed hosts fitting s at level l
+export let shapeLevelMask: usize = 0;  // u64 per shape: bit l set when count[s][l] > 0
+export let shapeValid: u32 = 0;
+export let shapeClock: u32 = 0;
+
+// Dedicated tenants: open-addressing set of tenant ids with the head of their owned-host list.
+export let dedKey: usize = 0;        // u32, NONE = empty slot
+export let dedHead: usize = 0;       // i32
+export let dedicatedCount: i32 = 0;
+
+// Fault domains: in-service hosts per domain, and how many domains have any.
+export let fdInService: usize = 0;   // u32 [65536]
+export let fdCount: i32 = 0;
+export let inServiceCount: i32 = 0;
+export let hostsUsed: i32 = 0;
+export let vmsPlaced: i32 = 0;
+
+// Bumped whenever any host gains free capacity or comes into service, so a cached
+// "no capacity" verdict for a shape is reused only while it is still true.
+export let capacityEpoch: u32 = 1;
+
+export function setShapeValid(v: u32): void { shapeValid = v; }
+export function tickShapeClock(): u32 { return ++shapeClock; }
+export function bumpEpoch(): void { capacityEpoch++; }
+export function addInService(delta: i32): void { inServiceCount += delta; }
+export function addFdCount(delta: i32): void { fdCount += delta; }
+export function addHostsUsed(delta: i32): void { hostsUsed += delta; }
+export function addVmsPlaced(delta: i32): void { vmsPlaced += delta; }
+export function addDedicated(delta: i32): void { dedicatedCount += delta; }
+
+export function init(dims: i32, hosts: i32, vms: i32, types: i32): void {
+  DIMS = dims;
+  LANES = (dims + 3) >>> 2;
+  VEC = <usize>LANES << 4;
+  HOSTS = hosts;
+  VMS = vms;
+  TYPES = types;
+  const H = <usize>hosts;
+  const V = <usize>vms;
+
+  tCap = allocTable(<usize>types * VEC);
+  tCapF = allocTable(<usize>types * <usize>dims * 8);
+
+  hFree = allocTable(H * VEC);
+  hType = allocTable(H * 2);
+  hFd = allocTable(H * 2);
+  hState = allocTable(H);
+  hLevel = allocTable(H);
+  memory.fill(hLevel, NO_LEVEL, H);
+  hOwner = allocTable(H * 4);
+  memory.fill(hOwner, 0xff, H * 4);
+  hOwnedNext = allocTable(H * 4);
+  hVmHead = allocTable(H * 4);
+  memory.fill(hVmHead, 0xff, H * 4);
+  hVmCount = allocTable(H * 4);
+  hSig = allocTable(H * 4);
+  hFit = allocTable(H * 4);
+
+  vHost = allocTable(V * 4);
+  memory.fill(vHost, 0xff, V * 4);
+  vDemand = allocTable(V * VEC);
+  vTenant = allocTable(V * 4);
+  vDeployment = allocTable(V * 4);
+  vNext = allocTable(V * 4);
+
+  bitTreeInit(hosts);
+  treeBytes = bitTreeBytes();
+  shapeBits = allocTable(<usize>MAX_SHAPES * treeBytes);
+  levelBits = allocTable(<usize>LEVELS * treeBytes);
+  emptyBits = allocTable(treeBytes);
+  shapeDemand = allocTable(<usize>MAX_SHAPES * VEC);
+  shapeStamp = allocTable(<usize>MAX_SHAPES * 4);
+  shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 4);
+  shapeLevelMask = allocTable(<usize>MAX_SHAPES * 8);
+
+  dedKey = allocTable(<usize>MAX_DEDICATED * 2 * 4);
+  memory.fill(dedKey, 0xff, <usize>MAX_DEDICATED * 2 * 4);
+  dedHead = allocTable(<usize>MAX_DEDICATED * 2 * 4);
+  fdInService = allocTable(65536 * 4);
+}
+
+// ---- accessors (inlined) ----
+@inline export function freePtr(h: i32): usize { return hFree + <usize>h * VEC; }
+@inline export function demandPtr(v: i32): usize { return vDemand + <usize>v * VEC; }
+@inline export function capPtr(t: i32): usize { return tCap + <usize>t * VEC; }
+@inline export function shapeTree(s: i32): usize { return shapeBits + <usize>s * treeBytes; }
+@inline export function levelTree(l: i32): usize { return levelBits + <usize>l * treeBytes; }
+@inline export function hostType(h: i32): i32 { return <i32>load<u16>(hType + (<usize>h << 1)); }
+@inline export function hostFd(h: i32): i32 { return <i32>load<u16>(hFd + (<usize>h << 1)); }
+@inline export function hostState(h: i32): u8 { return load<u8>(hState + <usize>h); }
+@inline export function hostOwner(h: i32): u32 { return load<u32>(hOwner + (<usize>h << 2)); }
+@inline export function hostVmCount(h: i32): u32 { return load<u32>(hVmCount + (<usize>h << 2)); }
+@inline export function vmHost(v: i32): i32 { return load<i32>(vHost + (<usize>v << 2)); }
+@inline export function vmDeployment(v: i32): u32 { return load<u32>(vDeployment + (<usize>v << 2)); }
+@inline export function vmTenant(v: i32): u32 { return load<u32>(vTenant + (<usize>v << 2)); }

@@ -1,0 +1,92 @@
+// Committing and releasing VMs: the only code that changes a host's free vector.
+
+import { refreshHost } from "./hosts";
+import {
+  NONE, addHostsUsed, addVmsPlaced, bumpEpoch, demandPtr, freePtr, hSig, hVmCount, hVmHead,
+  hostOwner, vDeployment, vHost, vNext, vTenant, vmDeployment, vmHost,
+} from "./state";
+import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
+import { addInto, copyVec, subInto } from "./vec";
+
+/** One bit of a 32-bit per-host filter: clear means "no VM of this deployment here",
+ *  so most anti-affinity checks never walk the host's VM list. */
+@inline export function deploymentBit(d: u32): u32 {
+  return <u32>1 << ((d * 0x9e3779b1) >>> 27);
+}
+
+/** VMs of deployment d on host h, stopping once `cap` are found. */
+export function countOnHost(h: i32, d: u32, cap: u32): u32 {
+  if ((load<u32>(hSig + (<usize>h << 2)) & deploymentBit(d)) == 0) return 0;
+  let n: u32 = 0;
+  let v = load<i32>(hVmHead + (<usize>h << 2));
+  while (v >= 0) {
+    if (vmDeployment(v) == d && ++n >= cap) return n;
+    v = load<i32>(vNext + (<usize>v << 2));
+  }
+  return n;
+}
+
+/** Puts VM v (demand already in the VM table) on host h. Capacity was checked by the caller. */
+export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
+  subInto(freePtr(h), demandPtr(v));
+  store<i32>(vHost + (<usize>v << 2), h);
+  store<u32>(vTenant + (<usize>v << 2), tenant);
+  store<u32>(vDeployment + (<usize>v << 2), deployment);
+  const hp = hVmHead + (<usize>h << 2);
+  store<i32>(vNext + (<usize>v << 2), load<i32>(hp));
+  store<i32>(hp, v);
+  const cp = hVmCount + (<usize>h << 2);
+  const count = load<u32>(cp);
+  store<u32>(cp, count + 1);
+  if (count == 0) {
+    addHostsUsed(1);
+    const slot = dedicatedSlot(tenant);
+    if (slot >= 0) takeOwnership(h, slot, tenant);
+  }
+  if (deployment != NONE) {
+    const sp = hSig + (<usize>h << 2);
+    store<u32>(sp, load<u32>(sp) | deploymentBit(deployment));
+  }
+  addVmsPlaced(1);
+  bumpEpoch();
+  refreshHost(h);
+}
+
+/** Takes VM v off its host and gives its demand back. */
+export function release(v: i32): void {
+  const h = vmHost(v);
+  addInto(freePtr(h), demandPtr(v));
+  const hp = hVmHead + (<usize>h << 2);
+  let prev = -1;
+  let cur = load<i32>(hp);
+  let sig: u32 = 0;
+  while (cur >= 0) {
+    const next = load<i32>(vNext + (<usize>cur << 2));
+    if (cur == v) {
+      if (prev < 0) store<i32>(hp, next);
+      else store<i32>(vNext + (<usize>prev << 2), next);
+    } else {
+      const d = vmDeployment(cur);
+      if (d != NONE) sig |= deploymentBit(d);
+      prev = cur;
+    }
+    cur = next;
+  }
+  store<u32>(hSig + (<usize>h << 2), sig);
+  const cp = hVmCount + (<usize>h << 2);
+  const count = load<u32>(cp) - 1;
+  store<u32>(cp, count);
+  if (count == 0) {
+    addHostsUsed(-1);
+    if (hostOwner(h) != NONE) dropOwnership(h);
+  }
+  store<i32>(vHost + (<usize>v << 2), -1);
+  addVmsPlaced(-1);
+  bumpEpoch();
+  refreshHost(h);
+}
+
+/** Stores a VM's demand (copied from a padded scratch vector) before it is placed. */
+export function setDemand(v: i32, demand: usize): void {
+  copyVec(demandPtr(v), demand);
+}

@@ -1,0 +1,494 @@
+// Engine: one WebAssembly core instance behind a validating, typed API.
+import { instantiateCore, type CoreExports } from "./core.js";
+import { VmfabricError, invalid, show } from "./errors.js";
+import { expandFleet, type ExpandedFleet, type HostType } from "./fleet.js";
+import { DIM_NONE, REASON_CODES, rejection } from "./reasons.js";
+import {
+  DEFAULT_DIMENSIONS, NO_DEPLOYMENT, POLICIES, SIZE_MEASURES,
+  type BatchOptions, type BatchResult, type EngineOptions, type EngineStats, type FleetSpec, type HostSpec,
+  type PlaceOptions, type Placement, type Policy, type Rejection, type VmBatch, type VmRequest,
+} from "./types.js";
+import * as check from "./validate.js";
+
+const IN_SERVICE = 1;
+const OUT_OF_SERVICE = 0;
+const TENANT_MAX = 0xfffffffe;
+
+interface Views {
+  buffer: ArrayBuffer;
+  io: Int32Array;
+  ioF64: Float64Array;
+  free: Int32Array;
+  hostVms: Uint32Array;
+  hostState: Uint8Array;
+  vmHost: Int32Array;
+  vmDemand: Int32Array;
+  vmTenant: Uint32Array;
+  vmDeployment: Uint32Array;
+}
+
+interface Resolved {
+  policy: number;
+  k: number;
+  window: number;
+}
+
+/** Where a VM was before a call that trapped, so recovery can put it back. */
+type Rollback = Array<[vm: number, host: number]>;
+
+export class Engine {
+  readonly dimensions: readonly string[];
+  readonly hostCount: number;
+  readonly vmCapacity: number;
+  private readonly fleet: ExpandedFleet;
+  private readonly stride: number; // i32 per vector in the core (lanes x 4)
+  private readonly defaults: Resolved;
+  private readonly dedicated = new Set<number>();
+  private core!: CoreExports;
+  private v!: Views;
+  private batchSeen: Uint8Array;
+
+  private constructor(fleet: ExpandedFleet, dimensions: string[], opts: EngineOptions) {
+    this.dimensions = Object.freeze(dimensions);
+    this.fleet = fleet;
+    this.hostCount = fleet.hostType.length;
+    this.vmCapacity = opts.vmCapacity === undefined
+      ? Math.min(this.hostCount * 8, 1 << 26)
+      : check.intIn("vmCapacity", opts.vmCapacity, 1, 1 << 26);
+    this.stride = ((dimensions.length + 3) >> 2) * 4;
+    this.defaults = this.resolve(opts, { policy: 1, k: 1, window: 16 }, "");
+    this.batchSeen = new Uint8Array(this.vmCapacity);
+    this.boot();
+  }
+
+  /** An engine over a host list (`[{capacity, reservation?, oversubscription?, faultDomain?, inService?}]`)
+   *  or a fleet spec (`{hostTypes: [{capacity, ..., count, hostsPerFaultDomain?}]}`). */
+  static create(hosts: readonly HostSpec[] | FleetSpec, options: EngineOptions = {}): Engine {
+    if (typeof options !== "object" || options === null) throw invalid("options", options, "an object");
+    const dimensions = check.dimensionNames(options.dimensions ?? [...DEFAULT_DIMENSIONS]);
+    const fleet = expandFleet(hosts, dimensions.length);
+    return new Engine(fleet, dimensions, options);
+  }
+
+  // ---- setup and recovery ----
+
+  private boot(): void {
+    this.core = instantiateCore();
+    const D = this.dimensions.length;
+    this.core.create(D, this.hostCount, this.vmCapacity, this.fleet.types.length);
+    this.refreshViews();
+    this.fleet.types.forEach((t: HostType, i) => {
+      this.writeIo(t.effective);
+      this.core.setType(i);
+    });
+    for (let h = 0; h < this.hostCount; h++) {
+      this.core.setHost(h, this.fleet.hostType[h], this.fleet.faultDomain[h], this.fleet.inService[h]);
+    }
+    for (const t of this.dedicated) this.core.setDedicated(t);
+  }
+
+  private refreshViews(): Views {
+    const c = this.core;
+    const buffer = c.memory.buffer as ArrayBuffer;
+    const io = c.ioPtr() >>> 0;
+    this.v = {
+      buffer,
+      io: new Int32Array(buffer, io, 32),
+      ioF64: new Float64Array(buffer, io, 32),
+      free: new Int32Array(buffer, c.hostFreeTable() >>> 0, this.hostCount * this.stride),
+      hostVms: new Uint32Array(buffer, c.hostVmCountTable() >>> 0, this.hostCount),
+      hostState: new Uint8Array(buffer, c.hostStateTable() >>> 0, this.hostCount),
+      vmHost: new Int32Array(buffer, c.vmHostTable() >>> 0, this.vmCapacity),
+      vmDemand: new Int32Array(buffer, c.vmDemandTable() >>> 0, this.vmCapacity * this.stride),
+      vmTenant: new Uint32Array(buffer, c.vmTenantTable() >>> 0, this.vmCapacity),
+      vmDeployment: new Uint32Array(buffer, c.vmDeploymentTable() >>> 0, this.vmCapacity),
+    };
+    return this.v;
+  }
+
+  /** Views over core memory, re-created whenever memory grew (growth detaches old views). */
+  private get views(): Views {
+    return this.v.buffer === this.core.memory.buffer ? this.v : this.refreshViews();
+  }
+
+  private writeIo(vec: ArrayLike<number>): void {
+    const io = this.views.io;
+    io.fill(0, 0, this.stride);
+    for (let d = 0; d < vec.length; d++) io[d] = vec[d];
+  }
+
+  /**
+   * Runs a core call. If the instance traps, it is discarded: a fresh instance is built from
+   * the host list and the placements the old memory holds, with the VMs the failed call
+   * touched put back where they were before it; then a CORE_TRAP error is thrown.
+   */
+  private guard<T>(call: () => T, rollback: () => Rollback): T {
+    try {
+      return call();
+    } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      this.recover(rollback());
+      throw new VmfabricError("CORE_TRAP", `the placement core trapped (${(e as Error).message}); it was re-created and the call rolled back`);
+    }
+  }
+
+  private recover(rollback: Rollback): void {
+    const old = this.refreshViews();
+    const vmHost = old.vmHost.slice();
+    const demand = old.vmDemand.slice();
+    const tenant = old.vmTenant.slice();
+    const deployment = old.vmDeployment.slice();
+    const state = old.hostState.slice();
+    for (const [vm, host] of rollback) vmHost[vm] = host;
+    this.fleet.inService.set(state);
+    this.boot();
+    const s = this.stride;
+    for (let vm = 0; vm < this.vmCapacity; vm++) {
+      const h = vmHost[vm];
+      if (h < 0) continue;
+      this.writeIo(demand.subarray(vm * s, vm * s + s));
+      if (this.core.placeOn(vm, h, tenant[vm], deployment[vm], 0xffffffff) < 0) {
+        throw new VmfabricError("CORE_TRAP", `recovery could not restore vm ${vm} on host ${h}`);
+      }
+    }
+  }
+
+  // ---- option and input checks ----
+
+  private resolve(o: PlaceOptions | undefined, base: Resolved, prefix: string): Resolved {
+    if (o === undefined) return base;
+    if (typeof o !== "object" || o === null) throw invalid(prefix || "options", o, "an object");
+    return {
+      policy: o.policy === undefined ? base.policy : POLICIES.indexOf(check.policy(`${prefix}policy`, o.policy)),
+      k: o.maxPerHost === undefined ? base.k : check.intIn(`${prefix}maxPerHost`, o.maxPerHost, 1, check.I32_MAX),
+      window: o.candidates === undefined ? base.window : check.intIn(`${prefix}candidates`, o.candidates, 1, 1 << 20),
+    };
+  }
+
+  private vmId(field: string, id: unknown, placed: boolean): number {
+    const vm = check.intIn(field, id, 0, this.vmCapacity - 1);
+    const on = this.views.vmHost[vm];
+    if (placed && on < 0) throw new VmfabricError("UNKNOWN_VM", `${field}: vm ${vm} is not placed`, field, id);
+    if (!placed && on >= 0) throw new VmfabricError("DUPLICATE_VM", `${field}: vm ${vm} is already placed on host ${on}`, field, id);
+    return vm;
+  }
+
+  private hostId(field: string, id: unknown): number {
+    return check.intIn(field, id, 0, this.hostCount - 1);
+  }
+
+  private tenantId(field: string, t: unknown): number {
+    return check.intIn(field, t, 0, TENANT_MAX);
+  }
+
+  private deploymentId(field: string, d: unknown): number {
+    return d === undefined ? NO_DEPLOYMENT : check.intIn(field, d, 0, TENANT_MAX);
+  }
+
+  private reject(vm: number, code: number, dim: number, demand?: ArrayLike<number>): Placement {
+    return { vm, host: -1, rejection: rejection(code, dim, this.dimensions, demand) };
+  }
+
+  // ---- placement ----
+
+  /** Places one VM; returns its host, or -1 with the reason. Bad input throws and changes nothing. */
+  place(request: VmRequest, options?: PlaceOptions): Placement {
+    if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
+    const o = this.resolve(options, this.defaults, "");
+    const vm = this.vmId("request.id", request.id, false);
+    const demand = check.vector("request.demand", request.demand, this.dimensions.length);
+    const tenant = this.tenantId("request.tenant", request.tenant);
+    const dep = this.deploymentId("request.deployment", request.deployment);
+    const host = this.guard(() => {
+      this.writeIo(demand);
+      return this.core.place(vm, tenant, dep, o.k, o.policy, o.window);
+    }, () => []);
+    if (host >= 0) return { vm, host };
+    return this.reject(vm, this.core.lastReason(), this.core.lastReasonDim(), demand);
+  }
+
+  /** Places VM `request.id` on `host` if capacity, service, tenancy and anti-affinity allow it. */
+  placeOn(request: VmRequest, host: number, options?: PlaceOptions): Placement {
+    if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
+    const o = this.resolve(options, this.defaults, "");
+    const vm = this.vmId("request.id", request.id, false);
+    const h = this.hostId("host", host);
+    const demand = check.vector("request.demand", request.demand, this.dimensions.length);
+    const tenant = this.tenantId("request.tenant", request.tenant);
+    const dep = this.deploymentId("request.deployment", request.deployment);
+    const got = this.guard(() => {
+      this.writeIo(demand);
+      return this.core.placeOn(vm, h, tenant, dep, o.k);
+    }, () => []);
+    if (got >= 0) return { vm, host: got };
+    return this.reject(vm, this.core.lastReason(), this.core.lastReasonDim(), demand);
+  }
+
+  /**
+   * Places a batch in one core call. The whole batch is validated first: one bad entry
+   * throws and nothing is placed. Fault-domain spread applies per deployment within the batch.
+   */
+  placeBatch(batch: VmBatch, options?: BatchOptions): BatchResult {
+    if (typeof batch !== "object" || batch === null) throw invalid("batch", batch, "an object with ids, demands, tenants");
+    const o = this.resolve(options, this.defaults, "");
+    const offline = options?.offline ?? false;
+    if (typeof offline !== "boolean") throw invalid("offline", offline, "a boolean");
+    const measure = options?.sizeMeasure === undefined ? 0 : SIZE_MEASURES.indexOf(check.sizeMeasure("sizeMeasure", options.sizeMeasure));
+    const ids = check.arrayLike("batch.ids", batch.ids);
+    const n = ids.length;
+    const D = this.dimensions.length;
+    const demands = check.arrayLike("batch.demands", batch.demands, n * D);
+    const tenants = check.arrayLike("batch.tenants", batch.tenants, n);
+    const deps = batch.deployments === undefined ? undefined : check.arrayLike("batch.deployments", batch.deployments, n);
+    this.validateBatch(ids, demands, tenants, deps);
+    const { hosts, codes } = this.guard(() => {
+      const c = this.core;
+      c.batchPrepare(n);
+      const buf = this.views.buffer;
+      const s = this.stride;
+      new Uint32Array(buf, c.inVm.value >>> 0, n).set(ids as ArrayLike<number>);
+      const dem = new Int32Array(buf, c.inDemand.value >>> 0, n * s);
+      if (s === D) dem.set(demands as ArrayLike<number>);
+      else {
+        dem.fill(0);
+        for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) dem[i * s + d] = demands[i * D + d] as number;
+      }
+      new Uint32Array(buf, c.inTenant.value >>> 0, n).set(tenants as ArrayLike<number>);
+      const depView = new Uint32Array(buf, c.inDep.value >>> 0, n);
+      if (deps) depView.set(deps as ArrayLike<number>);
+      else depView.fill(NO_DEPLOYMENT);
+      c.placeBatch(n, o.policy, o.window, o.k, offline ? 1 : 0, measure);
+      const out = this.views.buffer;
+      return {
+        hosts: new Int32Array(out, c.outHost.value >>> 0, n).slice(),
+        codes: new Uint32Array(out, c.outReason.value >>> 0, n).slice(),
+      };
+    }, () => Array.from({ length: n }, (_, i) => [ids[i] as number, -1] as [number, number]));
+    const reasons = new Uint8Array(n);
+    const reasonDims = new Uint8Array(n);
+    let placed = 0;
+    for (let i = 0; i < n; i++) {
+      reasons[i] = codes[i] & 0xff;
+      reasonDims[i] = codes[i] >>> 8;
+      if (hosts[i] >= 0) placed++;
+    }
+    return { hosts, reasons, reasonDims, placed, rejected: n - placed };
+  }
+
+  private validateBatch(ids: ArrayLike<unknown>, demands: ArrayLike<unknown>, tenants: ArrayLike<unknown>, deps?: ArrayLike<unknown>): void {
+    const n = ids.length;
+    const seen = this.batchSeen;
+    const vmHost = this.views.vmHost;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const id = check.at("batch.ids", ids, i, 0, this.vmCapacity - 1);
+        if (vmHost[id] >= 0) throw new VmfabricError("DUPLICATE_VM", `batch.ids[${i}]: vm ${id} is already placed on host ${vmHost[id]}`, `batch.ids[${i}]`, id);
+        if (seen[id]) throw new VmfabricError("DUPLICATE_VM", `batch.ids[${i}]: vm ${id} appears twice in the batch`, `batch.ids[${i}]`, id);
+        seen[id] = 1;
+      }
+    } finally {
+      for (let j = 0; j < i && j < n; j++) {
+        const id = ids[j];
+        if (typeof id === "number" && id >= 0 && id < this.vmCapacity) seen[id] = 0;
+      }
+    }
+    if (demands instanceof Int32Array) {
+      for (let j = 0; j < demands.length; j++) {
+        if (demands[j] < 0) throw this.badDemand(j, demands[j]);
+      }
+    } else {
+      for (let j = 0; j < demands.length; j++) {
+        const x = demands[j];
+        if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > check.I32_MAX) throw this.badDemand(j, x);
+      }
+    }
+    for (let j = 0; j < n; j++) check.at("batch.tenants", tenants, j, 0, TENANT_MAX);
+    if (deps) for (let j = 0; j < n; j++) {
+      if (deps[j] !== NO_DEPLOYMENT) check.at("batch.deployments", deps, j, 0, TENANT_MAX);
+    }
+  }
+
+  private badDemand(j: number, x: unknown): VmfabricError {
+    const D = this.dimensions.length;
+    const field = `batch.demands[${j}] (vm #${Math.floor(j / D)}, ${this.dimensions[j % D]})`;
+    return new VmfabricError("INVALID_INPUT", `${field} must be an integer in [0, ${check.I32_MAX}], got ${show(x)}`, `batch.demands[${j}]`, x);
+  }
+
+  /** The rejection behind entry i of a batch result. */
+  explain(result: BatchResult, i: number): Rejection | undefined {
+    const code = result.reasons[i];
+    return code === 0 ? undefined : rejection(code, result.reasonDims[i], this.dimensions);
+  }
+
+  /** Takes a VM off its host and gives its slice back. */
+  release(vmId: number): void {
+    const vm = this.vmId("vmId", vmId, true);
+    const host = this.views.vmHost[vm];
+    this.guard(() => this.core.releaseVm(vm), () => [[vm, host]]);
+  }
+
+  /** Releases many VMs in one core call; all ids are checked first. */
+  releaseBatch(vmIds: Uint32Array | readonly number[]): void {
+    const ids = check.arrayLike("vmIds", vmIds);
+    const n = ids.length;
+    const before: Rollback = [];
+    const seen = this.batchSeen;
+    try {
+      for (let i = 0; i < n; i++) {
+        const vm = this.vmId(`vmIds[${i}]`, ids[i], true);
+        if (seen[vm]) throw new VmfabricError("DUPLICATE_VM", `vmIds[${i}]: vm ${vm} appears twice`, `vmIds[${i}]`, vm);
+        seen[vm] = 1;
+        before.push([vm, this.views.vmHost[vm]]);
+      }
+    } finally {
+      for (const [vm] of before) seen[vm] = 0;
+    }
+    this.guard(() => {
+      this.core.batchPrepare(n);
+      new Uint32Array(this.views.buffer, this.core.inVm.value >>> 0, n).set(ids as ArrayLike<number>);
+      this.core.releaseBatch(n);
+    }, () => before);
+  }
+
+  /** Moves a VM to `target`, or where the policy says (never its current host). The target is
+   *  reserved before the source is released; on rejection the VM stays where it was. */
+  move(vmId: number, options?: PlaceOptions & { target?: number }): Placement {
+    const vm = this.vmId("vmId", vmId, true);
+    const o = this.resolve(options, this.defaults, "");
+    const from = this.views.vmHost[vm];
+    let target = -1;
+    if (options?.target !== undefined) {
+      target = this.hostId("target", options.target);
+      if (target === from) throw new VmfabricError("INVALID_INPUT", `target: vm ${vm} is already on host ${target}`, "target", target);
+    }
+    const host = this.guard(() => this.core.moveVm(vm, target, o.k, o.policy, o.window), () => [[vm, from]]);
+    if (host >= 0) return { vm, host };
+    return this.reject(vm, this.core.lastReason(), this.core.lastReasonDim(), this.demandOf(vm));
+  }
+
+  // ---- hosts and tenants ----
+
+  /** Takes a host in or out of service. VMs already on it stay; it only stops taking new ones. */
+  setHostInService(host: number, inService: boolean): void {
+    const h = this.hostId("host", host);
+    if (typeof inService !== "boolean") throw invalid("inService", inService, "a boolean");
+    this.guard(() => this.core.setHostState(h, inService ? IN_SERVICE : OUT_OF_SERVICE), () => []);
+    this.fleet.inService[h] = inService ? 1 : 0;
+  }
+
+  isHostInService(host: number): boolean {
+    return this.views.hostState[this.hostId("host", host)] === IN_SERVICE;
+  }
+
+  /** Makes a tenant's VMs share hosts with no other tenant. Only for a tenant with no VMs placed. */
+  setTenantDedicated(tenant: number): void {
+    const t = this.tenantId("tenant", tenant);
+    if (this.dedicated.has(t)) return;
+    const v = this.views;
+    for (let vm = 0; vm < this.vmCapacity; vm++) {
+      if (v.vmHost[vm] >= 0 && v.vmTenant[vm] === t) {
+        throw new VmfabricError("TENANT_HAS_VMS", `tenant ${t} already has VMs placed (vm ${vm}); make it dedicated before placing any`, "tenant", t);
+      }
+    }
+    if (!this.core.setDedicated(t)) throw new VmfabricError("LIMIT", "at most 4096 dedicated tenants per engine", "tenant", t);
+    this.dedicated.add(t);
+  }
+
+  isTenantDedicated(tenant: number): boolean {
+    return this.dedicated.has(this.tenantId("tenant", tenant));
+  }
+
+  // ---- queries ----
+
+  /** Host of a VM, or -1 when it is not placed. */
+  hostOf(vmId: number): number {
+    return this.views.vmHost[check.intIn("vmId", vmId, 0, this.vmCapacity - 1)];
+  }
+
+  demandOf(vmId: number): number[] {
+    const vm = this.vmId("vmId", vmId, true);
+    const s = this.stride;
+    return Array.from(this.views.vmDemand.subarray(vm * s, vm * s + this.dimensions.length));
+  }
+
+  tenantOf(vmId: number): number {
+    return this.views.vmTenant[this.vmId("vmId", vmId, true)];
+  }
+
+  deploymentOf(vmId: number): number | undefined {
+    const d = this.views.vmDeployment[this.vmId("vmId", vmId, true)];
+    return d === NO_DEPLOYMENT ? undefined : d;
+  }
+
+  /** Capacity guests may use on a host: (capacity - reservation) x oversubscription. */
+  capacityOf(host: number): number[] {
+    return [...this.fleet.types[this.fleet.hostType[this.hostId("host", host)]].effective];
+  }
+
+  hostTypeOf(host: number): Readonly<HostType> {
+    return this.fleet.types[this.fleet.hostType[this.hostId("host", host)]];
+  }
+
+  faultDomainOf(host: number): number {
+    return this.fleet.faultDomain[this.hostId("host", host)];
+  }
+
+  freeOf(host: number): number[] {
+    const h = this.hostId("host", host);
+    const s = this.stride;
+    return Array.from(this.views.free.subarray(h * s, h * s + this.dimensions.length));
+  }
+
+  usedOf(host: number): number[] {
+    const cap = this.capacityOf(host);
+    return this.freeOf(host).map((f, d) => cap[d] - f);
+  }
+
+  vmCountOf(host: number): number {
+    return this.views.hostVms[this.hostId("host", host)];
+  }
+
+  /** Per host, allocated / effective capacity in one dimension (0 where capacity is 0). */
+  hostUtilization(dimension: string): Float64Array {
+    const d = this.dimensions.indexOf(dimension);
+    if (d < 0) throw invalid("dimension", dimension, `one of ${this.dimensions.join(", ")}`);
+    const out = new Float64Array(this.hostCount);
+    const free = this.views.free;
+    const caps = this.fleet.types.map((t) => t.effective[d]);
+    const s = this.stride;
+    for (let h = 0; h < this.hostCount; h++) {
+      const c = caps[this.fleet.hostType[h]];
+      out[h] = c > 0 ? (c - free[h * s + d]) / c : 0;
+    }
+    return out;
+  }
+
+  stats(): EngineStats {
+    const c = this.core;
+    c.fleetUsage();
+    const f = this.views.ioF64;
+    const D = this.dimensions.length;
+    const utilization: Record<string, number> = {};
+    this.dimensions.forEach((name, d) => {
+      utilization[name] = f[D + d] > 0 ? f[d] / f[D + d] : 0;
+    });
+    return {
+      hosts: this.hostCount,
+      hostsInService: c.inServiceHosts(),
+      hostsUsed: c.hostsUsedCount(),
+      faultDomains: c.faultDomains(),
+      vmsPlaced: c.vmsPlacedCount(),
+      utilization,
+      coreBytes: c.coreBytes() >>> 0,
+      scratchBytes: c.scratchSize() >>> 0,
+    };
+  }
+
+  /** Test hook: the core traps after `n` more placements or releases in a batch call. */
+  injectTrapAfter(n: number): void {
+    this.core.setTrapAfter(check.intIn("n", n, 0, check.I32_MAX));
+  }
+}
+
+export { REASON_CODES, DIM_NONE };

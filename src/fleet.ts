@@ -1,0 +1,107 @@
+// Expands host lists and fleet specs into the core's form: one entry per host, with hosts of
+// identical capacity, reservation and oversubscription sharing a host type.
+import { VmfabricError, invalid } from "./errors.js";
+import type { FleetSpec, HostSpec } from "./types.js";
+import { I32_MAX, intIn, vector } from "./validate.js";
+
+export interface HostType {
+  capacity: number[];
+  reservation: number[];
+  oversubscription: number[];
+  /** floor((capacity - reservation) x oversubscription): what guests may use. */
+  effective: number[];
+}
+
+export interface ExpandedFleet {
+  types: HostType[];
+  hostType: Uint16Array;
+  faultDomain: Uint16Array;
+  inService: Uint8Array;
+}
+
+export function isFleetSpec(x: unknown): x is FleetSpec {
+  return typeof x === "object" && x !== null && !Array.isArray(x) && "hostTypes" in x;
+}
+
+function hostType(field: string, h: HostSpec, dims: number): HostType {
+  if (typeof h !== "object" || h === null) throw invalid(field, h, "a host object");
+  const capacity = vector(`${field}.capacity`, h.capacity, dims);
+  const reservation = h.reservation === undefined ? new Array<number>(dims).fill(0) : vector(`${field}.reservation`, h.reservation, dims);
+  for (let d = 0; d < dims; d++) {
+    if (reservation[d] > capacity[d]) {
+      throw new VmfabricError(
+        "INVALID_INPUT",
+        `${field}.reservation[${d}] (${reservation[d]}) exceeds ${field}.capacity[${d}] (${capacity[d]})`,
+        `${field}.reservation[${d}]`,
+        reservation[d],
+      );
+    }
+  }
+  let oversubscription: number[];
+  if (h.oversubscription === undefined) oversubscription = new Array<number>(dims).fill(1);
+  else {
+    const o = h.oversubscription as unknown;
+    if (!Array.isArray(o) || o.length !== dims) throw invalid(`${field}.oversubscription`, o, `an array of ${dims} ratios`);
+    oversubscription = o.map((r, d) => {
+      if (typeof r !== "number" || !Number.isFinite(r) || r <= 0 || r > 1000) {
+        throw invalid(`${field}.oversubscription[${d}]`, r, "a ratio in (0, 1000]");
+      }
+      return r;
+    });
+  }
+  const effective = capacity.map((c, d) => Math.floor((c - reservation[d]) * oversubscription[d]));
+  for (let d = 0; d < dims; d++) {
+    if (effective[d] > I32_MAX) throw invalid(`${field}.oversubscription[${d}]`, oversubscription[d], `small enough that capacity stays <= ${I32_MAX}`);
+  }
+  return { capacity, reservation, oversubscription, effective };
+}
+
+export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number): ExpandedFleet {
+  const entries: Array<{ field: string; spec: HostSpec; count: number; perFd?: number }> = [];
+  if (isFleetSpec(spec)) {
+    if (!Array.isArray(spec.hostTypes) || spec.hostTypes.length === 0) throw invalid("hostTypes", spec.hostTypes, "a non-empty array");
+    spec.hostTypes.forEach((t, i) => {
+      const count = intIn(`hostTypes[${i}].count`, t.count, 0, 1 << 24);
+      const perFd = t.hostsPerFaultDomain === undefined ? undefined : intIn(`hostTypes[${i}].hostsPerFaultDomain`, t.hostsPerFaultDomain, 1, 1 << 24);
+      entries.push({ field: `hostTypes[${i}]`, spec: t, count, perFd });
+    });
+  } else {
+    if (!Array.isArray(spec)) throw invalid("hosts", spec, "an array of hosts or a fleet spec");
+    spec.forEach((h, i) => entries.push({ field: `hosts[${i}]`, spec: h, count: 1 }));
+  }
+  const total = entries.reduce((s, e) => s + e.count, 0);
+  if (total < 1 || total > 1 << 24) throw invalid("hosts", total, "a fleet of 1 to 16777216 hosts");
+
+  const types: HostType[] = [];
+  const typeIndex = new Map<string, number>();
+  const hostTypeOf = new Uint16Array(total);
+  const faultDomain = new Uint16Array(total);
+  const inService = new Uint8Array(total);
+  let h = 0;
+  let fdBase = 0;
+  for (const e of entries) {
+    const t = hostType(e.field, e.spec, dims);
+    const key = `${t.capacity}|${t.reservation}|${t.oversubscription}`;
+    let ti = typeIndex.get(key);
+    if (ti === undefined) {
+      ti = types.length;
+      if (ti > 0xffff) throw invalid(e.field, e.spec, "one of at most 65536 distinct host types");
+      types.push(t);
+      typeIndex.set(key, ti);
+    }
+    const fixedFd = e.spec.faultDomain === undefined ? undefined : intIn(`${e.field}.faultDomain`, e.spec.faultDomain, 0, 0xffff);
+    if (e.spec.inService !== undefined && typeof e.spec.inService !== "boolean") throw invalid(`${e.field}.inService`, e.spec.inService, "a boolean");
+    for (let i = 0; i < e.count; i++, h++) {
+      hostTypeOf[h] = ti;
+      let fd = fixedFd ?? 0;
+      if (e.perFd !== undefined) {
+        fd = fdBase + Math.floor(i / e.perFd);
+        if (fd > 0xffff) throw invalid(`${e.field}.hostsPerFaultDomain`, e.perFd, "large enough for at most 65536 fault domains");
+      }
+      faultDomain[h] = fd;
+      inService[h] = e.spec.inService === false ? 0 : 1;
+    }
+    if (e.perFd !== undefined) fdBase += Math.ceil(e.count / e.perFd);
+  }
+  return { types, hostType: hostTypeOf, faultDomain, inService };
+}

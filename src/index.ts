@@ -1,0 +1,5 @@
+export { Engine } from "./engine.js";
+export { VmfabricError } from "./errors.js";
+export { REASON_CODES, DIM_NONE, rejection } from "./reasons.js";
+export * from "./types.js";
+export type { HostType } from "./fleet.js";

@@ -1,0 +1,123 @@
+// Public types of the library API.
+
+/** Placement policies (see README, "Policies"). */
+export type Policy = "first-fit" | "best-fit" | "spread" | "dot-product" | "l2";
+export const POLICIES: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2"];
+
+/** Size measures for offline (first-fit-decreasing) ordering. */
+export type SizeMeasure = "sum" | "max" | "product";
+export const SIZE_MEASURES: readonly SizeMeasure[] = ["sum", "max", "product"];
+
+/** The default dimensions of a guest VM's slice, and their units. */
+export const DEFAULT_DIMENSIONS: readonly string[] = ["cpu", "memory", "network", "disk"];
+export const DEFAULT_UNITS: Readonly<Record<string, string>> = {
+  cpu: "millicores (1000 = one core)",
+  memory: "MiB",
+  network: "Mbps",
+  disk: "GiB",
+};
+
+/** A deployment id meaning "no deployment": no anti-affinity or fault-domain rules apply. */
+export const NO_DEPLOYMENT = 0xffffffff;
+
+/** One server. Capacity and reservation are integers in the engine's units. */
+export interface HostSpec {
+  capacity: readonly number[];
+  /** Taken off for the host VM's own use before any guest (default 0). */
+  reservation?: readonly number[];
+  /** Per dimension, how far guests may be oversubscribed (default 1.0). */
+  oversubscription?: readonly number[];
+  /** Rack / fault domain, 0..65535 (default 0). */
+  faultDomain?: number;
+  /** Whether the host accepts guests from the start (default true). */
+  inService?: boolean;
+}
+
+/** A fleet described by host types: `count` hosts of each, `hostsPerFaultDomain` to a rack. */
+export interface FleetSpec {
+  hostTypes: ReadonlyArray<Omit<HostSpec, "faultDomain"> & { count: number; hostsPerFaultDomain?: number }>;
+}
+
+export interface EngineOptions {
+  /** Dimension names, 1 to 16 (default cpu, memory, network, disk). */
+  dimensions?: readonly string[];
+  /** Highest VM id + 1 the engine will hold (default 8 x hosts). Memory is reserved up front. */
+  vmCapacity?: number;
+  /** Default policy for place / placeBatch / move (default best-fit). */
+  policy?: Policy;
+  /** Default anti-affinity: at most this many instances of one deployment per host (default 1). */
+  maxPerHost?: number;
+  /** How many feasible hosts dot-product and l2 rank (default 16). */
+  candidates?: number;
+}
+
+export interface PlaceOptions {
+  policy?: Policy;
+  maxPerHost?: number;
+  candidates?: number;
+}
+
+export interface BatchOptions extends PlaceOptions {
+  /** Whole batch known: reorder largest first before placing (default false). */
+  offline?: boolean;
+  /** Size measure for the offline order (default sum). */
+  sizeMeasure?: SizeMeasure;
+}
+
+/** One VM to place. Ids, tenants and deployments are non-negative integers. */
+export interface VmRequest {
+  id: number;
+  demand: readonly number[];
+  tenant: number;
+  deployment?: number;
+}
+
+/** Many VMs as typed arrays; `demands` is row-major, n x dimensions. */
+export interface VmBatch {
+  ids: Uint32Array | readonly number[];
+  demands: Int32Array | readonly number[];
+  tenants: Uint32Array | readonly number[];
+  deployments?: Uint32Array | readonly number[];
+}
+
+export type ReasonCode =
+  | "NO_CAPACITY"
+  | "NO_HOST_IN_SERVICE"
+  | "ANTI_AFFINITY"
+  | "FAULT_DOMAIN_SPREAD"
+  | "DEDICATED_HOST";
+
+/** Why a VM was not placed. */
+export interface Rejection {
+  code: ReasonCode;
+  /** For NO_CAPACITY: the dimension the most in-service hosts are short of. */
+  dimension?: string;
+  message: string;
+}
+
+export type Placement = { vm: number; host: number; rejection?: undefined } | { vm: number; host: -1; rejection: Rejection };
+
+export interface BatchResult {
+  /** Host per request (input order), -1 when rejected. */
+  hosts: Int32Array;
+  /** Reason code per request: 0 placed, else an index into REASON_CODES. */
+  reasons: Uint8Array;
+  /** Dimension index per NO_CAPACITY rejection, 255 otherwise. */
+  reasonDims: Uint8Array;
+  placed: number;
+  rejected: number;
+}
+
+export interface EngineStats {
+  hosts: number;
+  hostsInService: number;
+  hostsUsed: number;
+  faultDomains: number;
+  vmsPlaced: number;
+  /** Per dimension: allocated / effective capacity over in-service hosts. */
+  utilization: Record<string, number>;
+  /** Bytes of linear memory held by the core's tables (capacity reserved up front). */
+  coreBytes: number;
+  /** Bytes of the per-call scratch region (batch inputs and outputs). */
+  scratchBytes: number;
+}
