@@ -9,7 +9,7 @@ import {
   DIMS, HOSTS, LANES, NONE, STATE_IN_SERVICE, VEC, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, tCapF, vHost, vmDeployment, vmHost, vmTenant,
-  vmsPlaced, fdCount, hLevel, emptyBits, vTenant, vDeployment, vDemand,
+  vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead,
 } from "./state";
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
 import { commit, release, setDemand } from "./vms";
@@ -147,3 +147,5 @@ export function vmHostTable(): usize { return vHost; }
 export function vmDemandTable(): usize { return vDemand; }
 export function vmTenantTable(): usize { return vTenant; }
 export function vmDeploymentTable(): usize { return vDeployment; }
+export function vmNextTable(): usize { return vNext; }
+export function hostVmHeadTable(): usize { return hVmHead; }

@@ -2,7 +2,7 @@
 // own instance (and so its own memory). All exports take and return plain numbers, so no
 // bindings layer is needed beyond reading usize results as unsigned.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { VmfabricError } from "./errors.js";
 
@@ -36,6 +36,8 @@ export interface CoreExports {
   vmDemandTable(): number;
   vmTenantTable(): number;
   vmDeploymentTable(): number;
+  vmNextTable(): number;
+  hostVmHeadTable(): number;
   batchPrepare(n: number): number;
   placeBatch(n: number, policy: number, window: number, k: number, offline: number, measure: number): number;
   releaseBatch(n: number): void;
@@ -51,18 +53,12 @@ export interface CoreExports {
 let compiled: WebAssembly.Module | undefined;
 
 function wasmPath(): string {
-  // dist/src/core.js and src/core.ts both sit two levels below the package root's build/.
-  const here = fileURLToPath(new URL(".", import.meta.url));
-  const candidates = [new URL("../build/vmfabric.wasm", import.meta.url), new URL("../../build/vmfabric.wasm", import.meta.url)];
-  for (const u of candidates) {
-    try {
-      readFileSync(u, { flag: "r" }).length;
-      return fileURLToPath(u);
-    } catch {
-      /* try the next layout */
-    }
+  // src/core.ts (tests) sits one level below the package root, dist/src/core.js two.
+  for (const rel of ["../build/vmfabric.wasm", "../../build/vmfabric.wasm"]) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
   }
-  throw new VmfabricError("CORE_MISSING", `build/vmfabric.wasm not found next to ${here}: run \`npm run build:wasm\``);
+  throw new VmfabricError("CORE_MISSING", "build/vmfabric.wasm not found: run `npm run build:wasm`");
 }
 
 /** A fresh core instance with its own memory. */

@@ -25,6 +25,8 @@ interface Views {
   vmDemand: Int32Array;
   vmTenant: Uint32Array;
   vmDeployment: Uint32Array;
+  vmNext: Int32Array;
+  hostVmHead: Int32Array;
 }
 
 interface Resolved {
@@ -102,6 +104,8 @@ export class Engine {
       vmDemand: new Int32Array(buffer, c.vmDemandTable() >>> 0, this.vmCapacity * this.stride),
       vmTenant: new Uint32Array(buffer, c.vmTenantTable() >>> 0, this.vmCapacity),
       vmDeployment: new Uint32Array(buffer, c.vmDeploymentTable() >>> 0, this.vmCapacity),
+      vmNext: new Int32Array(buffer, c.vmNextTable() >>> 0, this.vmCapacity),
+      hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, this.hostCount),
     };
     return this.v;
   }
@@ -443,6 +447,14 @@ export class Engine {
   usedOf(host: number): number[] {
     const cap = this.capacityOf(host);
     return this.freeOf(host).map((f, d) => cap[d] - f);
+  }
+
+  /** The VMs on a host (most recently placed first). */
+  vmsOnHost(host: number): number[] {
+    const v = this.views;
+    const out: number[] = [];
+    for (let vm = v.hostVmHead[this.hostId("host", host)]; vm >= 0; vm = v.vmNext[vm]) out.push(vm);
+    return out;
   }
 
   vmCountOf(host: number): number {
