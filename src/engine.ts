@@ -48,6 +48,7 @@ export class Engine {
   private readonly dedicated = new Set<number>();
   private core!: CoreExports;
   private v!: Views;
+  private generation = 0;
   private batchSeen: Uint8Array;
 
   private constructor(fleet: ExpandedFleet, dimensions: string[], opts: EngineOptions) {
@@ -76,6 +77,7 @@ export class Engine {
 
   private boot(): void {
     this.core = instantiateCore();
+    this.generation++;
     const D = this.dimensions.length;
     this.core.create(D, this.hostCount, this.vmCapacity, this.fleet.types.length);
     this.refreshViews();
@@ -495,6 +497,17 @@ export class Engine {
       coreBytes: c.coreBytes() >>> 0,
       scratchBytes: c.scratchSize() >>> 0,
     };
+  }
+
+  /**
+   * For modules that extend the core (quota enforcement, the fabric controller): runs `fn`
+   * against the current core instance under the same trap guard as every Engine call.
+   * `generation` changes whenever a trap replaced the instance, so tables such a module
+   * allocated in the old instance must be allocated again.
+   * @internal
+   */
+  runCore<T>(fn: (core: CoreExports, generation: number) => T, rollback: () => Array<[number, number]> = () => []): T {
+    return this.guard(() => fn(this.core, this.generation), rollback);
   }
 
   /** Test hook: the core traps after `n` more placements or releases in a batch call. */
