@@ -32,12 +32,30 @@ let sawUsable = false;
 let sawAntiAffinityOk = false;
 
 
+// Set by allowed() when a host failed only for its fault domain's share of the batch.
+let fdBlocked = false;
+
 @inline function allowed(h: i32): bool {
+  fdBlocked = false;
   if (h == qExclude) return false;
   sawUsable = true;
   if (qDep != NONE && countOnHost(h, qDep, qK) >= qK) return false;
   sawAntiAffinityOk = true;
-  return qFdLimit == 0 || fdUsed(qDep, hostFd(h)) < qFdLimit;
+  if (qFdLimit == 0 || fdUsed(qDep, hostFd(h)) < qFdLimit) return true;
+  fdBlocked = true;
+  return false;
+}
+
+/** Where to resume after host h: past the run of consecutive hosts sharing h's fault domain
+ *  when h was blocked by fault-domain spread (racks are usually numbered contiguously, and
+ *  every host of a full domain is blocked alike), else just past h. Anti-affinity and
+ *  capacity still get checked for hosts in other domains, so the order is unchanged. */
+@inline function resumeAfter(h: i32): i32 {
+  if (!fdBlocked) return h + 1;
+  const fd = hostFd(h);
+  let n = h + 1;
+  while (n < HOSTS && hostFd(n) == fd) n++;
+  return n;
 }
 
 // Rank of a candidate for dot-product (higher is better) and l2 (lower is better), as
@@ -53,7 +71,7 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
     let h = bitNext(tree, 0);
     while (h >= 0) {
       if (allowed(h)) return h;
-      h = bitNext(tree, h + 1);
+      h = bitNext(tree, resumeAfter(h));
     }
     return -1;
   }
@@ -73,7 +91,7 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
         if (seen == 0 || r > bestRank) { best = h; bestRank = r; }
         if (++seen >= window) return best;
       }
-      h = bitNextBoth(lt, tree, h + 1);
+      h = bitNextBoth(lt, tree, resumeAfter(h));
     }
   }
   return best;
@@ -109,7 +127,7 @@ function searchDedicated(slot: i32, policy: i32): i32 {
   let e = bitNext(emptyBits, 0);
   while (e >= 0) {
     if (fits(freePtr(e), qDemand) && allowed(e)) return e;
-    e = bitNext(emptyBits, e + 1);
+    e = bitNext(emptyBits, resumeAfter(e));
   }
   return -1;
 }
