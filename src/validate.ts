@@ -47,9 +47,12 @@ export function dimensionNames(value: unknown): string[] {
   return [...value];
 }
 
-/** Reads element i of a plain array or typed array as an integer field. */
+/** Reads element i of a plain array or typed array as an integer field. The field name is
+ *  only built on failure: this runs once per VM on million-VM batches. */
 export function at(field: string, arr: ArrayLike<unknown>, i: number, min: number, max: number): number {
-  return intIn(`${field}[${i}]`, arr[i], min, max);
+  const x = arr[i];
+  if (typeof x === "number" && Number.isInteger(x) && x >= min && x <= max) return x;
+  return intIn(`${field}[${i}]`, x, min, max);
 }
 
 export function arrayLike(field: string, value: unknown, length?: number): ArrayLike<unknown> {
