@@ -1,5 +1,265 @@
-// `vmfabric bench`: placeholder until the fleet benchmark lands (see issue 2).
-export async function run(_argv: string[]): Promise<number> {
-  console.error("vmfabric bench: not implemented yet");
-  return 1;
+// `vmfabric bench`: the fleet benchmark (issue 2, section 4).
+//
+// A synthetic fleet of Azure Dsv3-Type3 hosts (src/workload/fleet.ts: real vCPU/RAM, documented
+// reservation, NIC and disk assumptions), 40 hosts to a rack, and a stream of VMs in arrival
+// order: sizes drawn from the Azure 2017 trace frequencies (`--mix azure`, default) or from a
+// memory-heavy + CPU-heavy mix (`--mix mixed`), grouped into deployments by the trace's
+// batch-size distribution, one tenant per deployment, anti-affinity at most 1 per host.
+// The stream is placed online with placeBatch in chunks of whole deployments (~4,096 VMs).
+// Only the placeBatch calls are timed.
+
+import { parseArgs, onlyFlags, intFlag, stringFlag, boolFlag } from "../cli/args.js";
+import { Engine } from "../engine.js";
+import { REASON_CODES } from "../reasons.js";
+import { POLICIES, type Policy } from "../types.js";
+import { loadAzure, type AzureDistributions } from "../workload/azure.js";
+import { D, DIMENSIONS, EFFECTIVE, HOST_TYPE, HOSTS_PER_FAULT_DOMAIN, DISK_GIB_PER_VCPU, NETWORK_MBPS_PER_VCPU, benchFleet, lowerBound } from "../workload/fleet.js";
+import { MIX_NAMES, getMix, type MixName } from "../workload/mix.js";
+import { Progress } from "../workload/progress.js";
+import { chunkByDeployments, generateStream } from "../workload/stream.js";
+
+export interface BenchOptions {
+  hosts: number;
+  vms: number;
+  policy: Policy;
+  mix: MixName;
+  seed: number;
+  /** Target VMs per placeBatch call (whole deployments). */
+  chunk: number;
+  /** Anti-affinity: at most this many VMs of a deployment per host; 0 = no deployments at all. */
+  maxPerHost: number;
+  /** Progress output on stderr. */
+  progress: boolean;
+  /** Distributions to use (default: loaded from the data folder, else embedded). */
+  azure?: AzureDistributions;
+}
+
+export const DEFAULTS: Omit<BenchOptions, "azure"> = {
+  hosts: 250_000,
+  vms: 1_000_000,
+  policy: "best-fit",
+  mix: "azure",
+  seed: 1,
+  chunk: 4096,
+  maxPerHost: 1,
+  progress: true,
+};
+
+type PerDim = Record<string, number>;
+
+export interface BenchResult {
+  mix: string;
+  policy: Policy;
+  hosts: number;
+  vms: number;
+  seed: number;
+  chunk: number;
+  maxPerHost: number;
+  deployments: number;
+  batchCalls: number;
+  dataSource: "data" | "embedded";
+  hostType: { name: string; capacity: number[]; reservation: number[]; effective: number[]; hostsPerFaultDomain: number };
+  placed: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  hostsUsed: number;
+  /** Lower bound for the VMs that were placed: max over dims of ceil(sum demand / effective capacity). */
+  lowerBound: number;
+  lowerBoundPerDimension: PerDim;
+  bindingDimension: string;
+  /** Lower bound for every VM requested (placed or not). */
+  lowerBoundAll: number;
+  /** hostsUsed / lowerBound. */
+  hostsOverLowerBound: number;
+  /** (hostsUsed / lowerBound - 1) in percent. */
+  excessPercent: number;
+  /** Seconds inside placeBatch calls only. */
+  seconds: number;
+  placementsPerSecond: number;
+  generateSeconds: number;
+  createSeconds: number;
+  coreBytes: number;
+  scratchBytes: number;
+  /** 64 B per host + 32 B per VM of capacity. */
+  budgetBytes: number;
+  withinBudget: boolean;
+  /** coreBytes - 32 B x vmCapacity, per host. */
+  bytesPerHost: number;
+  /** Allocated / effective capacity over all in-service hosts (engine.stats()). */
+  utilization: PerDim;
+  /** Allocated / effective capacity over the hosts in use. */
+  utilizationOfUsedHosts: PerDim;
+}
+
+function perDim(values: readonly number[]): PerDim {
+  const out: PerDim = {};
+  DIMENSIONS.forEach((d, i) => (out[d] = values[i]));
+  return out;
+}
+
+/** Runs the benchmark; progress (if on) goes to stderr. */
+export function runBench(opts: BenchOptions): BenchResult {
+  const azure = opts.azure ?? loadAzure();
+  const mix = getMix(opts.mix, azure);
+
+  let t0 = performance.now();
+  const stream = generateStream({ vms: opts.vms, mix, batchSizes: azure.batchSizes, seed: opts.seed });
+  const bounds = chunkByDeployments(stream, opts.chunk);
+  const generateSeconds = (performance.now() - t0) / 1000;
+
+  t0 = performance.now();
+  const engine = Engine.create(benchFleet(opts.hosts), { vmCapacity: Math.max(1, opts.vms), policy: opts.policy, maxPerHost: Math.max(1, opts.maxPerHost) });
+  const createSeconds = (performance.now() - t0) / 1000;
+
+  const withDeployments = opts.maxPerHost > 0;
+  const progress = new Progress({ label: `placing (${opts.mix}, ${opts.policy})`, total: opts.vms, quiet: !opts.progress });
+  const placedMask = new Uint8Array(opts.vms);
+  const reasons = new Array<number>(REASON_CODES.length).fill(0);
+  let placed = 0;
+  let seconds = 0;
+  for (let c = 0; c + 1 < bounds.length; c++) {
+    const a = bounds[c];
+    const b = bounds[c + 1];
+    const batch = {
+      ids: stream.ids.subarray(a, b),
+      demands: stream.demands.subarray(a * D, b * D),
+      tenants: stream.tenants.subarray(a, b),
+      deployments: withDeployments ? stream.deployments.subarray(a, b) : undefined,
+    };
+    const s = performance.now();
+    const r = engine.placeBatch(batch);
+    seconds += performance.now() - s;
+    placed += r.placed;
+    for (let i = 0; i < r.hosts.length; i++) {
+      if (r.hosts[i] >= 0) placedMask[a + i] = 1;
+      else reasons[r.reasons[i]]++;
+    }
+    progress.update(b);
+  }
+  progress.finish(opts.vms);
+  seconds /= 1000;
+
+  const stats = engine.stats();
+  // Demand of the VMs that were placed, for the bound and per-used-host utilisation.
+  const placedDemands = new Float64Array(D);
+  for (let i = 0; i < opts.vms; i++) {
+    if (placedMask[i]) for (let d = 0; d < D; d++) placedDemands[d] += stream.demands[i * D + d];
+  }
+  const lb = lowerBound(placedDemands, EFFECTIVE, 1);
+  const lbAll = lowerBound(stream.demands, EFFECTIVE);
+  const rejectedByReason: Record<string, number> = {};
+  reasons.forEach((n, code) => { if (n > 0) rejectedByReason[REASON_CODES[code]] = n; });
+  const budgetBytes = 64 * opts.hosts + 32 * engine.vmCapacity;
+  const ratio = lb.hosts > 0 ? stats.hostsUsed / lb.hosts : stats.hostsUsed === 0 ? 1 : Infinity;
+
+  return {
+    mix: mix.name,
+    policy: opts.policy,
+    hosts: opts.hosts,
+    vms: opts.vms,
+    seed: opts.seed,
+    chunk: opts.chunk,
+    maxPerHost: opts.maxPerHost,
+    deployments: stream.deploymentCount,
+    batchCalls: bounds.length - 1,
+    dataSource: azure.source,
+    hostType: {
+      name: HOST_TYPE.name,
+      capacity: [...HOST_TYPE.capacity],
+      reservation: [...HOST_TYPE.reservation],
+      effective: [...EFFECTIVE],
+      hostsPerFaultDomain: HOSTS_PER_FAULT_DOMAIN,
+    },
+    placed,
+    rejected: opts.vms - placed,
+    rejectedByReason,
+    hostsUsed: stats.hostsUsed,
+    lowerBound: lb.hosts,
+    lowerBoundPerDimension: perDim(lb.perDimension),
+    bindingDimension: DIMENSIONS[lb.binding],
+    lowerBoundAll: lbAll.hosts,
+    hostsOverLowerBound: ratio,
+    excessPercent: (ratio - 1) * 100,
+    seconds,
+    placementsPerSecond: seconds > 0 ? placed / seconds : 0,
+    generateSeconds,
+    createSeconds,
+    coreBytes: stats.coreBytes,
+    scratchBytes: stats.scratchBytes,
+    budgetBytes,
+    withinBudget: stats.coreBytes <= budgetBytes,
+    bytesPerHost: opts.hosts > 0 ? (stats.coreBytes - 32 * engine.vmCapacity) / opts.hosts : 0,
+    utilization: perDim(DIMENSIONS.map((d) => stats.utilization[d] ?? 0)),
+    utilizationOfUsedHosts: perDim(DIMENSIONS.map((_, d) => (stats.hostsUsed > 0 ? placedDemands[d] / (stats.hostsUsed * EFFECTIVE[d]) : 0))),
+  };
+}
+
+const fmt = (x: number, digits = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/** The human-readable results table. */
+export function formatTable(r: BenchResult): string {
+  const rows: Array<[string, string]> = [
+    ["mix / policy", `${r.mix} / ${r.policy} (online, placeBatch of whole deployments, ~${fmt(r.chunk)} VMs per call)`],
+    ["fleet", `${fmt(r.hosts)} x ${r.hostType.name}, effective ${r.hostType.effective.join(" / ")} (mcpu / MiB / Mbps / GiB), ${r.hostType.hostsPerFaultDomain} hosts per fault domain`],
+    ["VMs", `${fmt(r.vms)} in ${fmt(r.deployments)} deployments (${r.maxPerHost > 0 ? `anti-affinity: at most ${r.maxPerHost} per host` : "no deployments"}), seed ${r.seed}, sizes from ${r.dataSource === "data" ? "the Azure 2017 data" : "the embedded Azure 2017 table"}`],
+    ["placed", fmt(r.placed)],
+    ["rejected", `${fmt(r.rejected)}${r.rejected > 0 ? " (" + Object.entries(r.rejectedByReason).map(([k, v]) => `${k} ${fmt(v)}`).join(", ") + ")" : ""}`],
+    ["hosts used", fmt(r.hostsUsed)],
+    ["lower bound", `${fmt(r.lowerBound)} (${r.bindingDimension} binds; per dimension ${Object.entries(r.lowerBoundPerDimension).map(([k, v]) => `${k} ${fmt(v)}`).join(", ")})`],
+    ["used / lower bound", `${r.hostsOverLowerBound.toFixed(4)} (+${r.excessPercent.toFixed(2)}%)`],
+    ["placement seconds", `${r.seconds.toFixed(3)} s in ${fmt(r.batchCalls)} placeBatch calls (generation ${r.generateSeconds.toFixed(2)} s, engine creation ${r.createSeconds.toFixed(2)} s, not counted)`],
+    ["placements / second", fmt(r.placementsPerSecond)],
+    ["core memory", `${fmt(r.coreBytes)} B (${(r.coreBytes / 2 ** 20).toFixed(1)} MiB); budget 64 B/host + 32 B/VM = ${fmt(r.budgetBytes)} B: ${r.withinBudget ? "within" : "OVER"} (${r.bytesPerHost.toFixed(1)} B/host after 32 B/VM); scratch ${fmt(r.scratchBytes)} B`],
+    ["utilisation (fleet)", Object.entries(r.utilization).map(([k, v]) => `${k} ${pct(v)}`).join(", ")],
+    ["utilisation (used hosts)", Object.entries(r.utilizationOfUsedHosts).map(([k, v]) => `${k} ${pct(v)}`).join(", ")],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const line = "-".repeat(Math.min(100, w + 3 + Math.max(...rows.map(([, v]) => v.length))));
+  return [`vmfabric bench: results`, line, ...rows.map(([k, v]) => `${k.padEnd(w)} | ${v}`), line].join("\n");
+}
+
+const HELP = `usage: vmfabric bench [--hosts N] [--vms M] [--policy P] [--mix NAME] [--seed S] [--json]
+                      [--chunk N] [--max-per-host K] [--quiet]
+
+  --hosts N          hosts (Azure Dsv3-Type3, 40 per rack; default ${fmt(DEFAULTS.hosts)})
+  --vms M            VMs in the arrival stream (default ${fmt(DEFAULTS.vms)})
+  --policy P         ${POLICIES.join(" | ")} (default ${DEFAULTS.policy})
+  --mix NAME         azure (Azure 2017 trace sizes, default) | mixed (memory-heavy + CPU-heavy)
+  --seed S           PRNG seed (default ${DEFAULTS.seed})
+  --chunk N          target VMs per placeBatch call, whole deployments (default ${DEFAULTS.chunk})
+  --max-per-host K   anti-affinity limit per deployment (default 1; 0 = no deployments)
+  --quiet            no progress on stderr
+  --json             print one JSON object instead of the table
+
+Units: cpu millicores, memory MiB, network Mbps, disk GiB. VM network ${NETWORK_MBPS_PER_VCPU} Mbps and disk ${DISK_GIB_PER_VCPU} GiB per vCPU.`;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(HELP);
+    return 0;
+  }
+  const args = parseArgs(argv, ["json", "quiet"]);
+  onlyFlags(args, ["hosts", "vms", "policy", "mix", "seed", "json", "chunk", "max-per-host", "quiet"]);
+  if (args.positional.length > 0) {
+    console.error(`vmfabric bench: unexpected argument ${JSON.stringify(args.positional[0])}\n\n${HELP}`);
+    return 2;
+  }
+  const opts: BenchOptions = {
+    hosts: intFlag(args, "hosts", DEFAULTS.hosts, 1, 4_000_000),
+    vms: intFlag(args, "vms", DEFAULTS.vms, 1, 1 << 26),
+    policy: stringFlag(args, "policy", DEFAULTS.policy, POLICIES) as Policy,
+    mix: stringFlag(args, "mix", DEFAULTS.mix, MIX_NAMES) as MixName,
+    seed: intFlag(args, "seed", DEFAULTS.seed, 0, 0xffffffff),
+    chunk: intFlag(args, "chunk", DEFAULTS.chunk, 1, 1 << 20),
+    maxPerHost: intFlag(args, "max-per-host", DEFAULTS.maxPerHost, 0, 1 << 20),
+    progress: !boolFlag(args, "quiet"),
+  };
+  const azure = loadAzure();
+  if (azure.source === "embedded") console.error(`vmfabric bench: ${azure.detail}`);
+  opts.azure = azure;
+  const result = runBench(opts);
+  if (boolFlag(args, "json")) console.log(JSON.stringify(result));
+  else console.log(formatTable(result));
+  return 0;
 }
