@@ -156,9 +156,10 @@ export function parseDevVms(text: string, flavMap: Map<string, { vcpu: number; m
   return { flavours, batchSizes };
 }
 
-/** The distributions from the data folder, or the embedded copy when it is absent. */
-export function loadAzure(dir: string | undefined = findAzureDir()): AzureDistributions {
-  if (dir === undefined) {
+/** The distributions from the data folder (`dir`, default: found by findAzureDir), or the
+ *  embedded copy when it is absent (`null`: the embedded copy, always). */
+export function loadAzure(dir: string | null = findAzureDir() ?? null): AzureDistributions {
+  if (dir === null) {
     return embeddedAzure(`azure-2017-vm-arrivals not found (looked in ${dataDirCandidates().join(", ")}); using the embedded copy of its 16 flavour and batch-size frequencies`);
   }
   const flavMap = parseFlavMap(readFileSync(join(dir, "flav_map.txt"), "utf8"));
