@@ -57,6 +57,7 @@ export class FullScanScheduler {
   protected fdLimitOf: Map<number, number> | null = null;
   protected fdUsedOf = new Map<number, number>();
   protected fdDomains = 1;
+  private domainsDirty = true;
   // Scratch for dot-product / l2: feasible hosts bucketed by level, in index order.
   private readonly bucketHosts: Int32Array;
   private readonly bucketLen = new Int32Array(LEVELS);
@@ -85,6 +86,18 @@ export class FullScanScheduler {
 
   setInService(h: number, on: boolean): void {
     this.inService[h] = on ? 1 : 0;
+    this.domainsDirty = true;
+  }
+
+  /** Fault domains with at least one in-service host (cached until service changes). */
+  faultDomainCount(): number {
+    if (this.domainsDirty) {
+      const domains = new Set<number>();
+      for (let h = 0; h < this.hosts; h++) if (this.inService[h]) domains.add(this.fd[h]);
+      this.fdDomains = Math.max(1, domains.size);
+      this.domainsDirty = false;
+    }
+    return this.fdDomains;
   }
 
   /** floor(64 x mean over dims of free/capacity), clamped; the core's f64 order. */
@@ -262,10 +275,7 @@ export class FullScanScheduler {
   protected beginBatch(deps: ArrayLike<number> | undefined, n: number): void {
     const counts = new Map<number, number>();
     if (deps) for (let i = 0; i < n; i++) if (deps[i] !== NONE) counts.set(deps[i], (counts.get(deps[i]) ?? 0) + 1);
-    const domains = new Set<number>();
-    for (let h = 0; h < this.hosts; h++) if (this.inService[h]) domains.add(this.fd[h]);
-    const F = Math.max(1, domains.size);
-    this.fdDomains = F;
+    const F = this.faultDomainCount();
     const limits = new Map<number, number>();
     for (const [d, c] of counts) limits.set(d, Math.ceil(c / F));
     this.fdLimitOf = limits;

@@ -219,7 +219,7 @@ export function formatTable(r: BenchResult): string {
   return [`vmfabric bench: results`, line, ...rows.map(([k, v]) => `${k.padEnd(w)} | ${v}`), line].join("\n");
 }
 
-const HELP = `usage: vmfabric bench [--hosts N] [--vms M] [--policy P] [--mix NAME] [--seed S] [--json]
+const help = (): string => `usage: vmfabric bench [--hosts N] [--vms M] [--policy P] [--mix NAME] [--seed S] [--json]
                       [--chunk N] [--max-per-host K] [--quiet]
 
   --hosts N          hosts (Azure Dsv3-Type3, 40 per rack; default ${fmt(DEFAULTS.hosts)})
@@ -236,13 +236,13 @@ Units: cpu millicores, memory MiB, network Mbps, disk GiB. VM network ${NETWORK_
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(HELP);
+    console.log(help());
     return 0;
   }
   const args = parseArgs(argv, ["json", "quiet"]);
   onlyFlags(args, ["hosts", "vms", "policy", "mix", "seed", "json", "chunk", "max-per-host", "quiet"]);
   if (args.positional.length > 0) {
-    console.error(`vmfabric bench: unexpected argument ${JSON.stringify(args.positional[0])}\n\n${HELP}`);
+    console.error(`vmfabric bench: unexpected argument ${JSON.stringify(args.positional[0])}\n\n${help()}`);
     return 2;
   }
   const opts: BenchOptions = {
