@@ -87,6 +87,9 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
     while (h >= 0) {
       if (allowed(h)) {
         if (policy == BEST_FIT || policy == SPREAD) return h;
+        // Like every any-fit rule, open an empty host only when no used one can take the VM:
+        // ranked by dot product alone, an empty host would always look best aligned.
+        if (hostVmCount(h) == 0) return seen > 0 ? best : h;
         const r = rank(h, policy);
         if (seen == 0 || r > bestRank) { best = h; bestRank = r; }
         if (++seen >= window) return best;
@@ -126,7 +129,8 @@ function searchDedicated(slot: i32, policy: i32): i32 {
   if (best >= 0) return best;
   let e = bitNext(emptyBits, 0);
   while (e >= 0) {
-    if (fits(freePtr(e), qDemand) && allowed(e)) return e;
+    if (!fits(freePtr(e), qDemand)) { e = bitNext(emptyBits, e + 1); continue; } // fdBlocked is stale here
+    if (allowed(e)) return e;
     e = bitNext(emptyBits, resumeAfter(e));
   }
   return -1;
