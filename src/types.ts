@@ -33,9 +33,10 @@ export interface HostSpec {
   inService?: boolean;
 }
 
-/** A fleet described by host types: `count` hosts of each, `hostsPerFaultDomain` to a rack. */
+/** A fleet described by host types: `count` hosts of each, all in `faultDomain`, or numbered
+ *  racks of `hostsPerFaultDomain` hosts (new domains after the previous entry's) when given. */
 export interface FleetSpec {
-  hostTypes: ReadonlyArray<Omit<HostSpec, "faultDomain"> & { count: number; hostsPerFaultDomain?: number }>;
+  hostTypes: ReadonlyArray<HostSpec & { count: number; hostsPerFaultDomain?: number }>;
 }
 
 export interface EngineOptions {
