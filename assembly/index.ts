@@ -149,3 +149,4 @@ export function vmTenantTable(): usize { return vTenant; }
 export function vmDeploymentTable(): usize { return vDeployment; }
 export function vmNextTable(): usize { return vNext; }
 export function hostVmHeadTable(): usize { return hVmHead; }
+export * from "./quota";

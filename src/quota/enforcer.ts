@@ -1,0 +1,505 @@
+// QuotaEnforcer: holds each running VM to its CPU, memory and network slice, one tick at a time,
+// for the whole fleet in one core call. Lives beside an Engine and reads the engine's own VM
+// table (host, reservation, per-host VM lists) inside the core.
+import type { Engine } from "../engine.js";
+import type { CoreExports } from "../core.js";
+import { VmfabricError, invalid, show } from "../errors.js";
+import * as check from "../validate.js";
+import type { ReferenceFleet, ReferenceState } from "./reference.js";
+
+/** The quota exports of the core (assembly/quota.ts). */
+interface QuotaCore {
+  memory: WebAssembly.Memory;
+  quotaInit(types: number, shaped: number, bucketTicks: number): void;
+  quotaSetFlags(hasCaps: number, hasDepths: number): void;
+  quotaSetTrapAt(vm: number): void;
+  quotaTypeTable(): number;
+  quotaHostTypeTable(): number;
+  quotaDemandTable(): number;
+  quotaGrantTable(): number;
+  quotaCapTable(): number;
+  quotaWeightTable(): number;
+  quotaDepthTable(): number;
+  quotaTokensTable(): number;
+  quotaHotRunTable(): number;
+  quotaHostDemandTable(): number;
+  quotaHostWantTable(): number;
+  quotaHotListTable(): number;
+  quotaStatsTable(): number;
+  quotaTicks(): number;
+  quotaTick(hotTicks: number): number;
+}
+
+export interface QuotaOptions {
+  /** Dimensions where idle and unreserved capacity is shared out, up to each VM's cap
+   *  (default: `cpu` and `network`, those the engine has). All others are hard reservations. */
+  shared?: readonly string[];
+  /** The dimension shaped by a token bucket per VM (rate = the VM's reservation in it);
+   *  default `network` when the engine has it, `null` for none. */
+  shaped?: string | null;
+  /** Default bucket depth, in ticks of rate (default 4). */
+  bucketTicks?: number;
+  /** A host is hot after this many consecutive ticks with demand over capacity (default 3). */
+  hotTicks?: number;
+}
+
+export interface QuotaLimits {
+  ids: ArrayLike<number>;
+  /** ids.length x dimensions burst caps; 0 = the reservation (no burst). Must be 0 in hard dimensions. */
+  caps?: ArrayLike<number>;
+  /** Weights for sharing leftover capacity, 1..65535 (default 1). */
+  weights?: ArrayLike<number>;
+  /** Token-bucket depths in the shaped dimension's units; 0 = bucketTicks x rate (default). */
+  depths?: ArrayLike<number>;
+}
+
+export type PerDimension = Record<string, number>;
+
+export interface QuotaTick {
+  tick: number;
+  /** i32 per vector in `grants`, `hostDemand`, `hostWant` (dimensions rounded up to 4). */
+  stride: number;
+  /** Granted amount per VM (vmCapacity x stride). A view into core memory, valid until the next
+   *  call on the enforcer or the engine: copy it to keep it. Unplaced VMs get 0. */
+  grants: Int32Array;
+  /** Per host, sum of the VMs' demand (saturating at 2^31 - 1). View, as `grants`. */
+  hostDemand: Int32Array;
+  /** Per host, sum of what the VMs may use under their caps and buckets: contention when it
+   *  exceeds the host's capacity. View, as `grants`. */
+  hostWant: Int32Array;
+  /** Hosts with demand over capacity in some dimension for `hotTicks` consecutive ticks. */
+  hotHosts: Uint32Array;
+  /** Per dimension: VMs granted less than their demand. */
+  throttledVms: PerDimension;
+  /** Per dimension: hosts where what the VMs may use exceeded capacity (fair shares applied). */
+  contendedHosts: PerDimension;
+  /** Per dimension, fleet totals of demand, granted and throttled (= demand - granted;
+   *  memory: pressure). Demand totals add per-host sums, which saturate at 2^31 - 1. */
+  demand: PerDimension;
+  granted: PerDimension;
+  throttled: PerDimension;
+}
+
+export interface HostContention {
+  capacity: number[];
+  demand: number[];
+  want: number[];
+  granted: number[];
+  /** want / capacity per dimension (> 1: contended), 0 where capacity is 0. */
+  contention: number[];
+  hotRun: number;
+}
+
+interface Tables {
+  core: QuotaCore;
+  buffer: ArrayBuffer;
+  demand: number;
+  grant: number;
+  cap: number;
+  weight: number;
+  depth: number;
+}
+
+const I32_MAX = 0x7fffffff;
+/** The enforcer whose tables the engine's core currently holds: one per engine. */
+const active = new WeakMap<Engine, QuotaEnforcer>();
+const ST_DEMAND = 0;
+const ST_GRANT = 32;
+const ST_THROTTLED = 48;
+const ST_CONTENDED = 64;
+
+export class QuotaEnforcer {
+  readonly engine: Engine;
+  readonly dimensions: readonly string[];
+  readonly shared: readonly string[];
+  readonly shaped: string | null;
+  readonly bucketTicks: number;
+  readonly hotTicks: number;
+  readonly stride: number;
+  private readonly D: number;
+  private readonly V: number;
+  private readonly H: number;
+  private readonly sharedMask: boolean[];
+  private readonly shapedDim: number;
+  private readonly hostTypeIdx: Uint16Array;
+  private readonly typeCaps: number[][];
+  private hasCaps = false;
+  private hasDepths = false;
+  private generation = -1;
+  private t: Tables | undefined;
+  private seen: Uint8Array;
+
+  constructor(engine: Engine, options: QuotaOptions = {}) {
+    if (typeof options !== "object" || options === null) throw invalid("options", options, "an object");
+    this.engine = engine;
+    this.dimensions = engine.dimensions;
+    const dims = engine.dimensions;
+    this.D = dims.length;
+    this.V = engine.vmCapacity;
+    this.H = engine.hostCount;
+    this.stride = ((this.D + 3) >> 2) * 4;
+    const shared = options.shared === undefined ? dims.filter((d) => d === "cpu" || d === "network") : options.shared;
+    if (!Array.isArray(shared)) throw invalid("shared", shared, "an array of dimension names");
+    shared.forEach((n, i) => {
+      if (!dims.includes(n)) throw invalid(`shared[${i}]`, n, `one of ${dims.join(", ")}`);
+    });
+    this.shared = Object.freeze([...new Set(shared as string[])]);
+    this.sharedMask = dims.map((d) => this.shared.includes(d));
+    const shaped = options.shaped === undefined ? (dims.includes("network") ? "network" : null) : options.shaped;
+    if (shaped !== null && !dims.includes(shaped)) throw invalid("shaped", shaped, `null or one of ${dims.join(", ")}`);
+    this.shaped = shaped;
+    this.shapedDim = shaped === null ? -1 : dims.indexOf(shaped);
+    this.bucketTicks = options.bucketTicks === undefined ? 4 : check.intIn("bucketTicks", options.bucketTicks, 1, 1 << 20);
+    this.hotTicks = options.hotTicks === undefined ? 3 : check.intIn("hotTicks", options.hotTicks, 1, 1 << 30);
+    if (this.H > 0xffff * 0x10000) throw invalid("engine", this.H, "an engine of at most 2^32 hosts");
+
+    // Physical guest capacity per host: capacity - host reservation, never x oversubscription.
+    const typeOf = new Map<object, number>();
+    this.hostTypeIdx = new Uint16Array(this.H);
+    this.typeCaps = [];
+    for (let h = 0; h < this.H; h++) {
+      const ht = engine.hostTypeOf(h);
+      let i = typeOf.get(ht);
+      if (i === undefined) {
+        i = this.typeCaps.length;
+        typeOf.set(ht, i);
+        this.typeCaps.push(ht.capacity.map((c, d) => c - ht.reservation[d]));
+      }
+      this.hostTypeIdx[h] = i;
+    }
+    this.seen = new Uint8Array(this.V);
+    active.set(engine, this);
+    this.run(() => undefined);
+  }
+
+  // ---- core access ----
+
+  /** Runs fn against the current core, (re)allocating the quota tables first when the engine's
+   *  instance is new (first use, or a trap replaced it). */
+  private run<T>(fn: (t: Tables) => T): T {
+    if (active.get(this.engine) !== this) {
+      throw new VmfabricError("STALE_ENFORCER", "a newer QuotaEnforcer was created on this engine; only the newest one may be used");
+    }
+    return this.engine.runCore((core: CoreExports, generation: number) => {
+      const q = core as unknown as QuotaCore;
+      if (generation !== this.generation) this.install(q, generation);
+      return fn(this.tables());
+    });
+  }
+
+  private tables(): Tables {
+    const t = this.t!;
+    if (t.buffer !== t.core.memory.buffer) t.buffer = t.core.memory.buffer as ArrayBuffer;
+    return t;
+  }
+
+  private install(q: QuotaCore, generation: number): void {
+    const old = this.t;
+    const oldState = old ? this.persistent(old) : undefined;
+    q.quotaInit(this.typeCaps.length, this.shapedDim, this.bucketTicks);
+    const buf = q.memory.buffer as ArrayBuffer;
+    const s = this.stride;
+    const tc = new Int32Array(buf, q.quotaTypeTable() >>> 0, this.typeCaps.length * s);
+    this.typeCaps.forEach((c, i) => c.forEach((x, d) => { tc[i * s + d] = x; }));
+    new Uint16Array(buf, q.quotaHostTypeTable() >>> 0, this.H).set(this.hostTypeIdx);
+    if (oldState) {
+      // carry the configuration and the last committed tick's state over from the old instance
+      new Int32Array(buf, q.quotaCapTable() >>> 0, this.V * s).set(oldState.caps);
+      new Uint16Array(buf, q.quotaWeightTable() >>> 0, this.V).set(oldState.weights);
+      new Int32Array(buf, q.quotaDepthTable() >>> 0, this.V).set(oldState.depths);
+      new Int32Array(buf, q.quotaTokensTable() >>> 0, this.V).set(oldState.tokens);
+      new Uint32Array(buf, q.quotaHotRunTable() >>> 0, this.H).set(oldState.hotRun);
+    }
+    q.quotaSetFlags(this.hasCaps ? 1 : 0, this.hasDepths ? 1 : 0);
+    this.generation = generation;
+    this.t = {
+      core: q,
+      buffer: q.memory.buffer as ArrayBuffer,
+      demand: q.quotaDemandTable() >>> 0,
+      grant: q.quotaGrantTable() >>> 0,
+      cap: q.quotaCapTable() >>> 0,
+      weight: q.quotaWeightTable() >>> 0,
+      depth: q.quotaDepthTable() >>> 0,
+    };
+  }
+
+  private persistent(t: Tables) {
+    const q = t.core;
+    const buf = q.memory.buffer as ArrayBuffer;
+    return {
+      caps: new Int32Array(buf, t.cap, this.V * this.stride).slice(),
+      weights: new Uint16Array(buf, t.weight, this.V).slice(),
+      depths: new Int32Array(buf, t.depth, this.V).slice(),
+      tokens: new Int32Array(buf, q.quotaTokensTable() >>> 0, this.V).slice(),
+      hotRun: new Uint32Array(buf, q.quotaHotRunTable() >>> 0, this.H).slice(),
+    };
+  }
+
+  // ---- configuration ----
+
+  /** Sets burst caps, weights and bucket depths for some VMs (placed or not; they stay with the
+   *  VM id). Validated whole first: one bad entry throws and nothing changes. */
+  setLimits(limits: QuotaLimits): void {
+    if (typeof limits !== "object" || limits === null) throw invalid("limits", limits, "an object with ids");
+    const ids = check.arrayLike("limits.ids", limits.ids);
+    const n = ids.length;
+    const D = this.D;
+    const caps = limits.caps === undefined ? undefined : check.arrayLike("limits.caps", limits.caps, n * D);
+    const weights = limits.weights === undefined ? undefined : check.arrayLike("limits.weights", limits.weights, n);
+    const depths = limits.depths === undefined ? undefined : check.arrayLike("limits.depths", limits.depths, n);
+    const seen = this.seen;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const id = check.at("limits.ids", ids, i, 0, this.V - 1);
+        if (seen[id]) throw new VmfabricError("DUPLICATE_VM", `limits.ids[${i}]: vm ${id} appears twice`, `limits.ids[${i}]`, id);
+        seen[id] = 1;
+      }
+    } finally {
+      for (let j = 0; j < i && j < n; j++) seen[ids[j] as number] = 0;
+    }
+    if (caps) for (let j = 0; j < n * D; j++) {
+      const x = check.at("limits.caps", caps, j, 0, I32_MAX);
+      if (x !== 0 && !this.sharedMask[j % D]) {
+        const dim = this.dimensions[j % D];
+        throw new VmfabricError("INVALID_INPUT", `limits.caps[${j}] (vm #${Math.floor(j / D)}, ${dim}) must be 0: ${dim} is a hard reservation (not in shared), got ${show(x)}`, `limits.caps[${j}]`, x);
+      }
+    }
+    if (weights) for (let j = 0; j < n; j++) check.at("limits.weights", weights, j, 1, 0xffff);
+    if (depths) for (let j = 0; j < n; j++) check.at("limits.depths", depths, j, 0, I32_MAX);
+    this.run((t) => {
+      const buf = t.buffer;
+      const s = this.stride;
+      if (caps) {
+        const cv = new Int32Array(buf, t.cap, this.V * s);
+        for (let k = 0; k < n; k++) {
+          const id = ids[k] as number;
+          for (let d = 0; d < D; d++) cv[id * s + d] = caps[k * D + d] as number;
+        }
+        this.hasCaps = true;
+      }
+      if (weights) {
+        const wv = new Uint16Array(buf, t.weight, this.V);
+        for (let k = 0; k < n; k++) wv[ids[k] as number] = weights[k] as number;
+      }
+      if (depths) {
+        const dv = new Int32Array(buf, t.depth, this.V);
+        for (let k = 0; k < n; k++) dv[ids[k] as number] = depths[k] as number;
+        this.hasDepths = true;
+      }
+      t.core.quotaSetFlags(this.hasCaps ? 1 : 0, this.hasDepths ? 1 : 0);
+    });
+  }
+
+  /** Caps, weight and depth of one VM. */
+  limitsOf(vm: number): { cap: number[]; weight: number; depth: number } {
+    const v = check.intIn("vm", vm, 0, this.V - 1);
+    return this.run((t) => ({
+      cap: Array.from(new Int32Array(t.buffer, t.cap + v * this.stride * 4, this.D)),
+      weight: new Uint16Array(t.buffer, t.weight, this.V)[v],
+      depth: new Int32Array(t.buffer, t.depth, this.V)[v],
+    }));
+  }
+
+  // ---- ticks ----
+
+  /**
+   * The demand table in core memory (vmCapacity x stride, row-major; padding lanes must stay 0).
+   * Fill it and call `tick()` with no argument to skip a copy. Valid until the next call.
+   */
+  demandBuffer(): Int32Array {
+    return this.run((t) => new Int32Array(t.buffer, t.demand, this.V * this.stride));
+  }
+
+  /**
+   * One tick for the whole fleet. `demands` is vmCapacity x dimensions, row-major, integers in
+   * [0, 2^31 - 1] (unplaced VMs' entries are ignored); without it the demand buffer is used.
+   * Validated whole before the core is called: a bad entry throws and nothing changes.
+   */
+  tick(demands?: ArrayLike<number>): QuotaTick {
+    const D = this.D;
+    const s = this.stride;
+    if (demands !== undefined) {
+      const dem = check.arrayLike("demands", demands, this.V * D);
+      this.validateDemands(dem);
+    } else {
+      this.validateDemands(this.demandBuffer(), true);
+    }
+    const hot = this.run((t) => {
+      if (demands !== undefined) {
+        const view = new Int32Array(t.buffer, t.demand, this.V * s);
+        if (s === D) view.set(demands);
+        else for (let v = 0; v < this.V; v++) for (let d = 0; d < D; d++) view[v * s + d] = demands[v * D + d];
+      }
+      return t.core.quotaTick(this.hotTicks);
+    });
+    if (hot < 0) {
+      throw new VmfabricError("LIMIT", `a contended host holds more than 65536 VMs; quota enforcement supports at most 65536 per host`);
+    }
+    return this.result(hot);
+  }
+
+  private validateDemands(dem: ArrayLike<unknown>, padded = false): void {
+    const D = this.D;
+    const s = this.stride;
+    if (dem instanceof Int32Array) {
+      for (let j = 0; j < dem.length; j++) {
+        if (dem[j] < 0) throw this.badDemand(dem, j, padded);
+      }
+      if (padded && s !== D) {
+        for (let j = 0; j < dem.length; j++) if (j % s >= D && dem[j] !== 0) throw this.badDemand(dem, j, padded);
+      }
+      return;
+    }
+    for (let j = 0; j < dem.length; j++) {
+      const x = dem[j];
+      if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > I32_MAX) throw this.badDemand(dem, j, padded);
+    }
+  }
+
+  private badDemand(dem: ArrayLike<unknown>, j: number, padded: boolean): VmfabricError {
+    const w = padded ? this.stride : this.D;
+    const d = j % w;
+    const field = padded ? `demandBuffer[${j}]` : `demands[${j}]`;
+    const what = d < this.D ? this.dimensions[d] : "padding, must be 0";
+    return new VmfabricError("INVALID_INPUT", `${field} (vm #${Math.floor(j / w)}, ${what}) must be an integer in [0, ${I32_MAX}], got ${show(dem[j])}`, field, dem[j]);
+  }
+
+  private result(hot: number): QuotaTick {
+    return this.run((t) => {
+      const q = t.core;
+      const buf = t.buffer;
+      const st = new BigInt64Array(buf, q.quotaStatsTable() >>> 0, 82);
+      const per = (base: number): PerDimension => {
+        const o: PerDimension = {};
+        this.dimensions.forEach((name, d) => { o[name] = Number(st[base + d]); });
+        return o;
+      };
+      const demand = per(ST_DEMAND);
+      const granted = per(ST_GRANT);
+      const throttled: PerDimension = {};
+      for (const name of this.dimensions) throttled[name] = demand[name] - granted[name];
+      return {
+        tick: q.quotaTicks(),
+        stride: this.stride,
+        grants: new Int32Array(buf, t.grant, this.V * this.stride),
+        hostDemand: new Int32Array(buf, q.quotaHostDemandTable() >>> 0, this.H * this.stride),
+        hostWant: new Int32Array(buf, q.quotaHostWantTable() >>> 0, this.H * this.stride),
+        hotHosts: new Uint32Array(buf, q.quotaHotListTable() >>> 0, hot).slice(),
+        throttledVms: per(ST_THROTTLED),
+        contendedHosts: per(ST_CONTENDED),
+        demand,
+        granted,
+        throttled,
+      };
+    });
+  }
+
+  // ---- queries (state after the last tick) ----
+
+  /** What VM `vm` was granted in the last tick (zeros if it was not placed). */
+  grantOf(vm: number): number[] {
+    const v = check.intIn("vm", vm, 0, this.V - 1);
+    return this.run((t) => Array.from(new Int32Array(t.buffer, t.grant + v * this.stride * 4, this.D)));
+  }
+
+  /** Demand minus grant in the last tick, per dimension (memory: pressure above the quota). */
+  throttledOf(vm: number): number[] {
+    const v = check.intIn("vm", vm, 0, this.V - 1);
+    return this.run((t) => {
+      const o = v * this.stride * 4;
+      const d = new Int32Array(t.buffer, t.demand + o, this.D);
+      const g = new Int32Array(t.buffer, t.grant + o, this.D);
+      return Array.from(d, (x, i) => x - g[i]);
+    });
+  }
+
+  /** Tokens left in VM `vm`'s bucket after the last tick (-1: full, it was not placed). */
+  tokensOf(vm: number): number {
+    const v = check.intIn("vm", vm, 0, this.V - 1);
+    return this.run((t) => new Int32Array(t.buffer, t.core.quotaTokensTable() >>> 0, this.V)[v]);
+  }
+
+  /** Physical guest capacity the enforcer holds host `host` to: capacity - host reservation. */
+  capacityOf(host: number): number[] {
+    return [...this.typeCaps[this.hostTypeIdx[check.intIn("host", host, 0, this.H - 1)]]];
+  }
+
+  /** One host's demand, want, grants and contention in the last tick. */
+  hostContention(host: number): HostContention {
+    const h = check.intIn("host", host, 0, this.H - 1);
+    const capacity = this.capacityOf(h);
+    const vms = this.engine.vmsOnHost(h);
+    return this.run((t) => {
+      const q = t.core;
+      const s = this.stride;
+      const D = this.D;
+      const dem = Array.from(new Int32Array(t.buffer, (q.quotaHostDemandTable() >>> 0) + h * s * 4, D));
+      const want = Array.from(new Int32Array(t.buffer, (q.quotaHostWantTable() >>> 0) + h * s * 4, D));
+      const g = new Int32Array(t.buffer, t.grant, this.V * s);
+      const granted = new Array<number>(D).fill(0);
+      for (const v of vms) for (let d = 0; d < D; d++) granted[d] += g[v * s + d];
+      return {
+        capacity,
+        demand: dem,
+        want,
+        granted,
+        contention: want.map((w, d) => (capacity[d] > 0 ? w / capacity[d] : 0)),
+        hotRun: new Uint32Array(t.buffer, q.quotaHotRunTable() >>> 0, this.H)[h],
+      };
+    });
+  }
+
+  hotRunOf(host: number): number {
+    const h = check.intIn("host", host, 0, this.H - 1);
+    return this.run((t) => new Uint32Array(t.buffer, t.core.quotaHotRunTable() >>> 0, this.H)[h]);
+  }
+
+  /**
+   * The engine's placements, this enforcer's limits and its committed state as a plain-TS
+   * reference fleet (src/quota/reference.ts): the same tick on both must agree.
+   */
+  snapshot(): { fleet: ReferenceFleet; state: ReferenceState } {
+    const D = this.D;
+    const s = this.stride;
+    const hostOf = new Int32Array(this.V);
+    const reservation = new Int32Array(this.V * D);
+    for (let v = 0; v < this.V; v++) {
+      const h = this.engine.hostOf(v);
+      hostOf[v] = h;
+      if (h >= 0) reservation.set(this.engine.demandOf(v), v * D);
+    }
+    const capacity = new Int32Array(this.H * D);
+    for (let h = 0; h < this.H; h++) capacity.set(this.typeCaps[this.hostTypeIdx[h]], h * D);
+    return this.run((t) => {
+      const q = t.core;
+      const cv = new Int32Array(t.buffer, t.cap, this.V * s);
+      const caps = new Int32Array(this.V * D);
+      for (let v = 0; v < this.V; v++) for (let d = 0; d < D; d++) caps[v * D + d] = cv[v * s + d];
+      const fleet: ReferenceFleet = {
+        dims: D,
+        hostCount: this.H,
+        hostOf,
+        reservation,
+        caps,
+        weights: new Uint16Array(t.buffer, t.weight, this.V).slice(),
+        depths: new Int32Array(t.buffer, t.depth, this.V).slice(),
+        capacity,
+        shaped: this.shapedDim,
+        bucketTicks: this.bucketTicks,
+        hotTicks: this.hotTicks,
+      };
+      const state: ReferenceState = {
+        tokens: new Int32Array(t.buffer, q.quotaTokensTable() >>> 0, this.V).slice(),
+        hotRun: new Uint32Array(t.buffer, q.quotaHotRunTable() >>> 0, this.H).slice(),
+      };
+      return { fleet, state };
+    });
+  }
+
+  /** Test hook: the core traps at VM index `vm` during the next tick. @internal */
+  injectTrapAt(vm: number): void {
+    const v = check.intIn("vm", vm, 0, this.V - 1);
+    this.run((t) => t.core.quotaSetTrapAt(v));
+  }
+}
