@@ -3,8 +3,8 @@
 //
 // Semantics are README's "Placement rules" and "Policies" exactly (capacity after reservation,
 // in service, anti-affinity maxPerHost, fault-domain spread within one batch; first-fit,
-// best-fit, spread by free level, dot-product and l2 over the first `candidates` feasible hosts
-// in best-fit order), with the free level computed in the same f64 order as the core, so the
+// best-fit, spread by free level, dot-product and l2 over the first `candidates` feasible used
+// hosts in best-fit order, an empty host only when none came first), with the free level computed in the same f64 order as the core, so the
 // host chosen for every VM is the core's (test/bench.baseline.test.ts checks this).
 // Not modelled: dedicated tenants, rejection reasons (a rejected VM just gets -1), move.
 //
@@ -198,8 +198,9 @@ export class FullScanScheduler {
     }
   }
 
-  /** dot-product / l2: the first `candidates` feasible hosts in (level, index) order, best score,
-   *  earliest on ties. One scan buckets feasible hosts by level (each bucket stays in index order). */
+  /** dot-product / l2: the first `candidates` feasible used hosts in (level, index) order, best
+   *  score, earliest on ties; the window ends at the first feasible empty host, which is taken
+   *  only when no used host came before it. One scan buckets feasible hosts by level (each bucket stays in index order). */
   private findRanked(demand: ArrayLike<number>, off: number, dep: number, dot: boolean): number {
     const H = this.hosts;
     const W = this.candidates;
@@ -219,6 +220,8 @@ export class FullScanScheduler {
     for (let l = 0; l < LEVELS && seen < W; l++) {
       for (let i = 0; i < len[l] && seen < W; i++) {
         const h = this.bucketHosts[l * cap + i];
+        // The window ends at the first feasible empty host, taken only when no used one was seen.
+        if (this.hostVms[h] === 0) return seen > 0 ? best : h;
         const r = dot ? this.dotScore(h, demand, off) : -this.l2Score(h, demand, off);
         if (seen === 0 || r > bestRank) {
           best = h;
@@ -336,6 +339,8 @@ export class SampledScheduler extends FullScanScheduler {
         case "dot-product": r = this.dotScore(h, demand, off); break;
         default: r = -this.l2Score(h, demand, off);
       }
+      // As in the core, dot-product / l2 take an empty host only when no used one is feasible.
+      if ((policy === "dot-product" || policy === "l2") && this.hostVms[h] === 0) r -= 1e9;
       if (found === 0 || r > bestRank) {
         best = h;
         bestRank = r;
