@@ -1,0 +1,85 @@
+// Trap recovery: injectTrapAfter(n) makes the core trap after n more placements (or releases)
+// in a batch call. CORE_TRAP is thrown, the state is the state before the batch, and the
+// engine (a new core instance) keeps matching the reference model afterwards.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { Engine, VmfabricError } from "../src/index.js";
+import { SMALL, fleetArb, opArb, reqArb } from "./support/arbitraries.js";
+import { NO_DEP } from "./support/reference.js";
+import { World, applyOp, compareFull } from "./fuzz/model.js";
+
+function expectTrap(fn: () => unknown): void {
+  let err: unknown;
+  try { fn(); } catch (x) { err = x; }
+  expect(err).toBeInstanceOf(VmfabricError);
+  expect((err as VmfabricError).code).toBe("CORE_TRAP");
+}
+
+describe("trap recovery", () => {
+  test("CORE_TRAP mid-batch rolls the batch back; the engine keeps matching the reference", () => {
+    fc.assert(
+      fc.property(
+        fleetArb(SMALL).chain((fleet) => fc.record({
+          fleet: fc.constant(fleet),
+          before: fc.array(opArb(fleet.dims, SMALL), { maxLength: 15 }),
+          batch: fc.array(reqArb(fleet.dims, SMALL), { minLength: 1, maxLength: 8 }),
+          offline: fc.boolean(),
+          sel: fc.nat(),
+          after: fc.array(opArb(fleet.dims, SMALL), { minLength: 1, maxLength: 15 }),
+        })),
+        ({ fleet, before, batch, offline, sel, after }) => {
+          const w = new World(fleet, { fullEvery: 1 });
+          const e = w.createEngine();
+          for (const op of before) applyOp(w, e, op);
+          if (w.freeIds.length < batch.length) return;
+          // How many the batch would place (on a copy of the reference).
+          const ids = w.freeIds.slice(-batch.length).reverse();
+          const would = w.ref.clone().placeBatch(batch.map((q, i) => ({ id: ids[i], ...q })), { offline }).filter((r) => r.host >= 0).length;
+          fc.pre(would > 0);
+          e.injectTrapAfter(sel % would);
+          expectTrap(() => e.placeBatch({
+            ids,
+            demands: batch.flatMap((q) => q.demand),
+            tenants: batch.map((q) => q.tenant),
+            deployments: batch.map((q) => q.deployment ?? NO_DEP),
+          }, { offline }));
+          compareFull(w, e, "after CORE_TRAP");
+          for (const op of after) applyOp(w, e, op);
+          // The same batch goes through now (no trap armed in the new instance).
+          if (w.freeIds.length >= batch.length) applyOp(w, e, { t: "batch", reqs: batch, opts: { offline } });
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  test("recovery keeps VMs on hosts taken out of service (regression)", () => {
+    const e = Engine.create([{ capacity: [4] }, { capacity: [4] }], { dimensions: ["cpu"], vmCapacity: 8 });
+    e.place({ id: 0, demand: [1], tenant: 0 }, { policy: "first-fit" });
+    e.setHostInService(0, false);
+    e.injectTrapAfter(0);
+    expectTrap(() => e.placeBatch({ ids: [1], demands: [1], tenants: [0] }));
+    expect(e.hostOf(0)).toBe(0);
+    expect(e.hostOf(1)).toBe(-1);
+    expect(e.isHostInService(0)).toBe(false);
+    expect(e.freeOf(0)).toEqual([3]);
+    expect(e.stats()).toMatchObject({ vmsPlaced: 1, hostsUsed: 1, hostsInService: 1 });
+    expect(e.place({ id: 1, demand: [1], tenant: 0 }, { policy: "first-fit" }).host).toBe(1);
+  });
+
+  test("a trap in releaseBatch puts every VM back", () => {
+    const e = Engine.create([{ capacity: [4, 4] }, { capacity: [4, 4] }], { dimensions: ["a", "b"], vmCapacity: 8 });
+    e.setTenantDedicated(3);
+    e.placeBatch({ ids: [0, 1, 2, 3], demands: [1, 1, 1, 1, 2, 2, 1, 0], tenants: [3, 3, 1, 1] }, { policy: "first-fit" });
+    const hosts = [0, 1, 2, 3].map((v) => e.hostOf(v));
+    const free = [0, 1].map((h) => e.freeOf(h));
+    e.injectTrapAfter(2);
+    expectTrap(() => e.releaseBatch([0, 1, 2, 3]));
+    expect([0, 1, 2, 3].map((v) => e.hostOf(v))).toEqual(hosts);
+    expect([0, 1].map((h) => e.freeOf(h))).toEqual(free);
+    // Tenancy survived: tenant 1 still may not join tenant 3's host.
+    expect(e.move(2, { target: hosts[0] }).rejection?.code).toBe("DEDICATED_HOST");
+    e.releaseBatch([0, 1, 2, 3]);
+    expect(e.stats().vmsPlaced).toBe(0);
+  });
+});

@@ -1,0 +1,446 @@
+// Model-based comparison of the Engine against the reference model: a World (the model: the
+// reference plus id bookkeeping), one fast-check Command class per operation, and the state
+// comparisons. Shared by test/model.test.ts, the property tests and the fuzz runner.
+
+import fc from "fast-check";
+import { Engine, REASON_CODES, VmfabricError } from "../../src/index.js";
+import type { Placement } from "../../src/types.js";
+import {
+  type BatchCallOpts, type CallOpts, type FleetCase, type Op, type OpWeights, type ReqSpec, type Scale,
+  DEFAULT_WEIGHTS, opArbs,
+} from "../support/arbitraries.js";
+import { DIM_NONE, NO_DEP, OK, RefEngine, type RefOutcome } from "../support/reference.js";
+
+export class Mismatch extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "Mismatch";
+  }
+}
+
+function fail(msg: string): never {
+  throw new Mismatch(msg);
+}
+
+/** The model: reference engine, free VM ids (lowest first), placed VMs (for selectors). */
+export class World {
+  readonly ref: RefEngine;
+  readonly H: number;
+  readonly D: number;
+  readonly dims: readonly string[];
+  readonly freeIds: number[];
+  readonly placed: number[] = [];
+  private readonly pos: Int32Array;
+  steps = 0;
+  /** Outcomes seen (placed / reason codes per operation kind), for coverage reports. */
+  readonly tally: Record<string, number> = {};
+  /** Compare the full state every `fullEvery` commands (1: after each). */
+  fullEvery: number;
+  /** Check structural invariants (capacity, anti-affinity, tenancy, spread) on touched hosts. */
+  invariants: boolean;
+
+  constructor(readonly fleet: FleetCase, opts: { fullEvery?: number; invariants?: boolean } = {}) {
+    this.ref = new RefEngine(fleet.hosts, {
+      dims: fleet.dims,
+      vmCapacity: fleet.options.vmCapacity,
+      policy: fleet.options.policy,
+      maxPerHost: fleet.options.maxPerHost,
+      candidates: fleet.options.candidates,
+    });
+    this.H = fleet.hosts.length;
+    this.D = fleet.dims;
+    this.dims = fleet.options.dimensions ?? ["cpu", "memory", "network", "disk"];
+    this.freeIds = [];
+    for (let i = fleet.options.vmCapacity - 1; i >= 0; i--) this.freeIds.push(i);
+    this.pos = new Int32Array(fleet.options.vmCapacity).fill(-1);
+    this.fullEvery = opts.fullEvery ?? 1;
+    this.invariants = opts.invariants ?? true;
+  }
+
+  createEngine(): Engine {
+    return Engine.create(this.fleet.hosts, this.fleet.options);
+  }
+
+  takeId(): number {
+    const id = this.freeIds.pop();
+    if (id === undefined) fail("no free VM id");
+    return id;
+  }
+
+  markPlaced(id: number): void {
+    this.pos[id] = this.placed.length;
+    this.placed.push(id);
+  }
+
+  markReleased(id: number): void {
+    const i = this.pos[id];
+    const last = this.placed.pop()!;
+    if (last !== id) {
+      this.placed[i] = last;
+      this.pos[last] = i;
+    }
+    this.pos[id] = -1;
+    this.freeIds.push(id);
+  }
+
+  /** Ids the engine must not have placed again: unplaced ones go back on the free list. */
+  giveBack(id: number): void {
+    this.freeIds.push(id);
+  }
+
+  count(kind: string, r: RefOutcome): void {
+    const k = `${kind}:${r.host >= 0 ? "placed" : REASON_CODES[r.reason]}`;
+    this.tally[k] = (this.tally[k] ?? 0) + 1;
+  }
+}
+
+// ---- comparisons ----
+
+function refCode(r: RefOutcome): string {
+  return REASON_CODES[r.reason] as string;
+}
+
+function describe(r: RefOutcome, dims: readonly string[]): string {
+  if (r.host >= 0) return `host ${r.host}`;
+  return `rejected ${refCode(r)}${r.dim !== DIM_NONE ? `(${dims[r.dim]})` : ""}`;
+}
+
+function describeP(p: Placement): string {
+  if (p.host >= 0) return `host ${p.host}`;
+  const j = p.rejection!;
+  return `rejected ${j.code}${j.dimension !== undefined ? `(${j.dimension})` : ""}`;
+}
+
+export function samePlacement(what: string, p: Placement, r: RefOutcome, dims: readonly string[]): void {
+  const j = p.rejection;
+  const ok = p.host === r.host && (j === undefined
+    ? r.reason === OK
+    : j.code === refCode(r) && j.dimension === (r.dim === DIM_NONE ? undefined : dims[r.dim]));
+  if (!ok) fail(`${what}: engine ${describeP(p)}, reference ${describe(r, dims)}`);
+}
+
+/** Full state: every VM's host, every host's free vector, VM count and service state, stats. */
+export function compareFull(w: World, e: Engine, where = ""): void {
+  const ref = w.ref;
+  const at = where ? ` (${where})` : "";
+  for (let vm = 0; vm < ref.vmCapacity; vm++) {
+    const a = e.hostOf(vm);
+    if (a !== ref.vmHost[vm]) fail(`hostOf(${vm}): engine ${a}, reference ${ref.vmHost[vm]}${at}`);
+  }
+  for (let h = 0; h < w.H; h++) compareHost(w, e, h, at);
+  const s = e.stats();
+  if (s.hostsUsed !== ref.hostsUsed()) fail(`stats().hostsUsed: engine ${s.hostsUsed}, reference ${ref.hostsUsed()}${at}`);
+  if (s.vmsPlaced !== ref.vmsPlaced) fail(`stats().vmsPlaced: engine ${s.vmsPlaced}, reference ${ref.vmsPlaced}${at}`);
+  if (s.hostsInService !== ref.inServiceCount()) fail(`stats().hostsInService: engine ${s.hostsInService}, reference ${ref.inServiceCount()}${at}`);
+  if (s.faultDomains !== ref.faultDomainsInService()) fail(`stats().faultDomains: engine ${s.faultDomains}, reference ${ref.faultDomainsInService()}${at}`);
+  if (w.invariants) for (let h = 0; h < w.H; h++) hostInvariants(w, e, h, at);
+}
+
+export function compareHost(w: World, e: Engine, h: number, at = ""): void {
+  const ref = w.ref;
+  const f = e.freeOf(h);
+  for (let d = 0; d < w.D; d++) {
+    if (f[d] !== ref.free[h * w.D + d]) fail(`freeOf(${h}): engine [${f}], reference [${ref.freeOf(h)}]${at}`);
+  }
+  if (e.vmCountOf(h) !== ref.count[h]) fail(`vmCountOf(${h}): engine ${e.vmCountOf(h)}, reference ${ref.count[h]}${at}`);
+  if (e.isHostInService(h) !== (ref.inService[h] === 1)) fail(`isHostInService(${h}) differs${at}`);
+}
+
+/**
+ * Invariants from the engine's own state, independent of the reference: free within
+ * [0, effective capacity] in every dimension, used == sum of the demands of the VMs on the
+ * host, VM count == VMs listed, and a host holding a dedicated tenant's VM holds no other tenant's.
+ */
+export function hostInvariants(w: World, e: Engine, h: number, at = ""): void {
+  const cap = e.capacityOf(h);
+  const free = e.freeOf(h);
+  const vms = e.vmsOnHost(h);
+  if (vms.length !== e.vmCountOf(h)) fail(`host ${h}: vmsOnHost lists ${vms.length}, vmCountOf says ${e.vmCountOf(h)}${at}`);
+  const used = new Array<number>(w.D).fill(0);
+  const deps = new Map<number, number>();
+  const tenants = new Set<number>();
+  for (const vm of vms) {
+    if (e.hostOf(vm) !== h) fail(`vm ${vm} listed on host ${h} but hostOf says ${e.hostOf(vm)}${at}`);
+    e.demandOf(vm).forEach((x, d) => { used[d] += x; });
+    const dep = e.deploymentOf(vm);
+    if (dep !== undefined) deps.set(dep, (deps.get(dep) ?? 0) + 1);
+    tenants.add(e.tenantOf(vm));
+  }
+  for (let d = 0; d < w.D; d++) {
+    if (free[d] < 0) fail(`host ${h} exceeds its effective capacity in ${w.dims[d]}: free ${free[d]}${at}`);
+    if (cap[d] - free[d] !== used[d]) fail(`host ${h} ${w.dims[d]}: used ${cap[d] - free[d]} but its VMs demand ${used[d]}${at}`);
+  }
+  if (tenants.size > 1) {
+    for (const t of tenants) if (e.isTenantDedicated(t)) fail(`host ${h} holds dedicated tenant ${t} with others [${[...tenants]}]${at}`);
+  }
+}
+
+/** Anti-affinity for a VM just placed on h: at most k instances of its deployment there. */
+function antiAffinityHolds(e: Engine, h: number, dep: number | undefined, k: number, what: string): void {
+  if (dep === undefined) return;
+  let n = 0;
+  for (const vm of e.vmsOnHost(h)) if (e.deploymentOf(vm) === dep) n++;
+  if (n > k) fail(`${what}: host ${h} holds ${n} instances of deployment ${dep} (maxPerHost ${k})`);
+}
+
+function maybeFull(w: World, e: Engine): void {
+  w.steps++;
+  if (w.fullEvery > 0 && w.steps % w.fullEvery === 0) compareFull(w, e, `after command ${w.steps}`);
+}
+
+function resolveK(w: World, opts?: CallOpts): number {
+  return opts?.maxPerHost ?? w.fleet.options.maxPerHost ?? 1;
+}
+
+// ---- operations (shared by the commands and the plain property tests) ----
+
+export function doPlace(w: World, e: Engine, req: ReqSpec, opts?: CallOpts): void {
+  const id = w.takeId();
+  const wasInService = (h: number) => w.ref.inService[h] === 1;
+  const r = w.ref.place({ id, ...req }, opts);
+  const request = req.deployment === undefined ? { id, demand: req.demand, tenant: req.tenant } : { id, ...req };
+  const p = opts === undefined ? e.place(request) : e.place(request, opts);
+  w.count("place", r);
+  samePlacement(`place(vm ${id} ${JSON.stringify(req)}${opts ? " " + JSON.stringify(opts) : ""})`, p, r, w.dims);
+  if (p.host >= 0) {
+    w.markPlaced(id);
+    if (!wasInService(p.host)) fail(`vm ${id} placed on out-of-service host ${p.host}`);
+    compareHost(w, e, p.host);
+    if (w.invariants) {
+      hostInvariants(w, e, p.host);
+      antiAffinityHolds(e, p.host, req.deployment, resolveK(w, opts), `place(vm ${id})`);
+    }
+  } else {
+    w.giveBack(id);
+    if (e.hostOf(id) !== -1) fail(`rejected vm ${id} is on host ${e.hostOf(id)}`);
+  }
+  maybeFull(w, e);
+}
+
+export function doBatch(w: World, e: Engine, reqs: ReqSpec[], opts?: BatchCallOpts): void {
+  const ids = reqs.map(() => w.takeId());
+  const F = Math.max(1, w.ref.faultDomainsInService());
+  const rr = w.ref.placeBatch(reqs.map((q, i) => ({ id: ids[i], ...q })), opts);
+  const hasDeps = reqs.some((q) => q.deployment !== undefined);
+  const batch = {
+    ids,
+    demands: reqs.flatMap((q) => q.demand),
+    tenants: reqs.map((q) => q.tenant),
+    ...(hasDeps ? { deployments: reqs.map((q) => q.deployment ?? NO_DEP) } : {}),
+  };
+  const res = opts === undefined ? e.placeBatch(batch) : e.placeBatch(batch, opts);
+  const what = `placeBatch(${JSON.stringify(reqs)}${opts ? " " + JSON.stringify(opts) : ""})`;
+  let placed = 0;
+  for (let i = 0; i < reqs.length; i++) {
+    const r = rr[i];
+    w.count(opts?.offline ? "offline" : "batch", r);
+    if (res.hosts[i] !== r.host || res.reasons[i] !== r.reason || res.reasonDims[i] !== r.dim) {
+      fail(`${what}: entry ${i} (vm ${ids[i]}): engine host ${res.hosts[i]} reason ${REASON_CODES[res.reasons[i]]} dim ${res.reasonDims[i]}, ` +
+        `reference ${describe(r, w.dims)} (dim ${r.dim})`);
+    }
+    if (res.hosts[i] >= 0) placed++;
+  }
+  if (res.placed !== placed || res.rejected !== reqs.length - placed) fail(`${what}: placed/rejected counts ${res.placed}/${res.rejected}`);
+  // Ids go back in reverse so the lowest comes out first next time.
+  for (let i = reqs.length - 1; i >= 0; i--) if (res.hosts[i] < 0) w.giveBack(ids[i]);
+  for (let i = 0; i < reqs.length; i++) if (res.hosts[i] >= 0) w.markPlaced(ids[i]);
+  // Fault-domain spread within the batch, from the engine's answer alone.
+  const perDep = new Map<number, number>();
+  const perPair = new Map<string, number>();
+  reqs.forEach((q) => { if (q.deployment !== undefined) perDep.set(q.deployment, (perDep.get(q.deployment) ?? 0) + 1); });
+  reqs.forEach((q, i) => {
+    if (q.deployment === undefined || res.hosts[i] < 0) return;
+    const key = `${q.deployment}:${e.faultDomainOf(res.hosts[i])}`;
+    const n = (perPair.get(key) ?? 0) + 1;
+    perPair.set(key, n);
+    if (n > Math.ceil(perDep.get(q.deployment)! / F)) fail(`${what}: fault domain spread broken for ${key} (${n} > ceil(${perDep.get(q.deployment)}/${F}))`);
+  });
+  const touched = new Set<number>();
+  for (let i = 0; i < reqs.length; i++) if (res.hosts[i] >= 0) touched.add(res.hosts[i]);
+  for (const h of touched) {
+    compareHost(w, e, h);
+    if (w.invariants) hostInvariants(w, e, h);
+  }
+  if (w.invariants) {
+    for (let i = 0; i < reqs.length; i++) {
+      if (res.hosts[i] >= 0) antiAffinityHolds(e, res.hosts[i], reqs[i].deployment, resolveK(w, opts), `${what} entry ${i}`);
+    }
+  }
+  maybeFull(w, e);
+}
+
+export function doRelease(w: World, e: Engine, sel: number): void {
+  const vm = w.placed[sel % w.placed.length];
+  const h = w.ref.vmHost[vm];
+  const before = e.freeOf(h);
+  const demand = e.demandOf(vm);
+  w.ref.release(vm);
+  e.release(vm);
+  w.markReleased(vm);
+  const after = e.freeOf(h);
+  for (let d = 0; d < w.D; d++) {
+    if (after[d] !== before[d] + demand[d]) fail(`release(${vm}) from host ${h}: free [${before}] + demand [${demand}] != [${after}]`);
+  }
+  if (e.hostOf(vm) !== -1) fail(`release(${vm}): still on host ${e.hostOf(vm)}`);
+  compareHost(w, e, h);
+  maybeFull(w, e);
+}
+
+export function moveTarget(w: World, vm: number, target?: number): number | undefined {
+  if (target === undefined || w.H < 2) return undefined;
+  let t = target % w.H;
+  if (t === w.ref.vmHost[vm]) t = (t + 1) % w.H;
+  return t;
+}
+
+export function doMove(w: World, e: Engine, sel: number, target?: number, opts?: CallOpts): void {
+  const vm = w.placed[sel % w.placed.length];
+  const from = w.ref.vmHost[vm];
+  const t = moveTarget(w, vm, target);
+  const o = t === undefined ? opts : { ...(opts ?? {}), target: t };
+  const r = w.ref.move(vm, o);
+  const p = o === undefined ? e.move(vm) : e.move(vm, o);
+  w.count(t === undefined ? "move" : "moveTo", r);
+  samePlacement(`move(vm ${vm} from host ${from}${o ? " " + JSON.stringify(o) : ""})`, p, r, w.dims);
+  const now = e.hostOf(vm);
+  if (p.host >= 0) {
+    if (now !== p.host) fail(`move(${vm}): hostOf ${now}, move said ${p.host}`);
+    if (p.host === from) fail(`move(${vm}) stayed on host ${from}`);
+    compareHost(w, e, p.host);
+    if (w.invariants) {
+      hostInvariants(w, e, p.host);
+      antiAffinityHolds(e, p.host, e.deploymentOf(vm), resolveK(w, opts), `move(vm ${vm})`);
+    }
+  } else if (now !== from) fail(`rejected move(${vm}) left it on ${now}, not ${from}`);
+  compareHost(w, e, from);
+  maybeFull(w, e);
+}
+
+export function doService(w: World, e: Engine, host: number, on: boolean): void {
+  const h = host % w.H;
+  w.ref.setHostInService(h, on);
+  e.setHostInService(h, on);
+  compareHost(w, e, h);
+  maybeFull(w, e);
+}
+
+export function doDedicate(w: World, e: Engine, tenant: number): void {
+  const was = w.ref.dedicated.has(tenant);
+  const busy = !was && w.ref.tenantHasVms(tenant);
+  let err: unknown;
+  try {
+    e.setTenantDedicated(tenant);
+  } catch (x) {
+    err = x;
+  }
+  if (busy) {
+    if (!(err instanceof VmfabricError) || err.code !== "TENANT_HAS_VMS") fail(`setTenantDedicated(${tenant}) with VMs placed: expected TENANT_HAS_VMS, got ${String(err)}`);
+    if (e.isTenantDedicated(tenant)) fail(`setTenantDedicated(${tenant}) failed but the tenant is dedicated`);
+  } else {
+    if (err !== undefined) throw err;
+    w.ref.setTenantDedicated(tenant);
+    if (!e.isTenantDedicated(tenant)) fail(`tenant ${tenant} not dedicated after setTenantDedicated`);
+  }
+  maybeFull(w, e);
+}
+
+/** Applies one plain-data operation (selectors resolved against the world); false if not applicable. */
+export function applyOp(w: World, e: Engine, op: Op): boolean {
+  switch (op.t) {
+    case "place":
+      if (w.freeIds.length === 0) return false;
+      doPlace(w, e, op.req, op.opts);
+      return true;
+    case "batch":
+      if (w.freeIds.length < op.reqs.length) return false;
+      doBatch(w, e, op.reqs, op.opts);
+      return true;
+    case "release":
+      if (w.placed.length === 0) return false;
+      doRelease(w, e, op.sel);
+      return true;
+    case "move":
+      if (w.placed.length === 0) return false;
+      doMove(w, e, op.sel, op.target, op.opts);
+      return true;
+    case "service":
+      doService(w, e, op.host, op.on);
+      return true;
+    case "dedicate":
+      doDedicate(w, e, op.tenant);
+      return true;
+  }
+}
+
+// ---- fast-check commands: one class per operation ----
+
+type Cmd = fc.Command<World, Engine>;
+
+const js = (x: unknown) => JSON.stringify(x);
+
+export class PlaceCommand implements Cmd {
+  constructor(readonly req: ReqSpec, readonly opts?: CallOpts) {}
+  check(m: Readonly<World>): boolean { return m.freeIds.length > 0; }
+  run(m: World, r: Engine): void { doPlace(m, r, this.req, this.opts); }
+  toString(): string { return `Place(${js(this.req)}${this.opts ? ", " + js(this.opts) : ""})`; }
+}
+
+export class PlaceBatchCommand implements Cmd {
+  constructor(readonly reqs: ReqSpec[], readonly opts?: BatchCallOpts) {}
+  check(m: Readonly<World>): boolean { return m.freeIds.length >= this.reqs.length; }
+  run(m: World, r: Engine): void { doBatch(m, r, this.reqs, this.opts); }
+  toString(): string { return `PlaceBatch(${js(this.reqs)}${this.opts ? ", " + js(this.opts) : ""})`; }
+}
+
+export class ReleaseCommand implements Cmd {
+  constructor(readonly sel: number) {}
+  check(m: Readonly<World>): boolean { return m.placed.length > 0; }
+  run(m: World, r: Engine): void { doRelease(m, r, this.sel); }
+  toString(): string { return `Release(${this.sel})`; }
+}
+
+export class MoveCommand implements Cmd {
+  constructor(readonly sel: number, readonly target?: number, readonly opts?: CallOpts) {}
+  check(m: Readonly<World>): boolean { return m.placed.length > 0; }
+  run(m: World, r: Engine): void { doMove(m, r, this.sel, this.target, this.opts); }
+  toString(): string { return `Move(${this.sel}, ${this.target ?? "policy"}${this.opts ? ", " + js(this.opts) : ""})`; }
+}
+
+export class SetInServiceCommand implements Cmd {
+  constructor(readonly host: number, readonly on: boolean) {}
+  check(): boolean { return true; }
+  run(m: World, r: Engine): void { doService(m, r, this.host, this.on); }
+  toString(): string { return `SetInService(${this.host}, ${this.on})`; }
+}
+
+export class SetDedicatedCommand implements Cmd {
+  constructor(readonly tenant: number) {}
+  check(): boolean { return true; }
+  run(m: World, r: Engine): void { doDedicate(m, r, this.tenant); }
+  toString(): string { return `SetDedicated(${this.tenant})`; }
+}
+
+export function toCommand(op: Op): Cmd {
+  switch (op.t) {
+    case "place": return new PlaceCommand(op.req, op.opts);
+    case "batch": return new PlaceBatchCommand(op.reqs, op.opts);
+    case "release": return new ReleaseCommand(op.sel);
+    case "move": return new MoveCommand(op.sel, op.target, op.opts);
+    case "service": return new SetInServiceCommand(op.host, op.on);
+    case "dedicate": return new SetDedicatedCommand(op.tenant);
+  }
+}
+
+/** The command arbitraries for fc.commands, weighted by repetition. */
+export function commandArbs(dims: number, s: Scale, w: OpWeights = DEFAULT_WEIGHTS): Array<fc.Arbitrary<Cmd>> {
+  const a = opArbs(dims, s, w);
+  const out: Array<fc.Arbitrary<Cmd>> = [];
+  const add = (arb: fc.Arbitrary<Op>, n: number) => { for (let i = 0; i < n; i++) out.push(arb.map(toCommand)); };
+  add(a.place, w.place);
+  add(a.batch, w.batch);
+  add(a.release, w.release);
+  add(a.move, w.move);
+  add(a.service, w.service);
+  add(a.dedicate, w.dedicate);
+  return out;
+}

@@ -1,0 +1,492 @@
+// A plain-TypeScript reference model of the Engine, written from the README's placement
+// contract: flat arrays and linear scans over hosts, no index. It keeps free vectors
+// incrementally (and a cached free level per host) so the long fuzz run stays fast.
+//
+// It does not validate input: callers only hand it requests the Engine accepted.
+
+import type { HostSpec, Policy, SizeMeasure } from "../../src/types.js";
+
+export const OK = 0;
+export const NO_CAPACITY = 1;
+export const NO_HOST_IN_SERVICE = 2;
+export const ANTI_AFFINITY = 3;
+export const FAULT_DOMAIN_SPREAD = 4;
+export const DEDICATED_HOST = 5;
+export const DIM_NONE = 255;
+export const NO_DEP = 0xffffffff;
+export const LEVELS = 64;
+
+export const POLICY_LIST: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2"];
+
+export interface RefRequest {
+  id: number;
+  demand: readonly number[];
+  tenant: number;
+  /** NO_DEP (or undefined) for no deployment. */
+  deployment?: number;
+}
+
+export interface RefOptions {
+  policy?: Policy;
+  maxPerHost?: number;
+  candidates?: number;
+}
+
+export interface RefBatchOptions extends RefOptions {
+  offline?: boolean;
+  sizeMeasure?: SizeMeasure;
+}
+
+export interface RefOutcome {
+  host: number;
+  reason: number;
+  dim: number;
+}
+
+export interface RefEngineOptions {
+  dims: number;
+  vmCapacity: number;
+  policy?: Policy;
+  maxPerHost?: number;
+  candidates?: number;
+}
+
+/** Effective capacity as the README defines it. */
+export function effectiveCapacity(h: HostSpec, dims: number): number[] {
+  const out: number[] = [];
+  for (let d = 0; d < dims; d++) {
+    const c = h.capacity[d];
+    const r = h.reservation ? h.reservation[d] : 0;
+    const o = h.oversubscription ? h.oversubscription[d] : 1;
+    out.push(Math.floor((c - r) * o));
+  }
+  return out;
+}
+
+/** Per-batch fault-domain spread bookkeeping. */
+interface FdCtx {
+  domains: number;
+  total: Map<number, number>;       // deployment -> instances in the batch
+  used: Map<string, number>;        // "dep:fd" -> instances placed by this batch
+}
+
+export class RefEngine {
+  readonly D: number;
+  readonly H: number;
+  readonly vmCapacity: number;
+  readonly cap: Float64Array;       // H x D effective capacity
+  readonly free: Int32Array;        // H x D
+  readonly level: Int32Array;       // H, free level (kept for every host)
+  readonly fd: Int32Array;
+  readonly inService: Uint8Array;
+  readonly count: Int32Array;       // VMs per host
+  readonly owner: Float64Array;     // dedicated tenant holding the host, or -1
+  readonly depCount: Array<Map<number, number>>;
+  readonly vmHost: Int32Array;
+  readonly vmDemand: Int32Array;    // vmCapacity x D
+  readonly vmTenant: Float64Array;
+  readonly vmDep: Float64Array;
+  readonly dedicated = new Set<number>();
+  readonly tenantVms = new Map<number, number>();
+  /** Largest effective capacity per dimension over all hosts (offline size scale). */
+  readonly scale: Float64Array;
+  readonly defaults: Required<RefOptions>;
+  vmsPlaced = 0;
+  private inServiceN = 0;
+
+  constructor(hosts: readonly HostSpec[], o: RefEngineOptions) {
+    const D = (this.D = o.dims);
+    const H = (this.H = hosts.length);
+    this.vmCapacity = o.vmCapacity;
+    this.cap = new Float64Array(H * D);
+    this.free = new Int32Array(H * D);
+    this.level = new Int32Array(H);
+    this.fd = new Int32Array(H);
+    this.inService = new Uint8Array(H);
+    this.count = new Int32Array(H);
+    this.owner = new Float64Array(H).fill(-1);
+    this.depCount = Array.from({ length: H }, () => new Map<number, number>());
+    this.scale = new Float64Array(D);
+    hosts.forEach((spec, h) => {
+      const eff = effectiveCapacity(spec, D);
+      for (let d = 0; d < D; d++) {
+        this.cap[h * D + d] = eff[d];
+        this.free[h * D + d] = eff[d];
+        this.scale[d] = Math.max(this.scale[d], eff[d]);
+      }
+      this.fd[h] = spec.faultDomain ?? 0;
+      this.inService[h] = spec.inService === false ? 0 : 1;
+      this.inServiceN += this.inService[h];
+      this.level[h] = this.computeLevel(h);
+    });
+    this.vmHost = new Int32Array(o.vmCapacity).fill(-1);
+    this.vmDemand = new Int32Array(o.vmCapacity * D);
+    this.vmTenant = new Float64Array(o.vmCapacity);
+    this.vmDep = new Float64Array(o.vmCapacity);
+    this.defaults = {
+      policy: o.policy ?? "best-fit",
+      maxPerHost: o.maxPerHost ?? 1,
+      candidates: o.candidates ?? 16,
+    };
+  }
+
+  // ---- measures ----
+
+  /** clamp(floor(64 * (sum_d free_d/cap_d) / D), 0, 63), in the core's f64 order. */
+  computeLevel(h: number): number {
+    const D = this.D;
+    let sum = 0;
+    for (let d = 0; d < D; d++) {
+      const c = this.cap[h * D + d];
+      if (c > 0) sum += this.free[h * D + d] / c;
+    }
+    const l = Math.floor(LEVELS * (sum / D));
+    return l < 0 ? 0 : l >= LEVELS ? LEVELS - 1 : l;
+  }
+
+  dotScore(h: number, demand: readonly number[]): number {
+    const D = this.D;
+    let s = 0;
+    for (let d = 0; d < D; d++) {
+      const c = this.cap[h * D + d];
+      if (c > 0) s += (demand[d] / c) * (this.free[h * D + d] / c);
+    }
+    return s;
+  }
+
+  l2Score(h: number, demand: readonly number[]): number {
+    const D = this.D;
+    let s = 0;
+    for (let d = 0; d < D; d++) {
+      const c = this.cap[h * D + d];
+      if (c > 0) {
+        const r = (this.free[h * D + d] - demand[d]) / c;
+        s += r * r;
+      }
+    }
+    return s;
+  }
+
+  fits(h: number, demand: readonly number[]): boolean {
+    const D = this.D;
+    for (let d = 0; d < D; d++) if (this.free[h * D + d] < demand[d]) return false;
+    return true;
+  }
+
+  /** The tenancy rule: may `tenant` put a VM on host h? */
+  tenancyOk(h: number, tenant: number): boolean {
+    if (this.dedicated.has(tenant)) return this.owner[h] === tenant || this.count[h] === 0;
+    return this.owner[h] === -1;
+  }
+
+  antiOk(h: number, dep: number, k: number): boolean {
+    return dep === NO_DEP || (this.depCount[h].get(dep) ?? 0) < k;
+  }
+
+  fdOk(h: number, dep: number, fd: FdCtx | null): boolean {
+    if (fd === null || dep === NO_DEP) return true;
+    const n = fd.total.get(dep) ?? 0;
+    const limit = Math.ceil(n / fd.domains);
+    return (fd.used.get(`${dep}:${this.fd[h]}`) ?? 0) < limit;
+  }
+
+  inServiceCount(): number {
+    return this.inServiceN;
+  }
+
+  faultDomainsInService(): number {
+    const s = new Set<number>();
+    for (let h = 0; h < this.H; h++) if (this.inService[h]) s.add(this.fd[h]);
+    return s.size;
+  }
+
+  hostsUsed(): number {
+    let n = 0;
+    for (let h = 0; h < this.H; h++) if (this.count[h] > 0) n++;
+    return n;
+  }
+
+  // ---- search ----
+
+  /** The README's host choice for one VM, or -1 with the reason. Changes nothing. */
+  findHost(demand: readonly number[], tenant: number, dep: number, k: number, policy: Policy, window: number,
+           exclude: number, fd: FdCtx | null): RefOutcome {
+    const H = this.H;
+    if (this.inServiceCount() === 0) return { host: -1, reason: NO_HOST_IN_SERVICE, dim: DIM_NONE };
+    const isDed = this.dedicated.has(tenant);
+    let sawUsable = false;
+    let sawAntiOk = false;
+    let sawRoom = false;
+    // Feasible hosts, split as the contract needs them.
+    const feasible: number[] = [];     // shared: every feasible host; dedicated: its own hosts
+    let firstEmpty = -1;               // dedicated: lowest-index feasible empty host
+    for (let h = 0; h < H; h++) {
+      if (h === exclude || !this.inService[h] || !this.fits(h, demand)) continue;
+      sawRoom = true;
+      if (!this.tenancyOk(h, tenant)) continue;
+      sawUsable = true;
+      if (!this.antiOk(h, dep, k)) continue;
+      sawAntiOk = true;
+      if (!this.fdOk(h, dep, fd)) continue;
+      if (isDed && this.owner[h] !== tenant) {
+        if (firstEmpty < 0) firstEmpty = h;
+      } else {
+        feasible.push(h);
+      }
+    }
+    let chosen = -1;
+    if (isDed) {
+      chosen = this.bestOwned(feasible, demand, policy);
+      if (chosen < 0) chosen = firstEmpty;
+    } else if (feasible.length > 0) {
+      chosen = this.bestShared(feasible, demand, policy, window);
+    }
+    if (chosen >= 0) return { host: chosen, reason: OK, dim: DIM_NONE };
+    if (sawUsable) return { host: -1, reason: sawAntiOk ? FAULT_DOMAIN_SPREAD : ANTI_AFFINITY, dim: DIM_NONE };
+    if (sawRoom) return { host: -1, reason: DEDICATED_HOST, dim: DIM_NONE };
+    return { host: -1, reason: NO_CAPACITY, dim: this.shortestDim(demand, exclude) };
+  }
+
+  /** Dimension most in-service hosts (other than `exclude`) are short of; lowest on ties. */
+  shortestDim(demand: readonly number[], exclude: number): number {
+    const D = this.D;
+    const short = new Array<number>(D).fill(0);
+    for (let h = 0; h < this.H; h++) {
+      if (h === exclude || !this.inService[h]) continue;
+      for (let d = 0; d < D; d++) if (this.free[h * D + d] < demand[d]) short[d]++;
+    }
+    let best = 0;
+    for (let d = 1; d < D; d++) if (short[d] > short[best]) best = d;
+    return best;
+  }
+
+  /** Shared tenants: hosts are given in index order. */
+  private bestShared(hosts: number[], demand: readonly number[], policy: Policy, window: number): number {
+    if (policy === "first-fit") return hosts[0];
+    if (policy === "best-fit" || policy === "spread") {
+      let best = hosts[0];
+      for (const h of hosts) {
+        const better = policy === "best-fit" ? this.level[h] < this.level[best] : this.level[h] > this.level[best];
+        if (better) best = h;
+      }
+      return best;
+    }
+    // Candidates: the first `window` feasible *used* hosts in best-fit order (level, then
+    // index). The window ends at the first feasible empty host, which is taken only when the
+    // window is still empty (a new host is opened only when no used one can take the VM).
+    const byLevel: number[][] = Array.from({ length: LEVELS }, () => []);
+    for (const h of hosts) byLevel[this.level[h]].push(h);
+    const cands: number[] = [];
+    let empty = -1;
+    scan: for (let l = 0; l < LEVELS; l++) {
+      for (const h of byLevel[l]) {
+        if (this.count[h] === 0) { empty = h; break scan; }
+        cands.push(h);
+        if (cands.length >= window) break scan;
+      }
+    }
+    if (cands.length === 0) return empty;
+    let best = -1;
+    let bestScore = 0;
+    for (const h of cands) {
+      const s = policy === "dot-product" ? this.dotScore(h, demand) : this.l2Score(h, demand);
+      const better = best < 0 || (policy === "dot-product" ? s > bestScore : s < bestScore);
+      if (better) { best = h; bestScore = s; }
+    }
+    return best;
+  }
+
+  /** A dedicated tenant's own hosts (index order): best by the policy's measure, lowest index on ties. */
+  private bestOwned(hosts: number[], demand: readonly number[], policy: Policy): number {
+    if (hosts.length === 0) return -1;
+    let best = hosts[0];
+    if (policy === "first-fit") return best;
+    let bestScore = this.ownedScore(best, demand, policy);
+    for (let i = 1; i < hosts.length; i++) {
+      const s = this.ownedScore(hosts[i], demand, policy);
+      if (s > bestScore) { best = hosts[i]; bestScore = s; }
+    }
+    return best;
+  }
+
+  /** Higher is better. */
+  private ownedScore(h: number, demand: readonly number[], policy: Policy): number {
+    switch (policy) {
+      case "best-fit": return -this.level[h];
+      case "spread": return this.level[h];
+      case "dot-product": return this.dotScore(h, demand);
+      default: return -this.l2Score(h, demand);
+    }
+  }
+
+  /** Explicit target (move with `target`): reasons describe that one host. */
+  checkHost(h: number, demand: readonly number[], tenant: number, dep: number, k: number): RefOutcome {
+    const D = this.D;
+    if (!this.inService[h]) return { host: -1, reason: NO_HOST_IN_SERVICE, dim: DIM_NONE };
+    for (let d = 0; d < D; d++) {
+      if (this.free[h * D + d] < demand[d]) return { host: -1, reason: NO_CAPACITY, dim: d };
+    }
+    if (!this.tenancyOk(h, tenant)) return { host: -1, reason: DEDICATED_HOST, dim: DIM_NONE };
+    if (!this.antiOk(h, dep, k)) return { host: -1, reason: ANTI_AFFINITY, dim: DIM_NONE };
+    return { host: h, reason: OK, dim: DIM_NONE };
+  }
+
+  // ---- state changes ----
+
+  private commit(vm: number, h: number, demand: readonly number[], tenant: number, dep: number): void {
+    const D = this.D;
+    for (let d = 0; d < D; d++) {
+      this.free[h * D + d] -= demand[d];
+      this.vmDemand[vm * D + d] = demand[d];
+    }
+    this.level[h] = this.computeLevel(h);
+    this.vmHost[vm] = h;
+    this.vmTenant[vm] = tenant;
+    this.vmDep[vm] = dep;
+    if (this.count[h]++ === 0 && this.dedicated.has(tenant)) this.owner[h] = tenant;
+    if (dep !== NO_DEP) this.depCount[h].set(dep, (this.depCount[h].get(dep) ?? 0) + 1);
+    this.tenantVms.set(tenant, (this.tenantVms.get(tenant) ?? 0) + 1);
+    this.vmsPlaced++;
+  }
+
+  private uncommit(vm: number): void {
+    const D = this.D;
+    const h = this.vmHost[vm];
+    for (let d = 0; d < D; d++) this.free[h * D + d] += this.vmDemand[vm * D + d];
+    this.level[h] = this.computeLevel(h);
+    if (--this.count[h] === 0) this.owner[h] = -1;
+    const dep = this.vmDep[vm];
+    if (dep !== NO_DEP) {
+      const c = (this.depCount[h].get(dep) ?? 0) - 1;
+      if (c === 0) this.depCount[h].delete(dep);
+      else this.depCount[h].set(dep, c);
+    }
+    const t = this.vmTenant[vm];
+    const n = (this.tenantVms.get(t) ?? 0) - 1;
+    if (n === 0) this.tenantVms.delete(t);
+    else this.tenantVms.set(t, n);
+    this.vmHost[vm] = -1;
+    this.vmsPlaced--;
+  }
+
+  private opts(o?: RefOptions): Required<RefOptions> {
+    return {
+      policy: o?.policy ?? this.defaults.policy,
+      maxPerHost: o?.maxPerHost ?? this.defaults.maxPerHost,
+      candidates: o?.candidates ?? this.defaults.candidates,
+    };
+  }
+
+  place(r: RefRequest, o?: RefOptions): RefOutcome {
+    const p = this.opts(o);
+    const dep = r.deployment ?? NO_DEP;
+    const out = this.findHost(r.demand, r.tenant, dep, p.maxPerHost, p.policy, p.candidates, -1, null);
+    if (out.host >= 0) this.commit(r.id, out.host, r.demand, r.tenant, dep);
+    return out;
+  }
+
+  /** Offline order: stable, largest first, by the size measure (as the core quantises it). */
+  offlineOrder(reqs: readonly RefRequest[], measure: SizeMeasure): number[] {
+    const D = this.D;
+    const keys = reqs.map((r) => {
+      let size = measure === "product" ? 1 : 0;
+      for (let d = 0; d < D; d++) {
+        const c = this.scale[d];
+        const x = c > 0 ? Math.min(r.demand[d] / c, 1) : 0;
+        if (measure === "sum") size += x / D;
+        else if (measure === "max") size = Math.max(size, x);
+        else if (c > 0) size *= x;
+      }
+      return Math.trunc(size * 4294967295) >>> 0;
+    });
+    const idx = reqs.map((_, i) => i);
+    idx.sort((a, b) => keys[b] - keys[a] || a - b);
+    return idx;
+  }
+
+  placeBatch(reqs: readonly RefRequest[], o?: RefBatchOptions): RefOutcome[] {
+    const p = this.opts(o);
+    const order = o?.offline ? this.offlineOrder(reqs, o.sizeMeasure ?? "sum") : reqs.map((_, i) => i);
+    const fd: FdCtx = { domains: Math.max(1, this.faultDomainsInService()), total: new Map(), used: new Map() };
+    for (const r of reqs) {
+      const dep = r.deployment ?? NO_DEP;
+      if (dep !== NO_DEP) fd.total.set(dep, (fd.total.get(dep) ?? 0) + 1);
+    }
+    const out: RefOutcome[] = new Array(reqs.length);
+    for (const i of order) {
+      const r = reqs[i];
+      const dep = r.deployment ?? NO_DEP;
+      const res = this.findHost(r.demand, r.tenant, dep, p.maxPerHost, p.policy, p.candidates, -1, fd);
+      if (res.host >= 0) {
+        this.commit(r.id, res.host, r.demand, r.tenant, dep);
+        if (dep !== NO_DEP) {
+          const key = `${dep}:${this.fd[res.host]}`;
+          fd.used.set(key, (fd.used.get(key) ?? 0) + 1);
+        }
+      }
+      out[i] = res;
+    }
+    return out;
+  }
+
+  release(vm: number): void {
+    this.uncommit(vm);
+  }
+
+  move(vm: number, o?: RefOptions & { target?: number }): RefOutcome {
+    const p = this.opts(o);
+    const D = this.D;
+    const demand = Array.from(this.vmDemand.subarray(vm * D, vm * D + D));
+    const tenant = this.vmTenant[vm];
+    const dep = this.vmDep[vm];
+    const src = this.vmHost[vm];
+    const out = o?.target !== undefined
+      ? this.checkHost(o.target, demand, tenant, dep, p.maxPerHost)
+      : this.findHost(demand, tenant, dep, p.maxPerHost, p.policy, p.candidates, src, null);
+    if (out.host >= 0) {
+      this.uncommit(vm);
+      this.commit(vm, out.host, demand, tenant, dep);
+    }
+    return out;
+  }
+
+  setHostInService(h: number, on: boolean): void {
+    this.inServiceN += (on ? 1 : 0) - this.inService[h];
+    this.inService[h] = on ? 1 : 0;
+  }
+
+  /** Returns false (changing nothing) when the tenant already has VMs placed. */
+  setTenantDedicated(t: number): boolean {
+    if (this.dedicated.has(t)) return true;
+    if (this.tenantHasVms(t)) return false;
+    this.dedicated.add(t);
+    return true;
+  }
+
+  tenantHasVms(t: number): boolean {
+    return this.tenantVms.has(t);
+  }
+
+  /** An independent copy (for "what would happen" questions). */
+  clone(): RefEngine {
+    const c = Object.create(RefEngine.prototype) as RefEngine;
+    for (const [k, v] of Object.entries(this)) {
+      let copy: unknown = v;
+      if (ArrayBuffer.isView(v)) copy = (v as unknown as { slice(): unknown }).slice();
+      else if (v instanceof Set) copy = new Set(v);
+      else if (v instanceof Map) copy = new Map(v);
+      else if (Array.isArray(v)) copy = v.map((m) => (m instanceof Map ? new Map(m) : m));
+      else if (typeof v === "object" && v !== null) copy = { ...v };
+      (c as unknown as Record<string, unknown>)[k] = copy;
+    }
+    return c;
+  }
+
+  freeOf(h: number): number[] {
+    return Array.from(this.free.subarray(h * this.D, h * this.D + this.D));
+  }
+
+  capOf(h: number): number[] {
+    return Array.from(this.cap.subarray(h * this.D, h * this.D + this.D));
+  }
+}
