@@ -4,7 +4,7 @@
 import { fdAdd, fdBegin, fdBytes, fdCountInstance, fdEnd } from "./fdspread";
 import { scratch } from "./memory";
 import { orderBytes, sortDecreasing } from "./order";
-import { OK } from "./reasons";
+import { DIM_NONE, OK } from "./reasons";
 import { findHost, reason, reasonDim } from "./search";
 import { NONE, VEC, hostFd } from "./state";
 import { commit, release, setDemand } from "./vms";
@@ -70,7 +70,7 @@ export function placeBatch(n: i32, policy: i32, window: i32, k: u32, offline: bo
       commit(v, h, tenant, d);
       if (d != NONE) fdAdd(d, hostFd(h));
       store<i32>(at(outHost, i), h);
-      store<u32>(at(outReason, i), OK);
+      store<u32>(at(outReason, i), <u32>OK | (<u32>DIM_NONE << 8)); // reasonDims: 255 unless NO_CAPACITY
       placed++;
     } else {
       store<i32>(at(outHost, i), -1);

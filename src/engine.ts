@@ -146,7 +146,9 @@ export class Engine {
     const deployment = old.vmDeployment.slice();
     const state = old.hostState.slice();
     for (const [vm, host] of rollback) vmHost[vm] = host;
-    this.fleet.inService.set(state);
+    // Every host in service while the VMs are restored (placeOn only puts guests on in-service
+    // hosts, and VMs may sit on hosts taken out of service since), then the saved states.
+    this.fleet.inService.fill(IN_SERVICE);
     this.boot();
     const s = this.stride;
     for (let vm = 0; vm < this.vmCapacity; vm++) {
@@ -157,6 +159,8 @@ export class Engine {
         throw new VmfabricError("CORE_TRAP", `recovery could not restore vm ${vm} on host ${h}`);
       }
     }
+    for (let h = 0; h < this.hostCount; h++) if (state[h] !== IN_SERVICE) this.core.setHostState(h, state[h]);
+    this.fleet.inService.set(state);
   }
 
   // ---- option and input checks ----
