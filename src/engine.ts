@@ -192,7 +192,7 @@ export class Engine {
   }
 
   private deploymentId(field: string, d: unknown): number {
-    return d === undefined ? NO_DEPLOYMENT : check.intIn(field, d, 0, TENANT_MAX);
+    return d === undefined || d === NO_DEPLOYMENT ? NO_DEPLOYMENT : check.intIn(field, d, 0, TENANT_MAX);
   }
 
   private reject(vm: number, code: number, dim: number, demand?: ArrayLike<number>): Placement {

@@ -81,6 +81,8 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number)
   let fdBase = 0;
   for (const e of entries) {
     const t = hostType(e.field, e.spec, dims);
+    // An entry with no hosts is checked but adds no type: types set the offline size scale.
+    if (e.count === 0) continue;
     const key = `${t.capacity}|${t.reservation}|${t.oversubscription}`;
     let ti = typeIndex.get(key);
     if (ti === undefined) {
