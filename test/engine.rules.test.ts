@@ -88,4 +88,22 @@ describe("placement contract examples", () => {
     const res = e.placeBatch({ ids: [0, 1, 2, 3], demands: [1, 3, 1, 3], tenants: [0, 0, 0, 0] }, { offline: true });
     expect(Array.from(res.hosts)).toEqual([0, 0, 1, 1]);
   });
+
+  test("NO_DEPLOYMENT means no deployment in place() as in placeBatch()", () => {
+    const { e } = pair([{ capacity: [4] }], ["a"]);
+    expect(e.place({ id: 0, demand: [1], tenant: 0, deployment: NO_DEP }).host).toBe(0);
+    // No anti-affinity between VMs without a deployment.
+    expect(e.place({ id: 1, demand: [1], tenant: 0, deployment: NO_DEP }).host).toBe(0);
+    expect(e.deploymentOf(1)).toBeUndefined();
+  });
+
+  test("a fleet-spec entry with no hosts does not widen the offline size scale", () => {
+    // By true scale (4, 4) VM 0 = [4,1] is larger than VM 1 = [1,3] and goes first; were the
+    // empty 100-wide type counted, VM 0 would shrink to (0.04 + 0.25) / 2 and go second.
+    const spec = { hostTypes: [{ capacity: [4, 4], count: 2 }, { capacity: [100, 4], count: 0 }] };
+    const e = Engine.create(spec, { dimensions: ["a", "b"], vmCapacity: 8, policy: "first-fit" });
+    expect(e.hostCount).toBe(2);
+    const res = e.placeBatch({ ids: [0, 1], demands: [4, 1, 1, 3], tenants: [0, 0] }, { offline: true });
+    expect(Array.from(res.hosts)).toEqual([0, 1]);
+  });
 });
