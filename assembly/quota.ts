@@ -35,9 +35,13 @@ let qTokA: usize = 0;               // i32 per VM: tokens left after the last ti
 let qTokB: usize = 0;
 let qHotA: usize = 0;               // u32 per host: consecutive ticks with demand > capacity
 let qHotB: usize = 0;
-let qHostDemand: usize = 0;  // VEC per host: sum of raw demand (saturating at I32_MAX)
-let qHostWant: usize = 0;    // VEC per host: sum of want (saturating at I32_MAX)
+let qHostSums: usize = 0;    // 2 x VEC per host: sum of want, then sum of raw demand (both
+                             // saturating at I32_MAX), side by side: one cache line per VM update
 let qHotList: usize = 0;     // u32 per host: hot hosts of the last tick
+let qHostMask: usize = 0;    // u16 per host: contended dimensions this tick (bit d)
+let qHostCur: usize = 0;     // u32 per host: cursor into the contended-VM records
+let qCList: usize = 0;       // u32 per host: contended hosts of this tick
+let qHostBits: usize = 0;    // 1 bit per host: contended in some dimension (small enough for L1)
 let qStats: usize = 0;       // see quotaTick
 let qCur: i32 = 0;                  // which copy of tokens / hot runs is committed
 let qHasCaps: bool = false;
@@ -77,9 +81,12 @@ export function quotaInit(types: i32, shaped: i32, bucketTicks: i32): void {
   memory.fill(qTokB, 0xff, V * 4);
   qHotA = allocTable(H * 4);
   qHotB = allocTable(H * 4);
-  qHostDemand = allocTable(H * VEC);
-  qHostWant = allocTable(H * VEC);
+  qHostSums = allocTable(H * VEC * 2);
   qHotList = allocTable(H * 4);
+  qHostMask = allocTable(H * 2);
+  qHostCur = allocTable(H * 4);
+  qCList = allocTable(H * 4);
+  qHostBits = allocTable(((H + 31) >> 5) << 2);
   qStats = allocTable(ST_SLOTS * 8);
   qCur = 0;
   qHasCaps = false;
@@ -104,8 +111,7 @@ export function quotaWeightTable(): usize { return qWeight; }
 export function quotaDepthTable(): usize { return qDepth; }
 export function quotaTokensTable(): usize { return qCur == 0 ? qTokA : qTokB; }
 export function quotaHotRunTable(): usize { return qCur == 0 ? qHotA : qHotB; }
-export function quotaHostDemandTable(): usize { return qHostDemand; }
-export function quotaHostWantTable(): usize { return qHostWant; }
+export function quotaHostSumsTable(): usize { return qHostSums; }
 export function quotaHotListTable(): usize { return qHotList; }
 export function quotaStatsTable(): usize { return qStats; }
 export function quotaTicks(): u32 { return qTick; }
@@ -132,7 +138,7 @@ export function quotaTicks(): u32 { return qTick; }
 
 /**
  * One tick for the whole fleet: demands in qDemand, grants out in qGrant, per-host sums in
- * qHostDemand / qHostWant, hot hosts (demand > capacity for `hotTicks` consecutive ticks,
+ * qHostSums, hot hosts (demand > capacity for `hotTicks` consecutive ticks,
  * in any dimension) in qHotList. Returns the number of hot hosts, or -1 if a host holds more
  * than QUOTA_MAX_HOST_VMS VMs and is contended (nothing is committed then).
  */
@@ -143,8 +149,8 @@ export function quotaTick(hotTicks: u32): i32 {
   const tokOut = qCur == 0 ? qTokB : qTokA;
   const hotIn = qCur == 0 ? qHotA : qHotB;
   const hotOut = qCur == 0 ? qHotB : qHotA;
-  memory.fill(qHostDemand, 0, H * VEC);
-  memory.fill(qHostWant, 0, H * VEC);
+  memory.fill(qHostSums, 0, H * VEC * 2);
+  memory.fill(qHostBits, 0, ((H + 31) >> 5) << 2);
   memory.fill(qStats, 0, ST_SLOTS * 8);
   const shaped = qShaped;
   const sChunk: i32 = shaped < 0 ? -1 : shaped >> 2;
@@ -179,8 +185,8 @@ export function quotaTick(hotTicks: u32): i32 {
       v128.store(gp, want);
       thr = i32x4.sub(thr, i32x4.gt_s(d, want));
       if (shaped >= 0) store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
-      const hd = qHostDemand + (<usize>h << 4);
-      const hw = qHostWant + (<usize>h << 4);
+      const hw = qHostSums + (<usize>h << 5);
+      const hd = hw + 16;
       v128.store(hd, satAdd(v128.load(hd), d));
       v128.store(hw, satAdd(v128.load(hw), want));
     }
@@ -202,8 +208,8 @@ export function quotaTick(hotTicks: u32): i32 {
       if (<i32>v == trapAt) unreachable();
       let t: i32 = 0;
       if (shaped >= 0) t = refill(v, tokIn, load<i32>(vDemand + v * VEC + sOff));
-      const hd = qHostDemand + <usize>h * VEC;
-      const hw = qHostWant + <usize>h * VEC;
+      const hw = qHostSums + <usize>h * VEC * 2;
+      const hd = hw + VEC;
       for (let k = 0; k < LANES; k++) {
         const o = <usize>k << 4;
         const d = v128.load(qDemand + v * VEC + o);
@@ -231,6 +237,9 @@ export function quotaTick(hotTicks: u32): i32 {
   // ---- host pass: contention, hot runs, totals; fair shares on contended hosts ----
   const maxv = i32x4.splat(I32_MAX);
   let hot: i32 = 0;
+  let nc: i32 = 0;      // contended hosts
+  let recs: usize = 0;  // VMs on them
+  let maxN: u32 = 0;
   for (let h: usize = 0; h < H; h++) {
     const cp = qTypeCap + <usize>load<u16>(qType + (h << 1)) * VEC;
     let contended: u32 = 0;
@@ -238,8 +247,8 @@ export function quotaTick(hotTicks: u32): i32 {
     for (let k = 0; k < LANES; k++) {
       const o = <usize>k << 4;
       const c = v128.load(cp + o);
-      const w = v128.load(qHostWant + h * VEC + o);
-      const dm = v128.load(qHostDemand + h * VEC + o);
+      const w = v128.load(qHostSums + h * VEC * 2 + o);
+      const dm = v128.load(qHostSums + h * VEC * 2 + VEC + o);
       // a saturated sum cannot be compared exactly: let the fair-share pass decide
       const cm = v128.or(i32x4.gt_s(w, c), i32x4.eq(w, maxv));
       contended |= <u32>i32x4.bitmask(cm) << (<u32>k << 2);
@@ -261,13 +270,23 @@ export function quotaTick(hotTicks: u32): i32 {
       store<u32>(qHotList + (<usize>hot << 2), <u32>h);
       hot++;
     }
+    store<u16>(qHostMask + (h << 1), <u16>contended);
     if (contended != 0) {
-      if (!shareHost(<i32>h, contended, tokIn, tokOut)) {
+      const n = load<u32>(hVmCount + (h << 2));
+      if (n > <u32>QUOTA_MAX_HOST_VMS) {
         store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
         return -1;
       }
+      store<u32>(qHostCur + (h << 2), <u32>recs);
+      const bp = qHostBits + ((h >> 5) << 2);
+      store<u32>(bp, load<u32>(bp) | (<u32>1 << <u32>(h & 31)));
+      store<u32>(qCList + (<usize>nc << 2), <u32>h);
+      nc++;
+      recs += <usize>n;
+      if (n > maxN) maxN = n;
     }
   }
+  if (nc > 0) shareContended(nc, recs, <i32>maxN, tokIn, tokOut);
   store<i64>(qStats + (ST_HOT << 3), hot);
   qCur ^= 1;
   qTick++;
@@ -275,8 +294,17 @@ export function quotaTick(hotTicks: u32): i32 {
   return hot;
 }
 
-// Scratch layout for one contended host of n VMs: ids u32, lim i32, base i32, wt u32, out i32, act u8.
-let sIds: usize = 0;
+// Contended hosts are re-shared from compact records, gathered and scattered in two sequential
+// passes over the VM table (in increasing VM id, so each host's records come out in id order
+// with no sort and no pointer chasing): rId u32, rW u32, rD (demand after the bucket), rR
+// (reservation), rC (effective cap), rX (result), VEC each; then per-host work arrays.
+let rId: usize = 0;
+let rW: usize = 0;
+let rD: usize = 0;
+let rR: usize = 0;
+let rC: usize = 0;
+let rX: usize = 0;
+let rT: usize = 0;   // i32: tokens after refill (shaped dimension)
 let sLim: usize = 0;
 let sBase: usize = 0;
 let sWt: usize = 0;
@@ -284,24 +312,6 @@ let sOut: usize = 0;
 let sAct: usize = 0;
 
 @inline function at4(p: usize, i: i32): usize { return p + (<usize>i << 2); }
-
-/** Sorts n u32 ids ascending (insertion sort for short runs, shell sort otherwise). */
-function sortIds(p: usize, n: i32): void {
-  let gap = 1;
-  while (gap < n / 3) gap = gap * 3 + 1;
-  for (; gap >= 1; gap = (gap - 1) / 3) {
-    for (let i = gap; i < n; i++) {
-      const x = load<u32>(at4(p, i));
-      let j = i;
-      while (j >= gap && load<u32>(at4(p, j - gap)) > x) {
-        store<u32>(at4(p, j), load<u32>(at4(p, j - gap)));
-        j -= gap;
-      }
-      store<u32>(at4(p, j), x);
-    }
-    if (gap == 1) break;
-  }
-}
 
 /** Weighted max-min fair split of `total` among n entries with limits sLim and weights sWt
  *  (sum of limits > total assumed but not required). Result in sOut. */
@@ -337,7 +347,11 @@ function waterfill(n: i32, total: i64): void {
   let rem = T;
   for (let i = 0; i < n; i++) {
     if (load<u8>(sAct + <usize>i) == 0) continue;
-    const x = (<i64>load<u32>(at4(sWt, i)) * T) / W;
+    // floor(w T / W) without a 64-bit division: w T < 2^47 is exact in f64, then correct by one
+    const wT = <i64>load<u32>(at4(sWt, i)) * T;
+    let x = <i64>Math.floor(<f64>wT / <f64>W);
+    if (x * W > wT) x--;
+    else if ((x + 1) * W <= wT) x++;
     store<i32>(at4(sOut, i), <i32>x);
     rem -= x;
   }
@@ -349,81 +363,123 @@ function waterfill(n: i32, total: i64): void {
   }
 }
 
-/** Re-shares the contended dimensions (bit d of `dims`) of host h. */
-function shareHost(h: i32, dims: u32, tokIn: usize, tokOut: usize): bool {
-  const n = <i32>load<u32>(hVmCount + (<usize>h << 2));
-  if (n > QUOTA_MAX_HOST_VMS) return false;
-  const N = <usize>n;
-  const base = scratch(N * 21 + 64);
-  sIds = base;
-  sLim = sIds + (N << 2);
+function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: usize): void {
+  const N = <usize>maxN;
+  const base = scratch(recs * (12 + VEC * 4) + N * 17 + 64);
+  rId = base;
+  rW = rId + (recs << 2);
+  rT = rW + (recs << 2);
+  rD = (rT + (recs << 2) + 15) & ~<usize>15;
+  rR = rD + recs * VEC;
+  rC = rR + recs * VEC;
+  rX = rC + recs * VEC;
+  sLim = rX + recs * VEC;
   sBase = sLim + (N << 2);
   sWt = sBase + (N << 2);
   sOut = sWt + (N << 2);
   sAct = sOut + (N << 2);
-  let c = 0;
-  let v = load<i32>(hVmHead + (<usize>h << 2));
-  while (v >= 0) {
-    store<u32>(at4(sIds, c++), <u32>v);
-    v = load<i32>(vNext + (<usize>v << 2));
-  }
-  sortIds(sIds, n);
-  for (let i = 0; i < n; i++) {
-    store<u32>(at4(sWt, i), <u32>load<u16>(qWeight + (<usize>load<u32>(at4(sIds, i)) << 1)));
-  }
-  const cp = qTypeCap + <usize>load<u16>(qType + (<usize>h << 1)) * VEC;
-  let m = dims;
-  while (m != 0) {
-    const d = <i32>ctz(m);
-    m &= m - 1;
-    if (d >= DIMS) continue;
-    const o = <usize>d << 2;
-    const C = <i64>load<i32>(cp + o);
-    let G: i64 = 0;
-    for (let i = 0; i < n; i++) {
-      const vm = <usize>load<u32>(at4(sIds, i));
-      const dem = load<i32>(qDemand + vm * VEC + o);
-      const r = load<i32>(vDemand + vm * VEC + o);
-      const ce = qHasCaps ? max(load<i32>(qCap + vm * VEC + o), r) : r;
-      const de = d == qShaped ? min(dem, refill(vm, tokIn, r)) : dem;
-      const g = min(de, r);
-      store<i32>(at4(sBase, i), g);
-      store<i32>(at4(sLim, i), min(de, ce) - g);
-      G += <i64>g;
+  const V = <usize>VMS;
+  const shaped = qShaped;
+  const sOff: usize = shaped < 0 ? 0 : <usize>shaped << 2;
+  const hasCaps = qHasCaps;
+
+  // gather: VMs of contended hosts, in increasing id
+  for (let v: usize = 0; v < V; v++) {
+    const h = load<i32>(vHost + (v << 2));
+    if (h < 0) continue;
+    if ((load<u32>(qHostBits + (<usize>(h >>> 5) << 2)) & (<u32>1 << <u32>(h & 31))) == 0) continue;
+    const cp = qHostCur + (<usize>h << 2);
+    const k = <usize>load<u32>(cp);
+    store<u32>(cp, <u32>(k + 1));
+    store<u32>(rId + (k << 2), <u32>v);
+    store<u32>(rW + (k << 2), <u32>load<u16>(qWeight + (v << 1)));
+    for (let j: usize = 0; j < VEC; j += 16) {
+      const r = v128.load(vDemand + v * VEC + j);
+      v128.store(rD + k * VEC + j, v128.load(qDemand + v * VEC + j));
+      v128.store(rR + k * VEC + j, r);
+      v128.store(rC + k * VEC + j, hasCaps ? i32x4.max_s(v128.load(qCap + v * VEC + j), r) : r);
     }
-    let total: i64;
-    if (G > C) {
-      // oversubscribed: the guarantees themselves are shared by weight
+    if (shaped >= 0) store<i32>(rT + (k << 2), refill(v, tokIn, load<i32>(vDemand + v * VEC + sOff)));
+  }
+
+  // share: per contended host and dimension
+  for (let c = 0; c < nc; c++) {
+    const h = <usize>load<u32>(qCList + (<usize>c << 2));
+    const n = <i32>load<u32>(hVmCount + (h << 2));
+    const end = <usize>load<u32>(qHostCur + (h << 2));
+    const first = end - <usize>n;
+    store<u32>(qHostCur + (h << 2), <u32>first); // rewound for the scatter pass
+    for (let i = 0; i < n; i++) store<u32>(at4(sWt, i), load<u32>(rW + ((first + <usize>i) << 2)));
+    const cp = qTypeCap + <usize>load<u16>(qType + (h << 1)) * VEC;
+    let m = <u32>load<u16>(qHostMask + (h << 1));
+    while (m != 0) {
+      const d = <i32>ctz(m);
+      m &= m - 1;
+      const o = <usize>d << 2;
+      const C = <i64>load<i32>(cp + o);
+      let G: i64 = 0;
       for (let i = 0; i < n; i++) {
-        store<i32>(at4(sLim, i), load<i32>(at4(sBase, i)));
-        store<i32>(at4(sBase, i), 0);
+        const k = first + <usize>i;
+        const raw = load<i32>(rD + k * VEC + o);
+        const de = d == shaped ? min(raw, load<i32>(rT + (k << 2))) : raw;
+        const r = load<i32>(rR + k * VEC + o);
+        const ce = load<i32>(rC + k * VEC + o);
+        const g = min(de, r);
+        store<i32>(at4(sBase, i), g);
+        store<i32>(at4(sLim, i), min(de, ce) - g);
+        G += <i64>g;
       }
-      total = C;
-    } else {
-      total = C - G;
-    }
-    waterfill(n, total);
-    const st = qStats + ((ST_THROTTLED + <usize>d) << 3);
-    const sg = qStats + ((ST_GRANT + <usize>d) << 3);
-    let granted: i64 = 0;
-    for (let i = 0; i < n; i++) {
-      const vm = <usize>load<u32>(at4(sIds, i));
-      const gp = qGrant + vm * VEC + o;
-      const before = load<i32>(gp);
-      const dem = load<i32>(qDemand + vm * VEC + o);
-      const x = load<i32>(at4(sBase, i)) + load<i32>(at4(sOut, i));
-      store<i32>(gp, x);
-      granted += <i64>x;
-      if (before >= dem && x < dem) store<i64>(st, load<i64>(st) + 1);
-      if (d == qShaped) {
-        const tp = tokOut + (vm << 2);
-        store<i32>(tp, load<i32>(tp) + (before - x));
+      let total: i64;
+      if (G > C) {
+        // oversubscribed: the guarantees themselves are shared by weight
+        for (let i = 0; i < n; i++) {
+          store<i32>(at4(sLim, i), load<i32>(at4(sBase, i)));
+          store<i32>(at4(sBase, i), 0);
+        }
+        total = C;
+      } else {
+        total = C - G;
       }
+      waterfill(n, total);
+      let granted: i64 = 0;
+      for (let i = 0; i < n; i++) {
+        const x = load<i32>(at4(sBase, i)) + load<i32>(at4(sOut, i));
+        store<i32>(rX + (first + <usize>i) * VEC + o, x);
+        granted += <i64>x;
+      }
+      // the host pass counted min(sum want, C); correct it to what was actually granted
+      const sg = qStats + ((ST_GRANT + <usize>d) << 3);
+      store<i64>(sg, load<i64>(sg) - min<i64>(<i64>load<i32>(qHostSums + h * VEC * 2 + o), C) + granted);
+      const sc = qStats + ((ST_CONTENDED + <usize>d) << 3);
+      store<i64>(sc, load<i64>(sc) + 1);
     }
-    // the host pass counted min(sum want, C); correct it to what was actually granted
-    store<i64>(sg, load<i64>(sg) - min<i64>(<i64>load<i32>(qHostWant + <usize>h * VEC + o), C) + granted);
-    const sc = qStats + ((ST_CONTENDED + <usize>d) << 3);
-    store<i64>(sc, load<i64>(sc) + 1);
   }
-  return true;
+
+  // scatter: results back to the grant table, tokens and throttled counts, record by record
+  for (let c = 0; c < nc; c++) {
+    const h = <usize>load<u32>(qCList + (<usize>c << 2));
+    const n = <usize>load<u32>(hVmCount + (h << 2));
+    const first = <usize>load<u32>(qHostCur + (h << 2));
+    const mh = <u32>load<u16>(qHostMask + (h << 1));
+    for (let k = first; k < first + n; k++) {
+    const v = <usize>load<u32>(rId + (k << 2));
+    let m = mh;
+    while (m != 0) {
+      const d = <i32>ctz(m);
+      m &= m - 1;
+      const o = <usize>d << 2;
+      // everything from the record: the VM's own rows are not read again
+      const raw = load<i32>(rD + k * VEC + o);
+      const t = d == shaped ? load<i32>(rT + (k << 2)) : 0;
+      const want = min(d == shaped ? min(raw, t) : raw, load<i32>(rC + k * VEC + o));
+      const x = load<i32>(rX + k * VEC + o);
+      store<i32>(qGrant + v * VEC + o, x);
+      if (want >= raw && x < raw) {
+        const st = qStats + ((ST_THROTTLED + <usize>d) << 3);
+        store<i64>(st, load<i64>(st) + 1);
+      }
+      if (d == shaped) store<i32>(tokOut + (v << 2), t - x);
+    }
+    }
+  }
 }

@@ -22,8 +22,7 @@ interface QuotaCore {
   quotaDepthTable(): number;
   quotaTokensTable(): number;
   quotaHotRunTable(): number;
-  quotaHostDemandTable(): number;
-  quotaHostWantTable(): number;
+  quotaHostSumsTable(): number;
   quotaHotListTable(): number;
   quotaStatsTable(): number;
   quotaTicks(): number;
@@ -62,11 +61,12 @@ export interface QuotaTick {
   /** Granted amount per VM (vmCapacity x stride). A view into core memory, valid until the next
    *  call on the enforcer or the engine: copy it to keep it. Unplaced VMs get 0. */
   grants: Int32Array;
-  /** Per host, sum of the VMs' demand (saturating at 2^31 - 1). View, as `grants`. */
-  hostDemand: Int32Array;
-  /** Per host, sum of what the VMs may use under their caps and buckets: contention when it
-   *  exceeds the host's capacity. View, as `grants`. */
-  hostWant: Int32Array;
+  /** Per host, sum of the VMs' demand (saturating at 2^31 - 1), hostCount x stride.
+   *  Copied out of core memory on first access. */
+  readonly hostDemand: Int32Array;
+  /** Per host, sum of what the VMs may use under their caps and buckets (contention when it
+   *  exceeds the host's capacity), hostCount x stride. Copied out on first access. */
+  readonly hostWant: Int32Array;
   /** Hosts with demand over capacity in some dimension for `hotTicks` consecutive ticks. */
   hotHosts: Uint32Array;
   /** Per dimension: VMs granted less than their demand. */
@@ -379,12 +379,27 @@ export class QuotaEnforcer {
       const granted = per(ST_GRANT);
       const throttled: PerDimension = {};
       for (const name of this.dimensions) throttled[name] = demand[name] - granted[name];
+      const s = this.stride;
+      const H = this.H;
+      const tick = q.quotaTicks();
+      let want: Int32Array | undefined;
+      let dem: Int32Array | undefined;
+      // copied out on first access, and only while this is still the enforcer's latest tick
+      const split = (off: number) => this.run((u) => {
+        if (u.core.quotaTicks() !== tick || u.core !== q) {
+          throw new VmfabricError("STALE_RESULT", `host sums of tick ${tick} were overwritten by a later tick; read them before ticking again`);
+        }
+        const sums = new Int32Array(u.buffer, u.core.quotaHostSumsTable() >>> 0, H * s * 2);
+        const out = new Int32Array(H * s);
+        for (let h = 0; h < H; h++) out.set(sums.subarray(h * 2 * s + off, h * 2 * s + off + s), h * s);
+        return out;
+      });
       return {
-        tick: q.quotaTicks(),
-        stride: this.stride,
-        grants: new Int32Array(buf, t.grant, this.V * this.stride),
-        hostDemand: new Int32Array(buf, q.quotaHostDemandTable() >>> 0, this.H * this.stride),
-        hostWant: new Int32Array(buf, q.quotaHostWantTable() >>> 0, this.H * this.stride),
+        tick,
+        stride: s,
+        grants: new Int32Array(buf, t.grant, this.V * s),
+        get hostWant() { return (want ??= split(0)); },
+        get hostDemand() { return (dem ??= split(s)); },
         hotHosts: new Uint32Array(buf, q.quotaHotListTable() >>> 0, hot).slice(),
         throttledVms: per(ST_THROTTLED),
         contendedHosts: per(ST_CONTENDED),
@@ -396,6 +411,11 @@ export class QuotaEnforcer {
   }
 
   // ---- queries (state after the last tick) ----
+
+  /** The grant table of the last tick (vmCapacity x stride): a view, valid until the next call. */
+  grants(): Int32Array {
+    return this.run((t) => new Int32Array(t.buffer, t.grant, this.V * this.stride));
+  }
 
   /** What VM `vm` was granted in the last tick (zeros if it was not placed). */
   grantOf(vm: number): number[] {
@@ -434,8 +454,9 @@ export class QuotaEnforcer {
       const q = t.core;
       const s = this.stride;
       const D = this.D;
-      const dem = Array.from(new Int32Array(t.buffer, (q.quotaHostDemandTable() >>> 0) + h * s * 4, D));
-      const want = Array.from(new Int32Array(t.buffer, (q.quotaHostWantTable() >>> 0) + h * s * 4, D));
+      const row = (q.quotaHostSumsTable() >>> 0) + h * s * 8;
+      const want = Array.from(new Int32Array(t.buffer, row, D));
+      const dem = Array.from(new Int32Array(t.buffer, row + s * 4, D));
       const g = new Int32Array(t.buffer, t.grant, this.V * s);
       const granted = new Array<number>(D).fill(0);
       for (const v of vms) for (let d = 0; d < D; d++) granted[d] += g[v * s + d];

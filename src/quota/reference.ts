@@ -58,6 +58,16 @@ export interface HostIndex {
 
 const indexCache = new WeakMap<Int32Array, HostIndex>();
 
+/** Output and work arrays, reused from tick to tick on the same fleet (as the core reuses its tables). */
+interface Work {
+  granted: Int32Array;
+  hostDemand: Int32Array;
+  hostWant: Int32Array;
+  rt: Int32Array;
+  tok: [Int32Array, Int32Array];
+}
+const workCache = new WeakMap<ReferenceFleet, Work>();
+
 export function hostIndex(hostOf: Int32Array, hostCount: number): HostIndex {
   const start = new Int32Array(hostCount + 1);
   for (let v = 0; v < hostOf.length; v++) if (hostOf[v] >= 0) start[hostOf[v] + 1]++;
@@ -137,7 +147,8 @@ function refill(f: ReferenceFleet, tokens: Int32Array, v: number, rate: number):
   return t < 0 ? depth : Math.min(depth, t + rate);
 }
 
-/** One tick: grants for every VM. Updates `state` (tokens, hot runs) in place. */
+/** One tick: grants for every VM. Updates `state` (tokens, hot runs). The returned typed arrays
+ *  are reused by the next tick on the same fleet object: copy them to keep them. */
 export function referenceTick(f: ReferenceFleet, state: ReferenceState, demand: Int32Array, index?: HostIndex): ReferenceTick {
   const D = f.dims;
   const V = f.hostOf.length;
@@ -147,15 +158,23 @@ export function referenceTick(f: ReferenceFleet, state: ReferenceState, demand: 
     idx = hostIndex(f.hostOf, H);
     indexCache.set(f.hostOf, idx);
   }
-  const granted = new Int32Array(V * D);
-  const hostDemand = new Int32Array(H * D);
-  const hostWant = new Int32Array(H * D);
+  let work = workCache.get(f);
+  if (!work) {
+    work = {
+      granted: new Int32Array(V * D), hostDemand: new Int32Array(H * D), hostWant: new Int32Array(H * D),
+      rt: new Int32Array(V), tok: [new Int32Array(V), new Int32Array(V)],
+    };
+    workCache.set(f, work);
+  }
+  const { granted, hostDemand, hostWant, rt } = work;
+  granted.fill(0);
+  hostDemand.fill(0);
+  hostWant.fill(0);
   const tokIn = state.tokens;
-  const tokOut = new Int32Array(V);
+  const tokOut = work.tok[0] === tokIn ? work.tok[1] : work.tok[0];
   const throttledVms = new Array<number>(D).fill(0);
   const contendedHosts = new Array<number>(D).fill(0);
-  const s = f.shaped;
-  const rt = new Int32Array(V); // bucket after refill, shaped dimension only
+  const s = f.shaped; // rt: bucket after refill, shaped dimension only
 
   for (let v = 0; v < V; v++) {
     const h = f.hostOf[v];
