@@ -5,7 +5,7 @@ import { fdAdd, fdBegin, fdBytes, fdCountInstance, fdEnd } from "./fdspread";
 import { scratch } from "./memory";
 import { orderBytes, sortDecreasing } from "./order";
 import { DIM_NONE, OK } from "./reasons";
-import { findHost, reason, reasonDim } from "./search";
+import { findHost, forgetResumePoint, noteCommit, reason, reasonDim } from "./search";
 import { NONE, VEC, hostFd } from "./state";
 import { commit, release, setDemand } from "./vms";
 
@@ -52,6 +52,7 @@ export function placeBatch(n: i32, policy: i32, window: i32, k: u32, offline: bo
   else for (let i = 0; i < n; i++) store<u32>(at(order, i), i);
   // The fd tables reuse the sort scratch: the order is already final.
   fdBegin(n, work);
+  forgetResumePoint();
   for (let i = 0; i < n; i++) {
     const d = load<u32>(at(inDep, i));
     if (d != NONE) fdCountInstance(d);
@@ -69,6 +70,7 @@ export function placeBatch(n: i32, policy: i32, window: i32, k: u32, offline: bo
       setDemand(v, demand);
       commit(v, h, tenant, d);
       if (d != NONE) fdAdd(d, hostFd(h));
+      noteCommit(h);
       store<i32>(at(outHost, i), h);
       store<u32>(at(outReason, i), <u32>OK | (<u32>DIM_NONE << 8)); // reasonDims: 255 unless NO_CAPACITY
       placed++;
@@ -78,6 +80,7 @@ export function placeBatch(n: i32, policy: i32, window: i32, k: u32, offline: bo
     }
   }
   fdEnd();
+  forgetResumePoint();
   return placed;
 }
 

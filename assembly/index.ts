@@ -4,7 +4,7 @@
 import { bitNext } from "./bits";
 import { tableBytes, scratchBytes } from "./memory";
 import { refreshHost } from "./hosts";
-import { checkHost, findHost, reason, reasonDim } from "./search";
+import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
   DIMS, HOSTS, LANES, NONE, STATE_IN_SERVICE, VEC, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
@@ -76,6 +76,7 @@ export function place(v: i32, tenant: u32, deployment: u32, k: u32, policy: i32,
   if (h >= 0) {
     setDemand(v, io);
     commit(v, h, tenant, deployment);
+    noteCommit(h);
   }
   return h;
 }

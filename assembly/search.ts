@@ -11,7 +11,7 @@ import {
 import { levelMask, noCapacityDim, noCapacityEpoch, rememberNoCapacity, shapeOf } from "./shapes";
 import {
   DIMS, HOSTS, LANES, MAX_DEDICATED, NONE, STATE_IN_SERVICE, capacityEpoch, dedHead, hostOwner, hostVmCount,
-  dedKey, emptyBits, freePtr, hostFd, hostState, hostType, inServiceCount, levelTree, shapeTree,
+  dedKey, emptyBits, freePtr, hFit, hostFd, hostState, hostType, inServiceCount, levelTree, shapeTree,
 } from "./state";
 import { ownedHead, ownedNext, dedicatedSlot } from "./tenants";
 import { countOnHost } from "./vms";
@@ -65,17 +65,61 @@ let fdBlocked = false;
   return policy == DOT_PRODUCT ? dotScore(freePtr(h), qDemand, t) : -l2Score(freePtr(h), qDemand, t);
 }
 
+// Where the last search of a deployment stopped. Consecutive instances of one deployment with
+// the same shape (a role's instances) would otherwise re-examine, one by one, every host the
+// earlier instances already ruled out: O(k^2) for a k-instance deployment under spread rules.
+// Between two such searches nothing changed but the host P the first one chose (the capacity
+// epoch says so), every host before P in the policy's order was ruled out for reasons that
+// only grow (no room, anti-affinity, fault-domain share), and P itself is now either full for
+// the shape or blocked. So the next search may start right after P, carrying what the skipped
+// prefix would have contributed to the reason.
+let curValid = false;
+let curEpoch: u32 = 0;
+let curShape = -1;
+let curPolicy = -1;
+let curDep: u32 = NONE;
+let curK: u32 = 0;
+let curFdLimit: u32 = 0;
+let curLevel = 0;
+let curHost = -1;
+let curUsable = false;      // the prefix (hosts before P, and P) held a usable host with room
+let curAaOk = false;        // ... and one of those passing anti-affinity
+// The search that just succeeded: what noteCommit needs.
+let lastShape = -1;
+let lastPolicy = -1;
+let lastLevel = 0;
+let lastUsableBefore = false;
+let lastAaBefore = false;
+
 function searchShared(s: i32, policy: i32, window: i32): i32 {
   const tree = shapeTree(s);
+  let startLevel = -1;
+  let startHost = 0;
+  if (curValid && curEpoch == capacityEpoch && curShape == s && curPolicy == policy && curDep == qDep &&
+      curK == qK && curFdLimit == qFdLimit && qExclude < 0) {
+    startLevel = curLevel;
+    startHost = curHost + 1;
+    sawUsable = curUsable;
+    sawAntiAffinityOk = curAaOk;
+  }
+  curValid = false;
+  lastShape = s;
+  lastPolicy = policy;
   if (policy == FIRST_FIT) {
-    let h = bitNext(tree, 0);
+    let h = bitNext(tree, startHost);
     while (h >= 0) {
-      if (allowed(h)) return h;
+      const usableBefore = sawUsable;
+      const aaBefore = sawAntiAffinityOk;
+      if (allowed(h)) { lastUsableBefore = usableBefore; lastAaBefore = aaBefore; return h; }
       h = bitNext(tree, resumeAfter(h));
     }
     return -1;
   }
   let levels = levelMask(s);
+  if (startLevel >= 0) {
+    // Levels the previous search already passed hold nothing usable.
+    levels &= policy == SPREAD ? (<u64>-1 >>> <u64>(63 - startLevel)) : (<u64>-1 << <u64>startLevel);
+  }
   let best = -1;
   let bestRank: f64 = 0;
   let seen = 0;
@@ -83,10 +127,12 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
     const l = policy == SPREAD ? 63 - <i32>clz(levels) : <i32>ctz(levels);
     levels &= ~(<u64>1 << <u64>l);
     const lt = levelTree(l);
-    let h = bitNextBoth(lt, tree, 0);
+    let h = bitNextBoth(lt, tree, l == startLevel ? startHost : 0);
     while (h >= 0) {
+      const usableBefore = sawUsable;
+      const aaBefore = sawAntiAffinityOk;
       if (allowed(h)) {
-        if (policy == BEST_FIT || policy == SPREAD) return h;
+        if (policy == BEST_FIT || policy == SPREAD) { lastLevel = l; lastUsableBefore = usableBefore; lastAaBefore = aaBefore; return h; }
         // Like every any-fit rule, open an empty host only when no used one can take the VM:
         // ranked by dot product alone, an empty host would always look best aligned.
         if (hostVmCount(h) == 0) return seen > 0 ? best : h;
@@ -98,6 +144,39 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
     }
   }
   return best;
+}
+
+/** Fault-domain shares restart with every batch, so hosts they ruled out may be usable again. */
+export function forgetResumePoint(): void {
+  curValid = false;
+}
+
+/** Called after the VM found by the last findHost was committed to h (and its fault-domain
+ *  count taken): sets the resume point for the deployment's next instance when that is sound. */
+export function noteCommit(h: i32): void {
+  curValid = false;
+  if (qDep == NONE || qExclude >= 0 || lastPolicy == DOT_PRODUCT || lastPolicy == L2 || lastShape < 0) return;
+  const stillFits = (load<u32>(hFit + (<usize>h << 2)) >>> <u32>lastShape) & 1;
+  let usable = lastUsableBefore;
+  let aaOk = lastAaBefore;
+  if (stillFits != 0) {
+    const aaBlocked = countOnHost(h, qDep, qK) >= qK;
+    const fdFull = qFdLimit != 0 && fdUsed(qDep, hostFd(h)) >= qFdLimit;
+    if (!aaBlocked && !fdFull) return; // P could take another instance: no shortcut
+    usable = true;
+    if (!aaBlocked) aaOk = true;
+  }
+  curValid = true;
+  curEpoch = capacityEpoch;
+  curShape = lastShape;
+  curPolicy = lastPolicy;
+  curDep = qDep;
+  curK = qK;
+  curFdLimit = qFdLimit;
+  curLevel = lastLevel;
+  curHost = h;
+  curUsable = usable;
+  curAaOk = aaOk;
 }
 
 /** Dedicated tenants fill their own hosts first (by the policy), then take the
@@ -207,6 +286,7 @@ export function findHost(
   sawUsable = false;
   sawAntiAffinityOk = false;
   const slot = dedicatedSlot(tenant);
+  lastShape = -1;
   const h = slot >= 0 ? searchDedicated(slot, policy) : searchShared(s, policy, window);
   if (h >= 0) return h;
   // A dedicated tenant's search covered its own hosts and the empty ones, a shared tenant's

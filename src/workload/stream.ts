@@ -1,6 +1,7 @@
 // The VM arrival stream: n VMs in arrival order, grouped into deployments whose sizes follow
-// the Azure 2017 batch-size distribution (a batch = VMs one tenant started together), each
-// VM's size drawn independently from the mix. One tenant per deployment. Deterministic for a
+// the Azure 2017 batch-size distribution (a batch = VMs one tenant started together). A
+// deployment is one role, so its instances share one VM size, drawn from the mix (92% of the
+// trace's batches are single-size). One tenant per deployment. Deterministic for a
 // seed: the same (n, mix, batch sizes, seed) always gives the same arrays.
 
 import type { BatchSize } from "./azure.js";
@@ -48,8 +49,8 @@ export function generateStream({ vms, mix, batchSizes, seed }: StreamOptions): V
   while (i < vms) {
     const len = Math.min(batchSizes[batches.pick(batchRng())].size, vms - i);
     starts.push(i);
+    const s = sizes.pick(sizeRng());
     for (const end = i + len; i < end; i++) {
-      const s = sizes.pick(sizeRng());
       ids[i] = i;
       sizeIndex[i] = s;
       demands.set(rows[s], i * D);
