@@ -57,13 +57,15 @@ function hostType(field: string, h: HostSpec, dims: number): HostType {
 }
 
 export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number): ExpandedFleet {
-  const entries: Array<{ field: string; spec: HostSpec; count: number; perFd?: number }> = [];
+  const entries: Array<{ field: string; spec: HostSpec; count: number; perFd?: number; interleaved?: boolean }> = [];
   if (isFleetSpec(spec)) {
     if (!Array.isArray(spec.hostTypes) || spec.hostTypes.length === 0) throw invalid("hostTypes", spec.hostTypes, "a non-empty array");
     spec.hostTypes.forEach((t, i) => {
       const count = intIn(`hostTypes[${i}].count`, t.count, 0, 1 << 24);
       const perFd = t.hostsPerFaultDomain === undefined ? undefined : intIn(`hostTypes[${i}].hostsPerFaultDomain`, t.hostsPerFaultDomain, 1, 1 << 24);
-      entries.push({ field: `hostTypes[${i}]`, spec: t, count, perFd });
+      const layout = t.faultDomainLayout ?? "contiguous";
+      if (layout !== "contiguous" && layout !== "interleaved") throw invalid(`hostTypes[${i}].faultDomainLayout`, layout, '"contiguous" or "interleaved"');
+      entries.push({ field: `hostTypes[${i}]`, spec: t, count, perFd, interleaved: layout === "interleaved" });
     });
   } else {
     if (!Array.isArray(spec)) throw invalid("hosts", spec, "an array of hosts or a fleet spec");
@@ -97,7 +99,8 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number)
       hostTypeOf[h] = ti;
       let fd = fixedFd ?? 0;
       if (e.perFd !== undefined) {
-        fd = fdBase + Math.floor(i / e.perFd);
+        const racks = Math.ceil(e.count / e.perFd);
+        fd = fdBase + (e.interleaved ? i % racks : Math.floor(i / e.perFd));
         if (fd > 0xffff) throw invalid(`${e.field}.hostsPerFaultDomain`, e.perFd, "large enough for at most 65536 fault domains");
       }
       faultDomain[h] = fd;

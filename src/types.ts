@@ -33,10 +33,13 @@ export interface HostSpec {
   inService?: boolean;
 }
 
-/** A fleet described by host types: `count` hosts of each, all in `faultDomain`, or numbered
- *  racks of `hostsPerFaultDomain` hosts (new domains after the previous entry's) when given. */
+/** A fleet described by host types: `count` hosts of each, all in `faultDomain`, or, when
+ *  `hostsPerFaultDomain` is given, in ceil(count / hostsPerFaultDomain) new racks numbered after
+ *  the previous entry's. `faultDomainLayout` numbers hosts rack by rack ("contiguous", default)
+ *  or round-robin across the racks ("interleaved": consecutive hosts in different racks, so
+ *  lowest-index tie-breaks spread over racks). */
 export interface FleetSpec {
-  hostTypes: ReadonlyArray<HostSpec & { count: number; hostsPerFaultDomain?: number }>;
+  hostTypes: ReadonlyArray<HostSpec & { count: number; hostsPerFaultDomain?: number; faultDomainLayout?: "contiguous" | "interleaved" }>;
 }
 
 export interface EngineOptions {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dataDirCandidates, embeddedAzure, findAzureDir, loadAzure } from "../src/workload/azure.js";
 import { D, EFFECTIVE, HOST_TYPE, benchFleet, lowerBound, vmDemand } from "../src/workload/fleet.js";
-import { MIXED_SIZES, azureMix, getMix, meanDemand, mixedMix } from "../src/workload/mix.js";
+import { MIXED_SIZES, azureMix, balancedMix, getMix, meanDemand, mixedMix } from "../src/workload/mix.js";
 import { Progress } from "../src/workload/progress.js";
 import { WeightedSampler, rng } from "../src/workload/rng.js";
 import { chunkByDeployments, generateStream } from "../src/workload/stream.js";
@@ -83,16 +83,27 @@ describe("host type and units", () => {
 });
 
 describe("mixes", () => {
-  it("mixed: memory:cpu demand within 1% of the host's effective ratio, memory and cpu dominate", () => {
-    const m = meanDemand(mixedMix());
+  it("balanced: memory:cpu demand within 1% of the host's effective ratio, memory and cpu dominate", () => {
+    const m = meanDemand(balancedMix());
     const ratio = m[1] / m[0];
     const host = EFFECTIVE[1] / EFFECTIVE[0];
     expect(Math.abs(ratio / host - 1)).toBeLessThan(0.01);
     const shape = m.map((x, d) => x / EFFECTIVE[d]);
     expect(shape[2]).toBeLessThan(shape[0]);
     expect(shape[3]).toBeLessThan(shape[0]);
+  });
+
+  it("mixed: memory-heavy and CPU-heavy sizes equally common; cpu binds, memory-heavy VMs alone would strand cpu", () => {
+    const share = (f: number) => MIXED_SIZES.filter((s) => s.memGiB / s.vcpu === f).reduce((a, s) => a + s.weight, 0);
+    expect(share(8)).toBeCloseTo(0.5, 12);
+    expect(share(2)).toBeCloseTo(0.5, 12);
     expect(MIXED_SIZES.filter((s) => s.memGiB / s.vcpu === 8).length).toBe(3);
     expect(MIXED_SIZES.filter((s) => s.memGiB / s.vcpu === 2).length).toBe(4);
+    const shape = meanDemand(mixedMix()).map((x, d) => x / EFFECTIVE[d]);
+    expect(shape[0]).toBeGreaterThan(shape[1]);
+    expect(shape[1]).toBeGreaterThan(0.5 * shape[0]);
+    // 8 GiB per vCPU is more than the host's ratio: memory-heavy VMs alone fill memory first.
+    expect(8 * 1024 / 1000).toBeGreaterThan(EFFECTIVE[1] / EFFECTIVE[0]);
   });
 
   it("azure: cpu binds on Dsv3-Type3", () => {

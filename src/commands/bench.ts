@@ -201,7 +201,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 export function formatTable(r: BenchResult): string {
   const rows: Array<[string, string]> = [
     ["mix / policy", `${r.mix} / ${r.policy} (online, placeBatch of whole deployments, ~${fmt(r.chunk)} VMs per call)`],
-    ["fleet", `${fmt(r.hosts)} x ${r.hostType.name}, effective ${r.hostType.effective.join(" / ")} (mcpu / MiB / Mbps / GiB), ${r.hostType.hostsPerFaultDomain} hosts per fault domain`],
+    ["fleet", `${fmt(r.hosts)} x ${r.hostType.name}, effective ${r.hostType.effective.join(" / ")} (mcpu / MiB / Mbps / GiB), ${r.hostType.hostsPerFaultDomain} hosts per fault domain (numbered round-robin across racks)`],
     ["VMs", `${fmt(r.vms)} in ${fmt(r.deployments)} deployments (${r.maxPerHost > 0 ? `anti-affinity: at most ${r.maxPerHost} per host` : "no deployments"}), seed ${r.seed}, sizes from ${r.dataSource === "data" ? "the Azure 2017 data" : "the embedded Azure 2017 table"}`],
     ["placed", fmt(r.placed)],
     ["rejected", `${fmt(r.rejected)}${r.rejected > 0 ? " (" + Object.entries(r.rejectedByReason).map(([k, v]) => `${k} ${fmt(v)}`).join(", ") + ")" : ""}`],

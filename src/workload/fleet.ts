@@ -46,7 +46,13 @@ export function vmDemand(vcpu: number, memGiB: number): [number, number, number,
   return [Math.round(vcpu * 1000), Math.round(memGiB * 1024), Math.round(vcpu * NETWORK_MBPS_PER_VCPU), Math.round(vcpu * DISK_GIB_PER_VCPU)];
 }
 
-/** `hosts` Dsv3-Type3 hosts, 40 to a fault domain. */
+/**
+ * `hosts` Dsv3-Type3 hosts, 40 to a fault domain (rack), numbered round-robin across racks.
+ * Every policy breaks ties by lowest host index, so with rack-by-rack numbering the partly
+ * filled hosts sit in a few racks, and a large deployment (one instance per rack under
+ * fault-domain spread) must open empty hosts in new racks; interleaved numbering keeps partly
+ * filled hosts in many racks (azure mix, best-fit: 1.0083 x the lower bound instead of 1.0139).
+ */
 export function benchFleet(hosts: number): FleetSpec {
   return {
     hostTypes: [{
@@ -54,6 +60,7 @@ export function benchFleet(hosts: number): FleetSpec {
       reservation: [...HOST_TYPE.reservation],
       count: hosts,
       hostsPerFaultDomain: HOSTS_PER_FAULT_DOMAIN,
+      faultDomainLayout: "interleaved",
     }],
   };
 }

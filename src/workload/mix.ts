@@ -17,7 +17,7 @@ export interface Mix {
   sizes: VmSize[];
 }
 
-export const MIX_NAMES = ["azure", "mixed"] as const;
+export const MIX_NAMES = ["azure", "mixed", "balanced"] as const;
 export type MixName = (typeof MIX_NAMES)[number];
 
 /** `azure`: the 16 sizes of the Azure 2017 trace at their observed frequencies
@@ -30,30 +30,60 @@ export function azureMix(dist: AzureDistributions = loadAzure()): Mix {
   };
 }
 
-/**
- * `mixed`: mismatched shapes, so that both cpu and memory bind.
- * Memory-heavy (E-series-like, 8 GiB/vCPU): 2/16 30%, 4/32 29%, 8/64 19%  (78% of VMs)
- * CPU-heavy    (F-series-like, 2 GiB/vCPU): 2/4 9%, 4/8 6%, 8/16 4%, 16/32 3% (22% of VMs)
- * That is 3.28 E-vCPUs for every 1.22 F-vCPUs (72.9% of vCPUs memory-heavy), a total demand of
- * 6.53 MiB per millicore against the host's effective 507,904 / 78,000 = 6.51: memory is 0.2%
- * ahead of cpu, so the two lower bounds differ by 0.2% and a packer must balance both.
- * (Network 250 Mbps/vCPU and disk 16 GiB/vCPU stay below cpu on this host.)
- */
-export const MIXED_SIZES: readonly VmSize[] = [
+/** Memory-heavy sizes (E-series-like, 8 GiB/vCPU) and their relative frequencies. */
+const MEMORY_HEAVY: readonly VmSize[] = [
   { label: "E2 2/16", vcpu: 2, memGiB: 16, weight: 30 },
   { label: "E4 4/32", vcpu: 4, memGiB: 32, weight: 29 },
   { label: "E8 8/64", vcpu: 8, memGiB: 64, weight: 19 },
+];
+/** CPU-heavy sizes (F-series-like, 2 GiB/vCPU) and their relative frequencies. */
+const CPU_HEAVY: readonly VmSize[] = [
   { label: "F2 2/4", vcpu: 2, memGiB: 4, weight: 9 },
   { label: "F4 4/8", vcpu: 4, memGiB: 8, weight: 6 },
   { label: "F8 8/16", vcpu: 8, memGiB: 16, weight: 4 },
   { label: "F16 16/32", vcpu: 16, memGiB: 32, weight: 3 },
 ];
 
+/** The two families with `memoryHeavyShare` of VMs memory-heavy. */
+function families(memoryHeavyShare: number): VmSize[] {
+  const sum = (xs: readonly VmSize[]) => xs.reduce((a, x) => a + x.weight, 0);
+  const e = sum(MEMORY_HEAVY);
+  const f = sum(CPU_HEAVY);
+  return [
+    ...MEMORY_HEAVY.map((x) => ({ ...x, weight: (x.weight / e) * memoryHeavyShare })),
+    ...CPU_HEAVY.map((x) => ({ ...x, weight: (x.weight / f) * (1 - memoryHeavyShare) })),
+  ];
+}
+
+/**
+ * `mixed`: mismatched shapes, memory-heavy and CPU-heavy VMs equally common (50% / 50% of
+ * deployments). On Dsv3-Type3 (6.51 MiB per millicore) cpu binds and used hosts can only be
+ * full if memory-heavy and CPU-heavy VMs share them: put only memory-heavy VMs on a host and
+ * it fills its memory with 16 of its 78 cores idle.
+ */
+export const MIXED_SIZES: readonly VmSize[] = families(0.5);
+
+/**
+ * `balanced` (stress case): 78% memory-heavy, 22% CPU-heavy, so total memory and cpu demand
+ * are within 0.2% of the host's ratio and both bind. No packing can come within 0.8% of the
+ * lower bound here: a host's vCPUs come in even sizes, so it holds either 56 memory-heavy and
+ * 22 CPU-heavy vCPUs (cpu full, 4 of 496 GiB idle) or 58 and 16 (memory full, 4 cores idle).
+ */
+export const BALANCED_SIZES: readonly VmSize[] = [...MEMORY_HEAVY, ...CPU_HEAVY];
+
 export function mixedMix(): Mix {
   return {
     name: "mixed",
-    description: "E-series-like 8 GiB/vCPU and F-series-like 2 GiB/vCPU sizes; memory:cpu demand matches the host's",
+    description: "memory-heavy (8 GiB/vCPU) and CPU-heavy (2 GiB/vCPU) sizes, equally common",
     sizes: MIXED_SIZES.map((s) => ({ ...s })),
+  };
+}
+
+export function balancedMix(): Mix {
+  return {
+    name: "balanced",
+    description: "memory-heavy and CPU-heavy sizes in the proportion that makes memory and cpu bind together (stress case)",
+    sizes: BALANCED_SIZES.map((s) => ({ ...s })),
   };
 }
 
@@ -73,5 +103,6 @@ export function demandShape(mix: Mix): number[] {
 export function getMix(name: string, dist?: AzureDistributions): Mix {
   if (name === "azure") return azureMix(dist);
   if (name === "mixed") return mixedMix();
+  if (name === "balanced") return balancedMix();
   throw new Error(`unknown mix ${name}`);
 }
