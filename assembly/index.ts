@@ -22,8 +22,9 @@ const io = memory.data(16 * 8 * 2, 16);
 
 export function ioPtr(): usize { return io; }
 
-export function create(dims: i32, hosts: i32, vms: i32, types: i32): void {
-  init(dims, hosts, vms, types);
+/** faultDomains: highest fault domain + 1 (sizes the per-domain table). */
+export function create(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: i32): void {
+  init(dims, hosts, vms, types, faultDomains);
 }
 
 /** Host type t's effective capacity (capacity - reservation, x oversubscription) from io. */

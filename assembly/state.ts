@@ -63,7 +63,7 @@ export let dedHead: usize = 0;       // i32
 export let dedicatedCount: i32 = 0;
 
 // Fault domains: in-service hosts per domain, and how many domains have any.
-export let fdInService: usize = 0;   // u32 [65536]
+export let fdInService: usize = 0;   // u32 per fault domain
 export let fdCount: i32 = 0;
 export let inServiceCount: i32 = 0;
 export let hostsUsed: i32 = 0;
@@ -82,7 +82,7 @@ export function addHostsUsed(delta: i32): void { hostsUsed += delta; }
 export function addVmsPlaced(delta: i32): void { vmsPlaced += delta; }
 export function addDedicated(delta: i32): void { dedicatedCount += delta; }
 
-export function init(dims: i32, hosts: i32, vms: i32, types: i32): void {
+export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: i32): void {
   DIMS = dims;
   LANES = (dims + 3) >>> 2;
   VEC = <usize>LANES << 4;
@@ -130,7 +130,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32): void {
   dedKey = allocTable(<usize>MAX_DEDICATED * 2 * 4);
   memory.fill(dedKey, 0xff, <usize>MAX_DEDICATED * 2 * 4);
   dedHead = allocTable(<usize>MAX_DEDICATED * 2 * 4);
-  fdInService = allocTable(65536 * 4);
+  fdInService = allocTable(<usize>faultDomains * 4);
 }
 
 // ---- accessors (inlined) ----

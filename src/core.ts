@@ -9,7 +9,7 @@ import { VmfabricError } from "./errors.js";
 export interface CoreExports {
   memory: WebAssembly.Memory;
   ioPtr(): number;
-  create(dims: number, hosts: number, vms: number, types: number): void;
+  create(dims: number, hosts: number, vms: number, types: number, faultDomains: number): void;
   setType(t: number): void;
   setHost(h: number, type: number, fd: number, state: number): void;
   setHostState(h: number, state: number): void;

@@ -79,7 +79,9 @@ export class Engine {
     this.core = instantiateCore();
     this.generation++;
     const D = this.dimensions.length;
-    this.core.create(D, this.hostCount, this.vmCapacity, this.fleet.types.length);
+    let fds = 0;
+    for (const fd of this.fleet.faultDomain) if (fd >= fds) fds = fd + 1;
+    this.core.create(D, this.hostCount, this.vmCapacity, this.fleet.types.length, fds);
     this.refreshViews();
     this.fleet.types.forEach((t: HostType, i) => {
       this.writeIo(t.effective);
