@@ -344,23 +344,26 @@ export class Engine {
   releaseBatch(vmIds: Uint32Array | readonly number[]): void {
     const ids = check.arrayLike("vmIds", vmIds);
     const n = ids.length;
-    const before: Rollback = [];
+    const hostsBefore = new Int32Array(n);
     const seen = this.batchSeen;
+    const vmHost = this.views.vmHost;
+    let i = 0;
     try {
-      for (let i = 0; i < n; i++) {
-        const vm = this.vmId(`vmIds[${i}]`, ids[i], true);
+      for (; i < n; i++) {
+        const vm = check.at("vmIds", ids, i, 0, this.vmCapacity - 1);
+        if (vmHost[vm] < 0) throw new VmfabricError("UNKNOWN_VM", `vmIds[${i}]: vm ${vm} is not placed`, `vmIds[${i}]`, vm);
         if (seen[vm]) throw new VmfabricError("DUPLICATE_VM", `vmIds[${i}]: vm ${vm} appears twice`, `vmIds[${i}]`, vm);
         seen[vm] = 1;
-        before.push([vm, this.views.vmHost[vm]]);
+        hostsBefore[i] = vmHost[vm];
       }
     } finally {
-      for (const [vm] of before) seen[vm] = 0;
+      for (let j = 0; j < i; j++) seen[ids[j] as number] = 0;
     }
     this.guard(() => {
       this.core.batchPrepare(n);
       new Uint32Array(this.views.buffer, this.core.inVm.value >>> 0, n).set(ids as ArrayLike<number>);
       this.core.releaseBatch(n);
-    }, () => before);
+    }, () => Array.from(hostsBefore, (h, j) => [ids[j] as number, h] as [number, number]));
   }
 
   /** Moves a VM to `target`, or where the policy says (never its current host). The target is

@@ -225,7 +225,8 @@ const help = (): string => `usage: vmfabric bench [--hosts N] [--vms M] [--polic
   --hosts N          hosts (Azure Dsv3-Type3, 40 per rack; default ${fmt(DEFAULTS.hosts)})
   --vms M            VMs in the arrival stream (default ${fmt(DEFAULTS.vms)})
   --policy P         ${POLICIES.join(" | ")} (default ${DEFAULTS.policy})
-  --mix NAME         azure (Azure 2017 trace sizes, default) | mixed (memory-heavy + CPU-heavy)
+  --mix NAME         azure (Azure 2017 trace sizes, default) | mixed (memory-heavy + CPU-heavy,
+                     equally common) | balanced (stress: memory and cpu bind together)
   --seed S           PRNG seed (default ${DEFAULTS.seed})
   --chunk N          target VMs per placeBatch call, whole deployments (default ${DEFAULTS.chunk})
   --max-per-host K   anti-affinity limit per deployment (default 1; 0 = no deployments)
