@@ -1,14 +1,19 @@
 // Packing a whole instance with the engine: offline (the instance is known up front, so VMs may
 // be reordered) or online (one by one in input order, as a live scheduler would).
 //
-// packOffline's "best method", for now: the core's offline batch (placeBatch offline:true, i.e.
-// first-fit-decreasing order by a size measure, then the policy) for each size measure x policy,
-// each on a FRESH engine, keeping the best assignment. Better = fewer rejected VMs, then fewer
-// hosts used, then earlier in the fixed order below (deterministic). Rejections come first
+// packOffline's candidates, each producing a whole assignment on a FRESH engine:
+//   1. the core's offline batch (placeBatch offline:true, i.e. first-fit-decreasing order by a
+//      size measure, then the policy) for each size measure x policy;
+//   2. "offline tabu" (vector.ts, the search in vbp/: lower bounds, constructive heuristics,
+//      consistent-neighbourhood tabu search), only when the instance is a pure vector bin packing
+//      instance (identical in-service hosts, no deployment with several VMs, every VM fits a
+//      host, at most VECTOR_MAX_VMS VMs), without --policy, and when its lower bound leaves room
+//      below the best core variant. Its packing is committed with placeOn, VM by VM, so the core
+//      checks it; a rejected placement discards it (recorded in `notes`).
+// The best is kept: fewer rejected VMs, then fewer hosts used, then earlier in the order above
+// (deterministic; the tabu candidate only wins by using fewer hosts). Rejections come first
 // because a variant that rejects VMs may trivially use fewer hosts; when every variant places
-// everything (the usual case) this is simply "fewest hosts".
-// A stronger method (e.g. local search for small instances) plugs in as another entry of
-// `candidates`: anything returning a PackResult; the same comparison picks the winner.
+// everything (the usual case) this is simply "fewest hosts". `seconds` covers all candidates.
 //
 // Huge instances (more than HUGE_VMS VMs): two variants only, sum order with best-fit then
 // first-fit (with --policy P: P with sum and max orders), so a million VMs pack in about a
@@ -17,24 +22,14 @@
 // within 0.03% of the lower bound there. On the 400 Caprara-Toth instances (each policy best of
 // its 3 orders) first-fit needs 13,568 bins, best-fit 13,578, l2 13,588, dot-product 17,072 (it
 // takes the emptiest of its 16 candidates, often an empty host); all 12 together 13,564;
-// optimum 13,186. So the two kept variants give up little.
+// optimum 13,186; with the tabu candidate see bench/quality.ts.
 import { Engine } from "../engine.js";
 import type { Instance } from "../instance/types.js";
-import { POLICIES, SIZE_MEASURES, type FleetSpec, type Policy, type SizeMeasure } from "../types.js";
+import { POLICIES, SIZE_MEASURES, type Policy, type SizeMeasure } from "../types.js";
+import { fleetOf, hostsUsedOf, type PackResult } from "./result.js";
+import { runVectorSearch } from "./vector.js";
 
-export interface PackResult {
-  /** Host (expanded host order) of each VM (expanded VM order), -1 when rejected. */
-  assignment: Int32Array;
-  hostsUsed: number;
-  placed: number;
-  rejected: number;
-  /** Wall time of the placement (engines created and placed into), not of reading the file. */
-  seconds: number;
-  /** Which variant produced the assignment, e.g. "offline best-fit/sum". */
-  method: string;
-  /** How many variants were tried. */
-  tried: number;
-}
+export { fleetOf, hostsUsedOf, type PackResult } from "./result.js";
 
 export interface PackOptions {
   /** Restrict to this policy (offline: only the size measures vary). */
@@ -44,26 +39,6 @@ export interface PackOptions {
 /** The policies the offline search tries (spread is for load balancing, not packing). */
 export const OFFLINE_POLICIES: readonly Policy[] = ["first-fit", "best-fit", "dot-product", "l2"];
 export const HUGE_VMS = 100_000;
-
-/** The instance's hosts as the engine's fleet spec (one host type per entry, in order). */
-export function fleetOf(inst: Instance): FleetSpec {
-  // expandFleet reads a fixed faultDomain from a host-type entry as from a host (it is only
-  // omitted from the FleetSpec type because hostsPerFaultDomain usually sets it).
-  return { hostTypes: inst.hosts as FleetSpec["hostTypes"] };
-}
-
-export function hostsUsedOf(assignment: Int32Array, hostCount: number): number {
-  const used = new Uint8Array(hostCount);
-  let n = 0;
-  for (let i = 0; i < assignment.length; i++) {
-    const h = assignment[i];
-    if (h >= 0 && used[h] === 0) {
-      used[h] = 1;
-      n++;
-    }
-  }
-  return n;
-}
 
 /** One run of the core on a fresh engine. */
 export function runVariant(inst: Instance, policy: Policy, offline: boolean, sizeMeasure: SizeMeasure = "sum"): PackResult {
@@ -110,14 +85,27 @@ export function offlineVariants(vmCount: number, policy?: Policy): Array<{ polic
 export function packOffline(inst: Instance, opts: PackOptions = {}): PackResult {
   if (opts.policy !== undefined && !POLICIES.includes(opts.policy)) throw new Error(`unknown policy ${opts.policy}`);
   const t0 = performance.now();
-  const candidates: Array<() => PackResult> = offlineVariants(inst.vmCount, opts.policy)
+  // Each candidate sees the best so far; undefined = the method does not apply (not counted).
+  const candidates: Array<(best: PackResult | undefined) => PackResult | undefined> = offlineVariants(inst.vmCount, opts.policy)
     .map((v) => () => runVariant(inst, v.policy, true, v.sizeMeasure));
+  const notes: string[] = [];
+  if (opts.policy === undefined) {
+    candidates.push((best) => {
+      const o = runVectorSearch(inst, { beat: best !== undefined && best.rejected === 0 ? best.hostsUsed : undefined });
+      if (o.status === "placed") return o.result;
+      notes.push(`tabu ${o.status}: ${o.why}`);
+      return undefined;
+    });
+  }
   let best: PackResult | undefined;
+  let tried = 0;
   for (const c of candidates) {
-    const r = c();
+    const r = c(best);
+    if (r === undefined) continue;
+    tried++;
     if (best === undefined || better(r, best)) best = r;
   }
-  return { ...best!, seconds: (performance.now() - t0) / 1000, tried: candidates.length };
+  return { ...best!, seconds: (performance.now() - t0) / 1000, tried, notes };
 }
 
 /** VMs one by one in input order (placeBatch offline:false), default policy best-fit. */
