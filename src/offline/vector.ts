@@ -30,8 +30,10 @@ import { lowerBound, makeInstance, solve, type VbpOptions } from "./vbp/index.js
  * scans every open bin per item, the bin-centric rules every remaining item per placement), so
  * on generated instances (2-3 dimensions, 2 to 26 items per bin; 2 shared cores) they take
  * ~1 s at 5,000 VMs and 6-16 s at 20,000; the tabu phase adds at most ~0.5-2.5 s (its
- * evaluation budget, vbp/index.ts). 5,000 keeps a pack under a few seconds; the core's variants
- * (best.ts) handle bigger instances, and at that size FFD's gap to the optimum is usually small.
+ * evaluation budget, vbp/index.ts). A whole pack (12 core variants + this) of 5,000 VMs took
+ * 1.2 s (VM-shaped, 26 per host) and 2.7 s (2 per host). Bigger instances get
+ * the core's variants only (best.ts). Making first-fit and the bin-centric rules sub-quadratic
+ * would let this cap rise.
  */
 export const VECTOR_MAX_VMS = 5_000;
 
