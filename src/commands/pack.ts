@@ -1,7 +1,8 @@
 // `vmfabric pack FILE|DIR... [--policy P] [--online] [--out OUT.json] [--json]`
 // Packs an instance (JSON or VPSolver .vbp, see src/instance/) onto its hosts and reports hosts
-// used against a lower bound. Offline by default (best of several first-fit-decreasing variants,
-// src/offline/best.ts); --online places VMs one by one in input order. Several files or a folder:
+// used against a lower bound. Offline by default (the best of the core's first-fit-decreasing
+// variants and, for small pure packing instances, a local search: src/offline/best.ts); --online
+// places VMs one by one in input order. Several files or a folder:
 // one summary line (or JSON object) per file; a file that fails to load is reported on stderr
 // and the others still run (exit status 2 at the end).
 import { writeFileSync } from "node:fs";

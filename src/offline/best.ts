@@ -19,10 +19,8 @@
 // first-fit (with --policy P: P with sum and max orders), so a million VMs pack in about a
 // second. Measured (2 shared cores): on a generated 1M-VM / 50k-host instance one best-fit or
 // first-fit variant takes ~0.6 s, l2 ~1.2 s, dot-product ~3 s; first-fit and best-fit both land
-// within 0.03% of the lower bound there. On the 400 Caprara-Toth instances (each policy best of
-// its 3 orders) first-fit needs 13,568 bins, best-fit 13,578, l2 13,588, dot-product 17,072 (it
-// takes the emptiest of its 16 candidates, often an empty host); all 12 together 13,564 (13,562
-// with the current core); optimum 13,186. With the tabu candidate: 13,220 (bench/quality.ts).
+// within 0.03% of the lower bound there. On the 400 Caprara-Toth instances the 12 core variants
+// together need 13,562 bins, with the tabu candidate 13,220; optimum 13,186 (bench/quality.ts).
 import { Engine } from "../engine.js";
 import type { Instance } from "../instance/types.js";
 import { POLICIES, SIZE_MEASURES, type Policy, type SizeMeasure } from "../types.js";
