@@ -14,13 +14,14 @@
 // Every instance is read with the command's loader; pack never below a known optimum (checked).
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { boolFlag, onlyFlags, parseArgs } from "../src/cli/args.js";
 import { loadInstance } from "../src/instance/load.js";
 import { better, offlineVariants, packOffline, packOnline, runVariant, type PackResult } from "../src/offline/best.js";
+import { dataDirCandidates, findDataSet } from "../src/data.js";
 
-const DEFAULT_DATA = new URL("../../../shared/data/", import.meta.url).pathname; // from dist/bench/
+const DEFAULT_DATA = dirname(findDataSet("vbp-caprara-toth-2d") ?? join(dataDirCandidates()[0], "x"));
 
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(4) : "-");
 

@@ -1,6 +1,6 @@
 // JSON instance loader: the example format, count expansion, id interning, defaults,
 // pass-through host fields, errors naming file/line/field, and a real instance (a Caprara-Toth
-// .vbp from /work/shared/data, rewritten as JSON with counts) read both ways.
+// .vbp from ../shared/data, rewritten as JSON with counts) read both ways.
 // test/fixtures/pack/small.json is hand-made for these tests.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,9 +13,10 @@ import { loadInstance } from "../src/instance/load.js";
 import { effectiveCapacity } from "../src/offline/bound.js";
 import { fleetOf } from "../src/offline/best.js";
 import { DEFAULT_DIMENSIONS, NO_DEPLOYMENT } from "../src/types.js";
+import { dataDirCandidates, findDataSet } from "../src/data.js";
 
 const FIX = new URL("./fixtures/pack/", import.meta.url).pathname;
-const CT = "/work/shared/data/vbp-caprara-toth-2d/CT01_demand1";
+const CT = join(findDataSet("vbp-caprara-toth-2d") ?? join(dataDirCandidates()[0], "vbp-caprara-toth-2d"), "CT01_demand1");
 const parse = (text: string, file = "i.json") => parseJsonInstance(Buffer.from(text, "utf8"), file);
 
 function errorOf(f: () => unknown): VmfabricError {

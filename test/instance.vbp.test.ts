@@ -1,17 +1,18 @@
-// .vbp loader: real instances from /work/shared/data (Caprara & Toth 2001 2-D set, Panigrahy et
-// al. 2011 d=3 set; see /work/shared/data/README.md), skipped when the data is absent, plus
+// .vbp loader: real instances from ../shared/data (Caprara & Toth 2001 2-D set, Panigrahy et
+// al. 2011 d=3 set; see ../shared/data/README.md), skipped when the data is absent, plus
 // hand-made bad inputs. test/fixtures/pack/CL_1_25_1.vbp is a copy of
 // vbp-caprara-toth-2d/CT01_demand1/CL_1_25_1.vbp (Caprara & Toth 2001, via Hessler et al. 2018).
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VmfabricError } from "../src/errors.js";
 import { loadInstance } from "../src/instance/load.js";
 import { parseVbp } from "../src/instance/vbp.js";
 import { NO_DEPLOYMENT } from "../src/types.js";
+import { dataDirCandidates, findDataSet } from "../src/data.js";
 
-const DATA = "/work/shared/data";
+const DATA = dirname(findDataSet("vbp-caprara-toth-2d") ?? join(dataDirCandidates()[0], "x"));
 const CT = `${DATA}/vbp-caprara-toth-2d/CT01_demand1`;
 const PAN = `${DATA}/vbp-panigrahy-multidim/Panigrahy_instances_multidim/class1/class1_120_3_0.vbp`;
 const FIX = new URL("./fixtures/pack/", import.meta.url).pathname;

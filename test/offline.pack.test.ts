@@ -1,7 +1,8 @@
 // The tabu candidate inside `vmfabric pack` (src/offline/vector.ts, best.ts): when it applies,
 // that its packings pass the engine's core on every Caprara-Toth instance, that pack is never
 // worse than the best core variant, and that it reaches the optimum where the core variants do
-// not. Caprara & Toth (2001) data: /work/shared/data/vbp-caprara-toth-2d (skipped when absent).
+// not. Caprara & Toth (2001) data: ../shared/data/vbp-caprara-toth-2d (skipped when absent).
+import { join } from "node:path";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseJsonInstance } from "../src/instance/json.js";
@@ -10,8 +11,9 @@ import type { Instance } from "../src/instance/types.js";
 import { better, offlineVariants, packOffline, runVariant, type PackResult } from "../src/offline/best.js";
 import { commitThroughEngine, runVectorSearch, VECTOR_MAX_VMS, vectorShape } from "../src/offline/vector.js";
 import { NO_DEPLOYMENT } from "../src/types.js";
+import { dataDirCandidates, findDataSet } from "../src/data.js";
 
-const CT = "/work/shared/data/vbp-caprara-toth-2d";
+const CT = findDataSet("vbp-caprara-toth-2d") ?? join(dataDirCandidates()[0], "vbp-caprara-toth-2d");
 const json = (o: unknown) => parseJsonInstance(Buffer.from(JSON.stringify(o)), "t.json");
 
 /** Capacity (effective), service and anti-affinity recomputed from the instance; hosts used. */

@@ -1,7 +1,7 @@
 // `vmfabric pack` end to end: assignments checked against capacities recomputed from the
 // instance, lower bounds checked against brute-force optima on tiny instances, --out shape,
 // folder mode, online vs offline, errors. Fixtures: test/fixtures/pack/ (CL_1_25_1.vbp is a copy
-// of /work/shared/data/vbp-caprara-toth-2d/CT01_demand1/CL_1_25_1.vbp, Caprara & Toth 2001,
+// of ../shared/data/vbp-caprara-toth-2d/CT01_demand1/CL_1_25_1.vbp, Caprara & Toth 2001,
 // optimum 6 bins; small.json and tiny.vbp are hand-made).
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,10 +16,11 @@ import type { Instance } from "../src/instance/types.js";
 import { better, offlineVariants, packOffline, packOnline, type PackResult } from "../src/offline/best.js";
 import { lowerBound } from "../src/offline/bound.js";
 import { NO_DEPLOYMENT } from "../src/types.js";
+import { dataDirCandidates, findDataSet } from "../src/data.js";
 
 const FIX = new URL("./fixtures/pack/", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
-const CT = "/work/shared/data/vbp-caprara-toth-2d";
+const CT = findDataSet("vbp-caprara-toth-2d") ?? join(dataDirCandidates()[0], "vbp-caprara-toth-2d");
 const json = (o: unknown) => parseJsonInstance(Buffer.from(JSON.stringify(o)), "t.json");
 
 /** Effective capacity per expanded host, recomputed here from the instance's fields. */

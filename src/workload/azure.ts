@@ -8,7 +8,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dataDirCandidates } from "../data.js";
 
 export interface Flavour {
   /** The trace's letter (flav_map.txt). */
@@ -93,17 +93,7 @@ export function embeddedAzure(detail = "embedded copy"): AzureDistributions {
   return { flavours: EMBEDDED_FLAVOURS.map((f) => ({ ...f })), batchSizes, source: "embedded", detail };
 }
 
-/** Candidate locations of the shared data folder: $VMFABRIC_DATA, then ../shared/data next to
- *  the repository (from src/workload or dist/src/workload), then from the working directory. */
-export function dataDirCandidates(): string[] {
-  const out: string[] = [];
-  if (process.env.VMFABRIC_DATA) out.push(process.env.VMFABRIC_DATA);
-  for (const rel of ["../../../shared/data", "../../../../shared/data"]) {
-    out.push(fileURLToPath(new URL(rel, import.meta.url)));
-  }
-  out.push(join(process.cwd(), "../shared/data"));
-  return out;
-}
+export { dataDirCandidates };
 
 export function findAzureDir(): string | undefined {
   for (const root of dataDirCandidates()) {

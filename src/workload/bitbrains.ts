@@ -3,6 +3,7 @@
 // and p95 network) and five raw 5-minute series. Used to drive quota enforcement with real demand.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { dataDirCandidates, findDataSet } from "../data.js";
 
 export interface BitbrainsProfile {
   month: string;
@@ -35,10 +36,9 @@ export interface Bitbrains {
   series: BitbrainsSeries[];
 }
 
-/** Where the data set lives, relative to the repository root (or `VMFABRIC_DATA`). */
-export function bitbrainsDir(root = process.cwd()): string {
-  const base = process.env.VMFABRIC_DATA ?? join(root, "..", "shared", "data");
-  return join(base, "bitbrains-rnd");
+/** Where the data set lives (see src/data.ts). */
+export function bitbrainsDir(): string {
+  return findDataSet("bitbrains-rnd") ?? join(dataDirCandidates()[0], "bitbrains-rnd");
 }
 
 /** Loads the summaries and raw series; undefined when the data set is absent. Rows with no
