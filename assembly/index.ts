@@ -1,12 +1,12 @@
 // The core's exported surface. Everything crosses as numbers or pointers into linear memory;
-// the facade validates every argument before calling, so the core only asserts invariants.
+// the facade validates every argument before calling, so the core trusts them (and the facade
+// discards an instance that ever traps).
 
-import { bitNext } from "./bits";
 import { tableBytes, scratchBytes } from "./memory";
 import { refreshHost } from "./hosts";
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
-  DIMS, HOSTS, LANES, NONE, STATE_IN_SERVICE, VEC, addFdCount, addInService, bumpEpoch, capPtr,
+  DIMS, HOSTS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, tCapF, vHost, vmDeployment, vmHost, vmTenant,
   vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead,

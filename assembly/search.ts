@@ -10,10 +10,10 @@ import {
 } from "./reasons";
 import { levelMask, noCapacityDim, noCapacityEpoch, rememberNoCapacity, shapeOf } from "./shapes";
 import {
-  DIMS, HOSTS, LANES, MAX_DEDICATED, NONE, STATE_IN_SERVICE, capacityEpoch, dedHead, hostOwner, hostVmCount,
-  dedKey, emptyBits, freePtr, hFit, hostFd, hostState, hostType, inServiceCount, levelTree, shapeTree,
+  DIMS, HOSTS, LANES, MAX_DEDICATED, NONE, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey, emptyBits,
+  freePtr, hFit, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount, levelTree, shapeTree,
 } from "./state";
-import { ownedHead, ownedNext, dedicatedSlot } from "./tenants";
+import { dedicatedSlot, ownedHead, ownedNext } from "./tenants";
 import { countOnHost } from "./vms";
 import { dotScore, fits, freeLevel, l2Score } from "./vec";
 
@@ -30,7 +30,6 @@ let qFdLimit: u32 = 0;
 // and one of those that also passed anti-affinity.
 let sawUsable = false;
 let sawAntiAffinityOk = false;
-
 
 // Set by allowed() when a host failed only for its fault domain's share of the batch.
 let fdBlocked = false;

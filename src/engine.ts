@@ -2,7 +2,7 @@
 import { instantiateCore, type CoreExports } from "./core.js";
 import { VmfabricError, invalid, show } from "./errors.js";
 import { expandFleet, type ExpandedFleet, type HostType } from "./fleet.js";
-import { DIM_NONE, REASON_CODES, rejection } from "./reasons.js";
+import { rejection } from "./reasons.js";
 import {
   DEFAULT_DIMENSIONS, NO_DEPLOYMENT, POLICIES, SIZE_MEASURES,
   type BatchOptions, type BatchResult, type EngineOptions, type EngineStats, type FleetSpec, type HostSpec,
@@ -524,5 +524,3 @@ export class Engine {
     this.core.setTrapAfter(check.intIn("n", n, 0, check.I32_MAX));
   }
 }
-
-export { REASON_CODES, DIM_NONE };
