@@ -23,6 +23,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`vmfabric: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
+  // bench prints its own longer help; the others answer with their summary line.
+  if (name !== "bench" && (rest.includes("--help") || rest.includes("-h"))) {
+    console.log(`usage: vmfabric ${cmd.summary}`);
+    return 0;
+  }
   return (await cmd.load()).run(rest);
 }
 
