@@ -60,6 +60,13 @@ export class Engine {
       : check.intIn("vmCapacity", opts.vmCapacity, 1, 1 << 26);
     this.stride = ((dimensions.length + 3) >> 2) * 4;
     this.defaults = this.resolve(opts, { policy: 1, k: 1, window: 16 }, "");
+    // The core's tables must fit 32-bit linear memory (4 GiB): per host a vector and ~48 B of
+    // fields and bit trees, per VM a vector and 16 B. Leave a quarter for scratch.
+    const vecBytes = this.stride * 4;
+    const need = this.hostCount * (vecBytes + 48) + this.vmCapacity * (vecBytes + 16);
+    if (need > 3 * 2 ** 30) {
+      throw new VmfabricError("LIMIT", `vmCapacity ${this.vmCapacity} with ${this.hostCount} hosts and ${dimensions.length} dimensions needs about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, "vmCapacity", this.vmCapacity);
+    }
     this.batchSeen = new Uint8Array(this.vmCapacity);
     this.boot();
   }

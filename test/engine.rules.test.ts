@@ -106,4 +106,15 @@ describe("placement contract examples", () => {
     const res = e.placeBatch({ ids: [0, 1], demands: [4, 1, 1, 3], tenants: [0, 0] }, { offline: true });
     expect(Array.from(res.hosts)).toEqual([0, 1]);
   });
+
+  test("a VM table too large for WebAssembly's 4 GiB is a LIMIT error naming vmCapacity, not a trap", () => {
+    const dims = Array.from({ length: 16 }, (_, i) => `d${i}`);
+    let err: unknown;
+    try {
+      Engine.create([{ capacity: dims.map(() => 1) }], { dimensions: dims, vmCapacity: 1 << 26 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: "LIMIT", field: "vmCapacity", value: 1 << 26 });
+  });
 });
