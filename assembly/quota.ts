@@ -11,8 +11,11 @@
 //   shared by weighted max-min with limits g_i. Integer grants: floor of the fair level, then
 //   the leftover units one each to the unsaturated VMs in increasing VM id.
 //
-// Reads the placement engine's own tables (vHost, vDemand as reservations, hVmHead/vNext),
-// never copies them. Per-VM inputs/outputs are VEC-strided like vDemand so one v128 op covers
+// Reads the placement engine's own tables (vHost, vDemand as reservations, hVmCount), never
+// copies them. With up to four dimensions the VMs' ids are kept grouped by host (qOrder, a cache
+// of vHost checked entry by entry as it is used and rebuilt when placements changed); packed
+// fleets are then walked host by host (tickByHost), scattered ones in VM order with the contended
+// hosts re-shared from their groups (shareListed). Both give the same results. Per-VM inputs/outputs are VEC-strided like vDemand so one v128 op covers
 // four dimensions. Tables that persist across ticks (tokens, hot runs) are double-buffered: a
 // tick reads one copy and writes the other, and only a tick that returns flips them, so a trap
 // mid-tick leaves the last committed state intact.
@@ -43,6 +46,14 @@ let qHostCur: usize = 0;     // u32 per host: cursor into the contended-VM recor
 let qCList: usize = 0;       // u32 per host: contended hosts of this tick
 let qHostBits: usize = 0;    // 1 bit per host: contended in some dimension (small enough for L1)
 let qStats: usize = 0;       // see quotaTick
+let qOrder: usize = 0;       // u32 per VM: VM ids grouped by host, in increasing host then id;
+                             // the unplaced VMs last (a cache of vHost, see buildOrder)
+let qStart: usize = 0;       // u32 per host + 2: where each host's group starts in qOrder
+                             // (group HOSTS = the unplaced VMs; qStart[HOSTS + 1] = VMS)
+let qOrderOk: bool = false;  // qOrder was built for this instance (checked against vHost anyway)
+let qMaxN: i32 = 0;          // largest host group in qOrder
+let qLocal: bool = false;    // each host's VMs have nearby ids: tick host by host (see buildOrder)
+let qMode: i32 = 0;          // test hook: 0 = choose by qLocal, 1 = host by host, 2 = VM order
 let qCur: i32 = 0;                  // which copy of tokens / hot runs is committed
 let qHasCaps: bool = false;
 let qHasDepths: bool = false;
@@ -88,6 +99,10 @@ export function quotaInit(types: i32, shaped: i32, bucketTicks: i32): void {
   qCList = allocTable(H * 4);
   qHostBits = allocTable(((H + 31) >> 5) << 2);
   qStats = allocTable(ST_SLOTS * 8);
+  qOrder = allocTable(V * 4);
+  qStart = allocTable((H + 2) * 4);
+  qOrderOk = false;
+  qMaxN = 0;
   qCur = 0;
   qHasCaps = false;
   qHasDepths = false;
@@ -102,6 +117,8 @@ export function quotaSetFlags(hasCaps: bool, hasDepths: bool): void {
   qHasDepths = hasDepths;
 }
 export function quotaSetTrapAt(vm: i32): void { qTrapAt = vm; }
+/** Test hook: 0 = choose the tick order from the placements, 1 = host by host, 2 = VM order. */
+export function quotaSetOrderMode(mode: i32): void { qMode = mode; }
 export function quotaTypeTable(): usize { return qTypeCap; }
 export function quotaHostTypeTable(): usize { return qType; }
 export function quotaDemandTable(): usize { return qDemand; }
@@ -149,6 +166,30 @@ export function quotaTick(hotTicks: u32): i32 {
   const tokOut = qCur == 0 ? qTokB : qTokA;
   const hotIn = qCur == 0 ? qHotA : qHotB;
   const hotOut = qCur == 0 ? qHotB : qHotA;
+  if (LANES == 1) {
+    if (!qOrderOk) buildOrder();
+    let hot = STALE;
+    if (byHost()) {
+      hot = tickByHost(hotTicks, tokIn, tokOut, hotIn, hotOut);
+      if (hot == STALE) {
+        // placements changed since qOrder was built: rebuild it and run the tick again from
+        // the start (nothing of the committed state was touched)
+        buildOrder();
+        if (byHost()) {
+          hot = tickByHost(hotTicks, tokIn, tokOut, hotIn, hotOut);
+          if (hot == STALE) unreachable(); // just built
+        }
+      }
+    }
+    if (hot != STALE) {
+      if (hot < 0) return hot;
+      qCur ^= 1;
+      qTick++;
+      qTrapAt = -1;
+      return hot;
+    }
+    // else: in VM order, below
+  }
   memory.fill(qHostSums, 0, H * VEC * 2);
   memory.fill(qHostBits, 0, ((H + 31) >> 5) << 2);
   memory.fill(qStats, 0, ST_SLOTS * 8);
@@ -286,7 +327,10 @@ export function quotaTick(hotTicks: u32): i32 {
       if (n > maxN) maxN = n;
     }
   }
-  if (nc > 0) shareContended(nc, recs, <i32>maxN, tokIn, tokOut);
+  if (nc > 0) {
+    if (LANES == 1) shareListed(nc, tokIn, tokOut);
+    else shareContended(nc, recs, <i32>maxN, tokIn, tokOut);
+  }
   store<i64>(qStats + (ST_HOT << 3), hot);
   qCur ^= 1;
   qTick++;
@@ -294,9 +338,9 @@ export function quotaTick(hotTicks: u32): i32 {
   return hot;
 }
 
-// Contended hosts are re-shared from compact records, gathered and scattered in two sequential
-// passes over the VM table (in increasing VM id, so each host's records come out in id order
-// with no sort and no pointer chasing): rId u32, rW u32, rD (demand after the bucket), rR
+// More than four dimensions (LANES > 1): contended hosts are re-shared from compact records,
+// gathered and scattered in two sequential passes over the VM table (in increasing VM id, so
+// each host's records come out in id order with no sort and no pointer chasing): rId u32, rW u32, rD (demand after the bucket), rR
 // (reservation), rC (effective cap), rX (result), VEC each; then per-host work arrays.
 let rId: usize = 0;
 let rW: usize = 0;
@@ -481,5 +525,296 @@ function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: u
       if (d == shaped) store<i32>(tokOut + (v << 2), t - x);
     }
     }
+  }
+}
+
+// ---- one vector lane (up to four dimensions): the tick host by host ----
+//
+// The tick walks qOrder, each host's VMs in increasing id: per-host sums stay in registers
+// (written once, no zeroing and no scattered read-modify-write), the host's verdict follows at
+// once, and a contended host is re-shared while its VMs' rows are still in cache. qOrder is a
+// cache of vHost: every entry is checked against vHost as it is read (each VM id appears exactly
+// once in qOrder, so if every entry sits in its VM's current group the grouping is exact); on a
+// mismatch the tick returns STALE and is run again on a rebuilt order.
+
+const STALE: i32 = -2;
+
+/** Counting sort of the VM ids by host (stable: increasing id within a host). */
+function buildOrder(): void {
+  const H = <usize>HOSTS;
+  const V = <usize>VMS;
+  memory.fill(qStart, 0, (H + 2) * 4);
+  for (let v: usize = 0; v < V; v++) {
+    const h = load<i32>(vHost + (v << 2));
+    const b = h < 0 ? H : <usize>h;
+    const p = qStart + ((b + 1) << 2);
+    store<u32>(p, load<u32>(p) + 1);
+  }
+  let maxN: u32 = 0;
+  for (let b: usize = 0; b <= H; b++) {
+    const n = load<u32>(qStart + ((b + 1) << 2));
+    if (b < H && n > maxN) maxN = n;
+    store<u32>(qStart + ((b + 1) << 2), n + load<u32>(qStart + (b << 2)));
+  }
+  // cursors: qHostCur for the hosts (unused on this path otherwise), a local for the unplaced
+  memory.copy(qHostCur, qStart, H * 4);
+  let cu = <usize>load<u32>(qStart + (H << 2));
+  for (let v: usize = 0; v < V; v++) {
+    const h = load<i32>(vHost + (v << 2));
+    if (h < 0) {
+      store<u32>(qOrder + (cu << 2), <u32>v);
+      cu++;
+    } else {
+      const cp = qHostCur + (<usize>h << 2);
+      const k = <usize>load<u32>(cp);
+      store<u32>(cp, <u32>(k + 1));
+      store<u32>(qOrder + (k << 2), <u32>v);
+    }
+  }
+  // Walking host by host reads the VM tables in qOrder's order: cheap when a host's VMs have
+  // nearby ids (packed placements: consecutive ids share a host), a random access per VM when
+  // placements are scattered (spread); then the tick runs in VM order with per-host sums.
+  let far: usize = 0;
+  const placed = <usize>load<u32>(qStart + (H << 2));
+  for (let k: usize = 1; k < placed; k++) {
+    const a = load<u32>(qOrder + ((k - 1) << 2));
+    const c = load<u32>(qOrder + (k << 2));
+    if ((a > c ? a - c : c - a) > 64) far++;
+  }
+  qLocal = far * 2 < placed;
+  qMaxN = <i32>maxN;
+  qOrderOk = true;
+}
+
+@inline function byHost(): bool { return qMode == 1 || (qMode == 0 && qLocal); }
+
+/** Work arrays of shareHost for host groups of up to qMaxN VMs. */
+function shareScratch(): void {
+  const N = <usize>qMaxN;
+  const base = scratch(N * 21 + 64);
+  sLim = base;
+  sBase = sLim + (N << 2);
+  sWt = sBase + (N << 2);
+  sOut = sWt + (N << 2);
+  rT = sOut + (N << 2);
+  sAct = rT + (N << 2);
+}
+
+/** Fair shares on the contended hosts qCList[0, nc) after a tick in VM order (LANES == 1), each
+ *  from its group in qOrder, rebuilt first if placements changed since it was built. */
+function shareListed(nc: i32, tokIn: usize, tokOut: usize): void {
+  shareScratch();
+  for (let c = 0; c < nc; c++) {
+    const h = <usize>load<u32>(qCList + (<usize>c << 2));
+    const n = <usize>load<u32>(hVmCount + (h << 2));
+    let b = <usize>load<u32>(qStart + (h << 2));
+    // exact: the group's ids are distinct, so n of them on h are all of h's VMs
+    let ok = <usize>load<u32>(qStart + ((h + 1) << 2)) - b == n;
+    for (let k = b; ok && k < b + n; k++) {
+      ok = load<i32>(vHost + (<usize>load<u32>(qOrder + (k << 2)) << 2)) == <i32>h;
+    }
+    if (!ok) {
+      buildOrder();
+      shareScratch();
+      b = <usize>load<u32>(qStart + (h << 2));
+    }
+    const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
+    shareHost(h, b, <i32>n, <u32>load<u16>(qHostMask + (h << 1)), cp, tokIn, tokOut);
+  }
+}
+
+/** The whole tick for LANES == 1. Returns the hot count, -1 (host over the VM limit) or STALE. */
+function tickByHost(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, hotOut: usize): i32 {
+  const H = <usize>HOSTS;
+  memory.fill(qStats, 0, ST_SLOTS * 8);
+  shareScratch();
+  const shaped = qShaped;
+  const sOff: usize = shaped < 0 ? 0 : <usize>shaped << 2;
+  const sLane = shaped & 3;
+  const sMask = i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(sLane));
+  const hasCaps = qHasCaps;
+  const trapAt = qTrapAt;
+  const maxv = i32x4.splat(I32_MAX);
+  const zero = i32x4.splat(0);
+  let thr = zero;
+  let sdL = zero, sdH = zero, swL = zero, swH = zero, sgL = zero, sgH = zero; // i64x2 totals
+  let hot: i32 = 0;
+  // table bases and settings in locals: the loop below runs once per VM
+  const order = qOrder;
+  const vh = vHost;
+  const dem = qDemand;
+  const res = vDemand;
+  const caps = qCap;
+  const grant = qGrant;
+  const starts = qStart;
+  const hasDepths = qHasDepths;
+  const depths = qDepth;
+  const bucketTicks = <i64>qBucketTicks;
+  let b = <usize>load<u32>(starts);
+  for (let h: usize = 0; h < H; h++) {
+    const e = <usize>load<u32>(starts + ((h + 1) << 2));
+    let sw = zero;
+    let sd = zero;
+    for (let k = b; k < e; k++) {
+      const v = <usize>load<u32>(order + (k << 2));
+      if (load<i32>(vh + (v << 2)) != <i32>h) return STALE;
+      if (<i32>v == trapAt) unreachable();
+      const d = v128.load(dem + (v << 4));
+      const r = v128.load(res + (v << 4));
+      const ce = hasCaps ? i32x4.max_s(v128.load(caps + (v << 4)), r) : r;
+      const gp = grant + (v << 4);
+      let want: v128;
+      if (shaped >= 0) {
+        // refill() with the settings in locals
+        const rate = load<i32>(res + (v << 4) + sOff);
+        let depth = <i32>min<i64>(<i64>I32_MAX, bucketTicks * <i64>rate);
+        if (hasDepths) {
+          const dv = load<i32>(depths + (v << 2));
+          if (dv != 0) depth = max(dv, rate); // a bucket never holds back the guaranteed rate
+        }
+        const t0 = load<i32>(tokIn + (v << 2));
+        const t = t0 < 0 ? depth : <i32>min<i64>(<i64>depth, <i64>t0 + <i64>rate);
+        want = i32x4.min_s(v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask), ce);
+        v128.store(gp, want);
+        store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
+      } else {
+        want = i32x4.min_s(d, ce);
+        v128.store(gp, want);
+      }
+      thr = i32x4.sub(thr, i32x4.gt_s(d, want));
+      sd = satAdd(sd, d);
+      sw = satAdd(sw, want);
+    }
+    const hw = qHostSums + (h << 5);
+    v128.store(hw, sw);
+    v128.store(hw + 16, sd);
+    const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
+    const c = v128.load(cp);
+    // a saturated sum cannot be compared exactly: let the fair-share pass decide
+    const contended = <u32>i32x4.bitmask(v128.or(i32x4.gt_s(sw, c), i32x4.eq(sw, maxv)));
+    const over = v128.any_true(i32x4.gt_s(sd, c));
+    const g = i32x4.min_s(sw, c);
+    sdL = i64x2.add(sdL, i64x2.extend_low_i32x4_u(sd));
+    sdH = i64x2.add(sdH, i64x2.extend_high_i32x4_u(sd));
+    swL = i64x2.add(swL, i64x2.extend_low_i32x4_u(sw));
+    swH = i64x2.add(swH, i64x2.extend_high_i32x4_u(sw));
+    sgL = i64x2.add(sgL, i64x2.extend_low_i32x4_u(g));
+    sgH = i64x2.add(sgH, i64x2.extend_high_i32x4_u(g));
+    const run = over ? load<u32>(hotIn + (h << 2)) + 1 : 0;
+    store<u32>(hotOut + (h << 2), run);
+    if (run >= hotTicks && over) {
+      store<u32>(qHotList + (<usize>hot << 2), <u32>h);
+      hot++;
+    }
+    if (contended != 0) {
+      const n = e - b;
+      // a VM placed on h since qOrder was built sits in another group: caught here before
+      // anything is shared out from an incomplete group
+      if (<u32>n != load<u32>(hVmCount + (h << 2))) return STALE;
+      if (n > <usize>QUOTA_MAX_HOST_VMS) {
+        store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
+        return -1;
+      }
+      shareHost(h, b, <i32>n, contended, cp, tokIn, tokOut);
+    }
+    b = e;
+  }
+  // the unplaced VMs: no grant, a full bucket when placed again
+  const e = <usize>load<u32>(qStart + ((H + 1) << 2));
+  for (let k = b; k < e; k++) {
+    const v = <usize>load<u32>(qOrder + (k << 2));
+    if (load<i32>(vHost + (v << 2)) >= 0) return STALE;
+    v128.store(qGrant + (v << 4), zero);
+    if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
+  }
+  // totals: the per-host corrections of shareHost are already in qStats
+  addTotals(ST_DEMAND, sdL, sdH);
+  addTotals(ST_WANT, swL, swH);
+  addTotals(ST_GRANT, sgL, sgH);
+  // (store the lane counts through memory: lane extraction needs constant indices)
+  const tmp = qStats + ((ST_SLOTS - 2) << 3); // two spare i64 slots = one v128
+  v128.store(tmp, thr);
+  for (let d: usize = 0; d < 4; d++) {
+    const p = qStats + ((ST_THROTTLED + d) << 3);
+    store<i64>(p, load<i64>(p) + <i64>load<i32>(tmp + (d << 2)));
+  }
+  store<i64>(tmp, 0);
+  store<i64>(tmp + 8, 0);
+  store<i64>(qStats + (ST_HOT << 3), hot);
+  return hot;
+}
+
+@inline function addTotals(slot: usize, lo: v128, hi: v128): void {
+  const p = qStats + (slot << 3);
+  v128.store(p, i64x2.add(v128.load(p), lo));
+  v128.store(p + 16, i64x2.add(v128.load(p + 16), hi));
+}
+
+/** Fair shares on one contended host (LANES == 1): its n VMs are qOrder[b, b + n), in id order;
+ *  their grants hold `want` from the VM loop and are overwritten in the contended dimensions. */
+function shareHost(h: usize, b: usize, n: i32, mask: u32, cp: usize, tokIn: usize, tokOut: usize): void {
+  const shaped = qShaped;
+  const hasCaps = qHasCaps;
+  const ids = qOrder + (b << 2);
+  for (let i = 0; i < n; i++) {
+    const v = <usize>load<u32>(at4(ids, i));
+    store<u32>(at4(sWt, i), <u32>load<u16>(qWeight + (v << 1)));
+  }
+  let m = mask;
+  while (m != 0) {
+    const d = <i32>ctz(m);
+    m &= m - 1;
+    const o = <usize>d << 2;
+    const C = <i64>load<i32>(cp + o);
+    let G: i64 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = <usize>load<u32>(at4(ids, i));
+      const raw = load<i32>(qDemand + (v << 4) + o);
+      const r = load<i32>(vDemand + (v << 4) + o);
+      let de = raw;
+      if (d == shaped) {
+        const t = refill(v, tokIn, r);
+        store<i32>(at4(rT, i), t);
+        de = min(raw, t);
+      }
+      const ce = hasCaps ? max(load<i32>(qCap + (v << 4) + o), r) : r;
+      const g = min(de, r);
+      store<i32>(at4(sBase, i), g);
+      store<i32>(at4(sLim, i), min(de, ce) - g);
+      G += <i64>g;
+    }
+    let total: i64;
+    if (G > C) {
+      // oversubscribed: the guarantees themselves are shared by weight
+      for (let i = 0; i < n; i++) {
+        store<i32>(at4(sLim, i), load<i32>(at4(sBase, i)));
+        store<i32>(at4(sBase, i), 0);
+      }
+      total = C;
+    } else {
+      total = C - G;
+    }
+    waterfill(n, total);
+    let granted: i64 = 0;
+    let throttled: i64 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = <usize>load<u32>(at4(ids, i));
+      const x = load<i32>(at4(sBase, i)) + load<i32>(at4(sOut, i));
+      const gp = qGrant + (v << 4) + o;
+      const want = load<i32>(gp);
+      const raw = load<i32>(qDemand + (v << 4) + o);
+      // the VM loop counted want < raw; count the VMs the share holds below their demand
+      if (want >= raw && x < raw) throttled++;
+      store<i32>(gp, x);
+      if (d == shaped) store<i32>(tokOut + (v << 2), load<i32>(at4(rT, i)) - x);
+      granted += <i64>x;
+    }
+    // the totals count min(sum want, C); correct them to what was actually granted
+    const sg = qStats + ((ST_GRANT + <usize>d) << 3);
+    store<i64>(sg, load<i64>(sg) - min<i64>(<i64>load<i32>(qHostSums + (h << 5) + o), C) + granted);
+    const st = qStats + ((ST_THROTTLED + <usize>d) << 3);
+    store<i64>(st, load<i64>(st) + throttled);
+    const sc = qStats + ((ST_CONTENDED + <usize>d) << 3);
+    store<i64>(sc, load<i64>(sc) + 1);
   }
 }

@@ -187,3 +187,47 @@ describe("dimensions beyond four (two v128 lanes per vector)", () => {
     expect(r.contendedHosts.gpu).toBe(1);
   });
 });
+
+describe("tick order (host by host, or in VM order): same results, placements read live", () => {
+  // packed: each host's VMs have consecutive ids (the core walks host by host); dealt: ids 100
+  // apart on each host (the core walks in VM order); both forced ways too
+  for (const layout of ["packed", "dealt"] as const) {
+    for (const order of ["auto", "host", "vm"] as const) {
+      it(`${layout} fleet, order ${order}: agrees with the reference through moves, releases and new placements`, () => {
+        const H = 100;
+        const engine = Engine.create({ hostTypes: [{ capacity: [100, 100, 100, 100], count: H }] }, { vmCapacity: 240 });
+        const hostOf = (v: number) => (layout === "packed" ? v >> 1 : v % H);
+        for (let v = 0; v < 200; v++) expect(engine.placeOn({ id: v, demand: [20, 20, 10, 0], tenant: 0 }, hostOf(v)).host).toBe(hostOf(v));
+        const q = new QuotaEnforcer(engine, { bucketTicks: 2 });
+        q.setTickOrder(order);
+        const ids = Array.from({ length: 240 }, (_, i) => i);
+        q.setLimits({ ids, caps: ids.flatMap(() => [60, 0, 40, 0]), weights: ids.map((i) => 1 + (i % 3)) });
+        let seed = 7;
+        const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+        let snap = q.snapshot();
+        const refState = snap.state;
+        for (let t = 0; t < 8; t++) {
+          const demand = Int32Array.from({ length: 240 * 4 }, (_, j) => (j % 4 === 3 ? 0 : rnd(j % 4 === 1 ? 30 : 90)));
+          const ref = referenceTick(snap.fleet, refState, demand);
+          const r = q.tick(demand);
+          for (let j = 0; j < 240 * 4; j++) expect(r.grants[j], `tick ${t} vm ${j >> 2} dim ${j & 3}`).toBe(ref.granted[j]);
+          expect(Array.from(r.hostWant)).toEqual(Array.from(ref.hostWant));
+          expect(Array.from(r.hostDemand)).toEqual(Array.from(ref.hostDemand));
+          expect(Array.from(r.hotHosts)).toEqual(ref.hot);
+          expect(Object.values(r.throttledVms)).toEqual(ref.throttledVms);
+          expect(Object.values(r.contendedHosts)).toEqual(ref.contendedHosts);
+          expect(Object.values(r.granted)).toEqual(ref.grantedTotal);
+          expect(Array.from(q.snapshot().state.tokens)).toEqual(Array.from(refState.tokens));
+          // placements change between ticks: a move, a release, a new VM onto a (busy) host
+          const m = rnd(200);
+          if (engine.hostOf(m) >= 0) engine.move(m, { target: (engine.hostOf(m) + 1 + rnd(H - 1)) % H });
+          const rel = rnd(240);
+          if (engine.hostOf(rel) >= 0) engine.release(rel);
+          const nv = 200 + t * 5;
+          for (let k = 0; k < 5; k++) if (engine.hostOf(nv + k) < 0) engine.placeOn({ id: nv + k, demand: [10, 10, 10, 0], tenant: 0 }, hostOf(rnd(200)));
+          snap = { fleet: q.snapshot().fleet, state: refState };
+        }
+      });
+    }
+  }
+});

@@ -13,6 +13,7 @@ interface QuotaCore {
   quotaInit(types: number, shaped: number, bucketTicks: number): void;
   quotaSetFlags(hasCaps: number, hasDepths: number): void;
   quotaSetTrapAt(vm: number): void;
+  quotaSetOrderMode(mode: number): void;
   quotaTypeTable(): number;
   quotaHostTypeTable(): number;
   quotaDemandTable(): number;
@@ -128,6 +129,7 @@ export class QuotaEnforcer {
   private generation = -1;
   private t: Tables | undefined;
   private seen: Uint8Array;
+  private orderMode = 0;
 
   constructor(engine: Engine, options: QuotaOptions = {}) {
     if (typeof options !== "object" || options === null) throw invalid("options", options, "an object");
@@ -211,6 +213,7 @@ export class QuotaEnforcer {
       new Uint32Array(buf, q.quotaHotRunTable() >>> 0, this.H).set(oldState.hotRun);
     }
     q.quotaSetFlags(this.hasCaps ? 1 : 0, this.hasDepths ? 1 : 0);
+    q.quotaSetOrderMode(this.orderMode);
     this.generation = generation;
     this.t = {
       core: q,
@@ -516,6 +519,16 @@ export class QuotaEnforcer {
       };
       return { fleet, state };
     });
+  }
+
+  /** Test hook: the order the core walks the VMs in (up to four dimensions; results are the
+   *  same): "auto" (host by host when each host's VMs have nearby ids, else in VM order),
+   *  "host" or "vm". @internal */
+  setTickOrder(order: "auto" | "host" | "vm"): void {
+    const mode = ["auto", "host", "vm"].indexOf(order);
+    if (mode < 0) throw invalid("order", order, "auto, host or vm");
+    this.orderMode = mode;
+    this.run((t) => t.core.quotaSetOrderMode(mode));
   }
 
   /** Test hook: the core traps at VM index `vm` during the next tick. @internal */
