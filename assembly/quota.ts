@@ -357,6 +357,21 @@ let sAct: usize = 0;
 
 @inline function at4(p: usize, i: i32): usize { return p + (<usize>i << 2); }
 
+/** One contended dimension of one host: guarantees (sBase, summing to G) are granted and the
+ *  rest of capacity C goes by weighted max-min up to the limits sLim; result sBase + sOut.
+ *  If even the guarantees exceed C (oversubscription), the guarantees themselves are shared. */
+function shareAboveGuarantees(n: i32, G: i64, C: i64): void {
+  if (G > C) {
+    for (let i = 0; i < n; i++) {
+      store<i32>(at4(sLim, i), load<i32>(at4(sBase, i)));
+      store<i32>(at4(sBase, i), 0);
+    }
+    waterfill(n, C);
+  } else {
+    waterfill(n, C - G);
+  }
+}
+
 /** Weighted max-min fair split of `total` among n entries with limits sLim and weights sWt
  *  (sum of limits > total assumed but not required). Result in sOut. */
 function waterfill(n: i32, total: i64): void {
@@ -473,18 +488,7 @@ function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: u
         store<i32>(at4(sLim, i), min(de, ce) - g);
         G += <i64>g;
       }
-      let total: i64;
-      if (G > C) {
-        // oversubscribed: the guarantees themselves are shared by weight
-        for (let i = 0; i < n; i++) {
-          store<i32>(at4(sLim, i), load<i32>(at4(sBase, i)));
-          store<i32>(at4(sBase, i), 0);
-        }
-        total = C;
-      } else {
-        total = C - G;
-      }
-      waterfill(n, total);
+      shareAboveGuarantees(n, G, C);
       let granted: i64 = 0;
       for (let i = 0; i < n; i++) {
         const x = load<i32>(at4(sBase, i)) + load<i32>(at4(sOut, i));
@@ -783,18 +787,7 @@ function shareHost(h: usize, b: usize, n: i32, mask: u32, cp: usize, tokIn: usiz
       store<i32>(at4(sLim, i), min(de, ce) - g);
       G += <i64>g;
     }
-    let total: i64;
-    if (G > C) {
-      // oversubscribed: the guarantees themselves are shared by weight
-      for (let i = 0; i < n; i++) {
-        store<i32>(at4(sLim, i), load<i32>(at4(sBase, i)));
-        store<i32>(at4(sBase, i), 0);
-      }
-      total = C;
-    } else {
-      total = C - G;
-    }
-    waterfill(n, total);
+    shareAboveGuarantees(n, G, C);
     let granted: i64 = 0;
     let throttled: i64 = 0;
     for (let i = 0; i < n; i++) {
