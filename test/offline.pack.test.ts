@@ -12,6 +12,7 @@ import { better, offlineVariants, packOffline, runVariant, type PackResult } fro
 import { commitThroughEngine, runVectorSearch, VECTOR_MAX_VMS, vectorShape } from "../src/offline/vector.js";
 import { NO_DEPLOYMENT } from "../src/types.js";
 import { dataDirCandidates, findDataSet } from "../src/data.js";
+import { hostCaps } from "./support/instances.js";
 
 const CT = findDataSet("vbp-caprara-toth-2d") ?? join(dataDirCandidates()[0], "vbp-caprara-toth-2d");
 const json = (o: unknown) => parseJsonInstance(Buffer.from(JSON.stringify(o)), "t.json");
@@ -19,14 +20,7 @@ const json = (o: unknown) => parseJsonInstance(Buffer.from(JSON.stringify(o)), "
 /** Capacity (effective), service and anti-affinity recomputed from the instance; hosts used. */
 function checkAssignment(inst: Instance, a: Int32Array): number {
   const D = inst.dimensions.length;
-  const cap: number[][] = [];
-  const inService: boolean[] = [];
-  for (const h of inst.hosts) {
-    for (let k = 0; k < h.count; k++) {
-      cap.push(h.capacity.map((c, d) => Math.floor((c - (h.reservation?.[d] ?? 0)) * (h.oversubscription?.[d] ?? 1))));
-      inService.push(h.inService !== false);
-    }
-  }
+  const { cap, inService } = hostCaps(inst);
   const load = cap.map((c) => c.map(() => 0));
   const deps = new Set<string>();
   for (let v = 0; v < inst.vmCount; v++) {

@@ -17,24 +17,13 @@ import { better, offlineVariants, packOffline, packOnline, type PackResult } fro
 import { lowerBound } from "../src/offline/bound.js";
 import { NO_DEPLOYMENT } from "../src/types.js";
 import { dataDirCandidates, findDataSet } from "../src/data.js";
+import { hostCaps } from "./support/instances.js";
 
 const FIX = new URL("./fixtures/pack/", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
 const CT = findDataSet("vbp-caprara-toth-2d") ?? join(dataDirCandidates()[0], "vbp-caprara-toth-2d");
 const json = (o: unknown) => parseJsonInstance(Buffer.from(JSON.stringify(o)), "t.json");
 
-/** Effective capacity per expanded host, recomputed here from the instance's fields. */
-function hostCaps(inst: Instance): { cap: number[][]; inService: boolean[] } {
-  const cap: number[][] = [];
-  const inService: boolean[] = [];
-  for (const h of inst.hosts) {
-    for (let k = 0; k < h.count; k++) {
-      cap.push(h.capacity.map((c, d) => Math.floor((c - (h.reservation?.[d] ?? 0)) * (h.oversubscription?.[d] ?? 1))));
-      inService.push(h.inService !== false);
-    }
-  }
-  return { cap, inService };
-}
 
 /** Every constraint pack must honour, checked from scratch; returns hosts used. */
 function checkAssignment(inst: Instance, a: Int32Array): number {
