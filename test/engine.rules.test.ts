@@ -117,4 +117,32 @@ describe("placement contract examples", () => {
     }
     expect(err).toMatchObject({ code: "LIMIT", field: "vmCapacity", value: 1 << 26 });
   });
+
+  test("queries: usedOf, hostUtilization, hostTypeOf and stats().utilization agree with what was placed", () => {
+    const hosts = [
+      { capacity: [10, 20], reservation: [2, 4], oversubscription: [1.5, 1], faultDomain: 3 },
+      { capacity: [10, 20], reservation: [2, 4], oversubscription: [1.5, 1], faultDomain: 4 },
+      { capacity: [8, 8], inService: false },
+    ];
+    const e = Engine.create(hosts, { dimensions: ["cpu", "mem"], vmCapacity: 8, policy: "first-fit" });
+    expect(e.hostTypeOf(0)).toEqual({ capacity: [10, 20], reservation: [2, 4], oversubscription: [1.5, 1], effective: [12, 16] });
+    expect(e.capacityOf(1)).toEqual([12, 16]);
+    e.place({ id: 0, demand: [5, 4], tenant: 0 });
+    e.place({ id: 1, demand: [6, 10], tenant: 0 });
+    e.place({ id: 2, demand: [3, 3], tenant: 0 });
+    // first-fit: VMs 0 and 1 share host 0 (11 of 12 cpu, 14 of 16 mem); VM 2 goes to host 1.
+    expect([e.hostOf(0), e.hostOf(1), e.hostOf(2)]).toEqual([0, 0, 1]);
+    expect(e.usedOf(0)).toEqual([11, 14]);
+    expect(e.usedOf(1)).toEqual([3, 3]);
+    expect(e.usedOf(2)).toEqual([0, 0]);
+    expect(Array.from(e.hostUtilization("cpu"))).toEqual([11 / 12, 3 / 12, 0]);
+    expect(Array.from(e.hostUtilization("mem"))).toEqual([14 / 16, 3 / 16, 0]);
+    const st = e.stats();
+    // Only in-service hosts count: host 2 is out of service.
+    expect(st.utilization.cpu).toBeCloseTo(14 / 24, 12);
+    expect(st.utilization.mem).toBeCloseTo(17 / 32, 12);
+    expect([st.hostsUsed, st.vmsPlaced, st.hostsInService, st.faultDomains]).toEqual([2, 3, 2, 2]);
+    expect(e.vmsOnHost(0).sort()).toEqual([0, 1]);
+    expect(() => e.hostUtilization("disk")).toThrow(/dimension must be one of cpu, mem/);
+  });
 });
