@@ -55,7 +55,7 @@ export let shapeStamp: usize = 0;    // u32 last use, for LRU eviction
 export let shapeLevelCount: usize = 0; // u32 [MAX_SHAPES][LEVELS]: indexed hosts fitting s at level l
 export let shapeLevelMask: usize = 0;  // u64 per shape: bit l set when count[s][l] > 0
 export let shapeValid: u32 = 0;
-export let shapeClock: u32 = 0;
+let shapeClock: u32 = 0;
 
 // Dedicated tenants: open-addressing set of tenant ids with the head of their owned-host list.
 export let dedKey: usize = 0;        // u32, NONE = empty slot

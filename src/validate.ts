@@ -5,7 +5,6 @@ import { VmfabricError, invalid, show } from "./errors.js";
 import { POLICIES, SIZE_MEASURES, type Policy, type SizeMeasure } from "./types.js";
 
 export const I32_MAX = 0x7fffffff;
-export const U32_NONE = 0xffffffff;
 
 export function intIn(field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {

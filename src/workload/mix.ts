@@ -1,7 +1,7 @@
 // VM size mixes for the fleet benchmark.
 
 import { loadAzure, type AzureDistributions } from "./azure.js";
-import { EFFECTIVE, vmDemand } from "./fleet.js";
+import { vmDemand } from "./fleet.js";
 
 export interface VmSize {
   label: string;
@@ -93,11 +93,6 @@ export function meanDemand(mix: Mix): number[] {
   const out = [0, 0, 0, 0];
   for (const s of mix.sizes) vmDemand(s.vcpu, s.memGiB).forEach((v, d) => (out[d] += (v * s.weight) / total));
   return out;
-}
-
-/** Expected demand relative to the host's effective capacity, per dimension. */
-export function demandShape(mix: Mix): number[] {
-  return meanDemand(mix).map((m, d) => m / EFFECTIVE[d]);
 }
 
 export function getMix(name: string, dist?: AzureDistributions): Mix {
