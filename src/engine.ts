@@ -59,7 +59,7 @@ export class Engine {
       ? Math.min(this.hostCount * 8, 1 << 26)
       : check.intIn("vmCapacity", opts.vmCapacity, 1, 1 << 26);
     this.stride = ((dimensions.length + 3) >> 2) * 4;
-    this.defaults = this.resolve(opts, { policy: 1, k: 1, window: 16 }, "");
+    this.defaults = this.resolve(opts, { policy: 1, k: 1, window: 16 });
     // The core's tables must fit 32-bit linear memory (4 GiB): per host a vector and ~48 B of
     // fields and bit trees, per VM a vector and 16 B. Leave a quarter for scratch.
     const vecBytes = this.stride * 4;
@@ -174,13 +174,13 @@ export class Engine {
 
   // ---- option and input checks ----
 
-  private resolve(o: PlaceOptions | undefined, base: Resolved, prefix: string): Resolved {
+  private resolve(o: PlaceOptions | undefined, base: Resolved): Resolved {
     if (o === undefined) return base;
-    if (typeof o !== "object" || o === null) throw invalid(prefix || "options", o, "an object");
+    if (typeof o !== "object" || o === null) throw invalid("options", o, "an object");
     return {
-      policy: o.policy === undefined ? base.policy : POLICIES.indexOf(check.policy(`${prefix}policy`, o.policy)),
-      k: o.maxPerHost === undefined ? base.k : check.intIn(`${prefix}maxPerHost`, o.maxPerHost, 1, check.I32_MAX),
-      window: o.candidates === undefined ? base.window : check.intIn(`${prefix}candidates`, o.candidates, 1, 1 << 20),
+      policy: o.policy === undefined ? base.policy : POLICIES.indexOf(check.policy("policy", o.policy)),
+      k: o.maxPerHost === undefined ? base.k : check.intIn("maxPerHost", o.maxPerHost, 1, check.I32_MAX),
+      window: o.candidates === undefined ? base.window : check.intIn("candidates", o.candidates, 1, 1 << 20),
     };
   }
 
@@ -204,43 +204,46 @@ export class Engine {
     return d === undefined || d === NO_DEPLOYMENT ? NO_DEPLOYMENT : check.intIn(field, d, 0, TENANT_MAX);
   }
 
-  private reject(vm: number, code: number, dim: number, demand?: ArrayLike<number>): Placement {
-    return { vm, host: -1, rejection: rejection(code, dim, this.dimensions, demand) };
-  }
-
   // ---- placement ----
 
   /** Places one VM; returns its host, or -1 with the reason. Bad input throws and changes nothing. */
   place(request: VmRequest, options?: PlaceOptions): Placement {
-    if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
-    const o = this.resolve(options, this.defaults, "");
-    const vm = this.vmId("request.id", request.id, false);
-    const demand = check.vector("request.demand", request.demand, this.dimensions.length);
-    const tenant = this.tenantId("request.tenant", request.tenant);
-    const dep = this.deploymentId("request.deployment", request.deployment);
+    const o = this.resolve(options, this.defaults);
+    const r = this.request(request);
     const host = this.guard(() => {
-      this.writeIo(demand);
-      return this.core.place(vm, tenant, dep, o.k, o.policy, o.window);
+      this.writeIo(r.demand);
+      return this.core.place(r.vm, r.tenant, r.dep, o.k, o.policy, o.window);
     }, () => []);
-    if (host >= 0) return { vm, host };
-    return this.reject(vm, this.core.lastReason(), this.core.lastReasonDim(), demand);
+    return this.outcome(r.vm, host, r.demand);
   }
 
   /** Places VM `request.id` on `host` if capacity, service, tenancy and anti-affinity allow it. */
   placeOn(request: VmRequest, host: number, options?: PlaceOptions): Placement {
-    if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
-    const o = this.resolve(options, this.defaults, "");
-    const vm = this.vmId("request.id", request.id, false);
+    const o = this.resolve(options, this.defaults);
+    const r = this.request(request);
     const h = this.hostId("host", host);
-    const demand = check.vector("request.demand", request.demand, this.dimensions.length);
-    const tenant = this.tenantId("request.tenant", request.tenant);
-    const dep = this.deploymentId("request.deployment", request.deployment);
     const got = this.guard(() => {
-      this.writeIo(demand);
-      return this.core.placeOn(vm, h, tenant, dep, o.k);
+      this.writeIo(r.demand);
+      return this.core.placeOn(r.vm, h, r.tenant, r.dep, o.k);
     }, () => []);
-    if (got >= 0) return { vm, host: got };
-    return this.reject(vm, this.core.lastReason(), this.core.lastReasonDim(), demand);
+    return this.outcome(r.vm, got, r.demand);
+  }
+
+  /** A single VM request, checked. */
+  private request(request: VmRequest): { vm: number; demand: number[]; tenant: number; dep: number } {
+    if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
+    return {
+      vm: this.vmId("request.id", request.id, false),
+      demand: check.vector("request.demand", request.demand, this.dimensions.length),
+      tenant: this.tenantId("request.tenant", request.tenant),
+      dep: this.deploymentId("request.deployment", request.deployment),
+    };
+  }
+
+  /** The placement, or the core's reason for the rejection it just made. */
+  private outcome(vm: number, host: number, demand: ArrayLike<number>): Placement {
+    if (host >= 0) return { vm, host };
+    return { vm, host: -1, rejection: rejection(this.core.lastReason(), this.core.lastReasonDim(), this.dimensions, demand) };
   }
 
   /**
@@ -249,7 +252,7 @@ export class Engine {
    */
   placeBatch(batch: VmBatch, options?: BatchOptions): BatchResult {
     if (typeof batch !== "object" || batch === null) throw invalid("batch", batch, "an object with ids, demands, tenants");
-    const o = this.resolve(options, this.defaults, "");
+    const o = this.resolve(options, this.defaults);
     const offline = options?.offline ?? false;
     if (typeof offline !== "boolean") throw invalid("offline", offline, "a boolean");
     const measure = options?.sizeMeasure === undefined ? 0 : SIZE_MEASURES.indexOf(check.sizeMeasure("sizeMeasure", options.sizeMeasure));
@@ -377,7 +380,7 @@ export class Engine {
    *  reserved before the source is released; on rejection the VM stays where it was. */
   move(vmId: number, options?: PlaceOptions & { target?: number }): Placement {
     const vm = this.vmId("vmId", vmId, true);
-    const o = this.resolve(options, this.defaults, "");
+    const o = this.resolve(options, this.defaults);
     const from = this.views.vmHost[vm];
     let target = -1;
     if (options?.target !== undefined) {
@@ -385,8 +388,7 @@ export class Engine {
       if (target === from) throw new VmfabricError("INVALID_INPUT", `target: vm ${vm} is already on host ${target}`, "target", target);
     }
     const host = this.guard(() => this.core.moveVm(vm, target, o.k, o.policy, o.window), () => [[vm, from]]);
-    if (host >= 0) return { vm, host };
-    return this.reject(vm, this.core.lastReason(), this.core.lastReasonDim(), this.demandOf(vm));
+    return this.outcome(vm, host, this.demandOf(vm));
   }
 
   // ---- hosts and tenants ----
