@@ -1,0 +1,632 @@
+// The Fabric Controller: boots servers, provisions guests, programs the network, heals.
+// It is the only writer of FC state: every change is a journal record applied through
+// FcState.apply (rec() below). It talks to the world only through Commands and Reports.
+import { Engine } from "../engine.js";
+import { VmfabricError, invalid } from "../errors.js";
+import { REASON_CODES, rejection } from "../reasons.js";
+import type { Rejection } from "../types.js";
+import { demandOf } from "./catalog.js";
+import { EventQueue } from "./clock.js";
+import { fleetOf } from "./datacenter.js";
+import { Ev } from "./events.js";
+import { MemoryJournal, type Journal } from "./journal.js";
+import { ServerState, Stage, holdsHost } from "./lifecycle.js";
+import type { Command, Report } from "./messages.js";
+import { resolveModel, type ServiceModel } from "./model.js";
+import { lbBackends, reachable } from "./network.js";
+import { resolveOptions, type FabricOptions, type ResolvedOptions } from "./options.js";
+import { Evict, FabricReason, Rec } from "./records.js";
+import { FcState, NO_UD } from "./state.js";
+import { SimulatedDataCenter } from "./world.js";
+
+export interface DeployResult {
+  deployment: number;
+  /** The deployment's VIP, when a role has input endpoints. */
+  vip?: string;
+  instances: number;
+}
+
+export interface Unhealed {
+  instance: number;
+  code: string;
+  message: string;
+}
+
+/** Where the FC thinks a server is, for the boot-step timeouts. */
+const STEP_TIMEOUT: Partial<Record<number, keyof ResolvedOptions["timing"]>> = {
+  [ServerState.NetworkBoot]: "networkBootTimeoutMs",
+  [ServerState.HostPartitioning]: "hostPartitionTimeoutMs",
+  [ServerState.Rebooting]: "rebootTimeoutMs",
+  [ServerState.HostOSBoot]: "hostOsBootTimeoutMs",
+  [ServerState.HostReady]: "hostReadyTimeoutMs",
+};
+
+interface PriorOption { prior?: { deployments: number[]; faultDomains: number[]; counts: number[] } }
+
+export class FabricController {
+  readonly options: ResolvedOptions;
+  readonly state: FcState;
+  readonly journal: Journal;
+  readonly clock: EventQueue;
+  readonly world: SimulatedDataCenter;
+  // Soft state: rebuilt or re-derived after a restore, never journaled.
+  private readonly lastHeartbeat: Float64Array;
+  private readonly stepToken: Uint32Array;
+  /** Per server, whether its current step timeout is still in the queue; and how many
+   *  superseded ones are, so run() can tell when only stale timers are left. */
+  private readonly timeoutLive: Uint8Array;
+  private staleTimeouts = 0;
+  private readonly pendingDisk: Uint32Array;
+  private readonly pendingVersion: Uint32Array;
+  private readonly healing: Uint8Array;
+  private healingActive = 0;
+  private healQueue: number[] = [];
+  private healHead = 0;
+  private readonly downloads = new Map<number, number[]>();
+  private readonly upgradeLeft = new Map<number, number>();
+  private readonly demands: number[][];
+  private diskSeq: number;
+  private replaying = false;
+  /** Counters for reports. */
+  readonly counters = { evicted: 0, healed: 0, unhealed: 0, serversFailed: 0, imageDownloads: 0, lastHealedAt: 0, lastReadyAt: 0, lastInServiceAt: 0 };
+
+  private constructor(options: ResolvedOptions, journal: Journal) {
+    this.options = options;
+    const dc = options.datacenter;
+    const engine = Engine.create(fleetOf(dc), { vmCapacity: options.maxInstances, policy: options.policy, maxPerHost: 1 });
+    this.state = new FcState(dc, options.catalog, engine, options.maxInstances);
+    this.journal = journal;
+    this.clock = new EventQueue(4096);
+    this.world = new SimulatedDataCenter(dc, options.catalog, options.timing, this.clock, options.seed);
+    this.world.deliverReport = (r) => this.receive(r);
+    this.lastHeartbeat = new Float64Array(dc.servers);
+    this.stepToken = new Uint32Array(dc.servers);
+    this.timeoutLive = new Uint8Array(dc.servers);
+    const N = options.maxInstances;
+    this.pendingDisk = new Uint32Array(N);
+    this.pendingVersion = new Uint32Array(N);
+    this.healing = new Uint8Array(N);
+    this.demands = options.catalog.sizes.map(demandOf);
+    this.diskSeq = 1;
+  }
+
+  /** A new FC over a simulated data center whose servers are all powered off. */
+  static create(options: FabricOptions, journal: Journal = new MemoryJournal(1 << 16)): FabricController {
+    const resolved = resolveOptions(options);
+    if (journal.length !== 0) throw invalid("journal", journal.length, "an empty journal (use FabricController.replay for a used one)");
+    return new FabricController(resolved, journal);
+  }
+
+  /** Rebuilds the FC state by applying every record of a journal to an empty FC. */
+  static replay(options: FabricOptions, journal: Journal): FabricController {
+    const fc = new FabricController(resolveOptions(options), new MemoryJournal(Math.max(16, journal.length)));
+    fc.applyTail(journal, 0);
+    return fc;
+  }
+
+  /** @internal used by restore(): applies records [from, length) as if they were live. */
+  applyTail(journal: Journal, from: number): void {
+    this.replaying = true;
+    try {
+      for (let i = from; i < journal.length; i++) {
+        const k = journal.kind(i);
+        const t = journal.time(i);
+        this.state.apply(k, t, journal.a(i), journal.b(i), journal.c(i), journal.blob(i));
+        this.journal.append(k, t, journal.a(i), journal.b(i), journal.c(i), journal.blob(i));
+      }
+    } finally {
+      this.replaying = false;
+    }
+    this.afterRestore();
+  }
+
+  /** Re-derives soft state from FC state and lines the simulated world up with it. */
+  private afterRestore(): void {
+    const st = this.state;
+    this.diskSeq = st.nextDisk;
+    this.world.adopt((s) => st.serverState[s] === ServerState.InService || st.serverState[s] === ServerState.HostReady);
+    this.lastHeartbeat.fill(st.time);
+    this.healQueue = [];
+    this.healHead = 0;
+    for (let i = 0; i < st.instances; i++) if (st.instStage[i] === Stage.Unplaced) this.healQueue.push(i);
+  }
+
+  // ---- the only writer ----
+
+  private rec(kind: number, a: number, b: number, c: number, blob?: string): void {
+    const now = this.clock.now;
+    this.state.apply(kind, now, a, b, c, blob);
+    this.journal.append(kind, now, a, b, c, blob);
+  }
+
+  private send(cmd: Command): void {
+    this.world.deliver(cmd);
+  }
+
+  // ---- running the clock ----
+
+  /** Processes events until nothing is pending (or the clock passes `until`); returns the time. */
+  run(until = Infinity): number {
+    const q = this.clock;
+    while (q.size > 0 && q.peekTime() <= until) {
+      if (q.size - this.staleTimeouts === (this.world.sweeping ? 1 : 0) && !this.failureUndetected()) break;
+      q.pop();
+      const k = q.kind;
+      if (k === Ev.StepTimeout) this.onTimeout(q.a, q.b);
+      else {
+        this.world.handle(k, q.a, q.b);
+        if (k === Ev.HeartbeatSweep) this.checkHeartbeats();
+      }
+    }
+    this.journal.sync();
+    return q.now;
+  }
+
+  get now(): number {
+    return this.clock.now;
+  }
+
+  /** A server whose hardware died while the FC still counts on it: keep the clock going. */
+  private failureUndetected(): boolean {
+    const st = this.state.serverState;
+    const alive = this.world.alive;
+    for (let s = 0; s < st.length; s++) {
+      if (!alive[s] && (st[s] === ServerState.InService || st[s] === ServerState.HostReady)) return true;
+    }
+    return false;
+  }
+
+  // ---- servers ----
+
+  /** Powers servers on (all powered-off ones by default) to start their boot. */
+  powerOn(servers?: Iterable<number>): void {
+    const S = this.state.dc.servers;
+    const list = servers === undefined ? Array.from({ length: S }, (_, s) => s) : [...servers];
+    list.forEach((s, k) => {
+      if (typeof s !== "number" || !Number.isInteger(s) || s < 0 || s >= S) throw invalid(`servers[${k}]`, s, `a server index in [0, ${S - 1}]`);
+    });
+    for (const s of list) {
+      if (this.state.serverState[s] === ServerState.PoweredOff) this.boot(s);
+    }
+    this.journal.sync();
+  }
+
+  /** Hardware failure of a server now (the simulated world's fault injection). */
+  failServer(server: number): void {
+    const S = this.state.dc.servers;
+    if (typeof server !== "number" || !Number.isInteger(server) || server < 0 || server >= S) throw invalid("server", server, `a server index in [0, ${S - 1}]`);
+    this.world.failServer(server);
+  }
+
+  private to(s: number, state: number, failures = this.state.serverFailures[s]): void {
+    this.rec(Rec.ServerState, s, state, failures);
+    this.stepToken[s]++;
+    if (this.timeoutLive[s]) {
+      this.timeoutLive[s] = 0;
+      this.staleTimeouts++;
+    }
+    const t = STEP_TIMEOUT[state];
+    if (t !== undefined) {
+      this.clock.push(this.clock.now + this.options.timing[t], Ev.StepTimeout, s, this.stepToken[s]);
+      this.timeoutLive[s] = 1;
+    }
+    if (state === ServerState.InService) this.counters.lastInServiceAt = this.clock.now;
+  }
+
+  private boot(s: number): void {
+    this.to(s, ServerState.NetworkBoot);
+    this.send({ type: "PowerOn", server: s });
+  }
+
+  private onTimeout(s: number, token: number): void {
+    if (token !== this.stepToken[s]) {
+      this.staleTimeouts--;
+      return;
+    }
+    this.timeoutLive[s] = 0;
+    this.serverFailed(s);
+  }
+
+  /** A boot step timed out or heartbeats stopped: evict, then retry the boot or give up. */
+  private serverFailed(s: number): void {
+    const st = this.state;
+    const wasInService = st.serverState[s] === ServerState.InService;
+    const failures = Math.min(255, st.serverFailures[s] + 1);
+    this.to(s, ServerState.Unhealthy, failures);
+    if (wasInService) {
+      this.counters.serversFailed++;
+      this.evictAll(s);
+    }
+    if (failures >= this.options.timing.maxBootFailures) {
+      this.to(s, ServerState.OutForRepair, failures);
+    } else {
+      this.to(s, ServerState.PoweredOff, failures);
+      this.boot(s);
+    }
+    this.pumpHealing();
+  }
+
+  private checkHeartbeats(): void {
+    const st = this.state.serverState;
+    const limit = this.options.timing.missedHeartbeats * this.options.timing.heartbeatIntervalMs;
+    const now = this.clock.now;
+    for (let s = 0; s < st.length; s++) {
+      if ((st[s] === ServerState.InService || st[s] === ServerState.HostReady) && now - this.lastHeartbeat[s] > limit) this.serverFailed(s);
+    }
+  }
+
+  // ---- reports from the agents ----
+
+  receive(r: Report): void {
+    const st = this.state;
+    const s = r.server;
+    const state = st.serverState[s];
+    switch (r.type) {
+      case "Registered":
+        if (r.agent === "maintenance" && state === ServerState.NetworkBoot) {
+          this.to(s, ServerState.MaintenanceOS);
+          this.to(s, ServerState.HostPartitioning);
+          this.send({ type: "CreateHostPartition", server: s });
+        } else if (r.agent === "host" && state === ServerState.HostOSBoot) {
+          this.lastHeartbeat[s] = this.clock.now;
+          this.to(s, ServerState.HostReady);
+        }
+        return;
+      case "HostPartitionCreated":
+        if (state !== ServerState.HostPartitioning) return;
+        this.to(s, ServerState.Rebooting);
+        this.send({ type: "Reboot", server: s });
+        return;
+      case "HostOSBooting":
+        if (state === ServerState.Rebooting) this.to(s, ServerState.HostOSBoot);
+        return;
+      case "Heartbeat":
+        this.lastHeartbeat[s] = this.clock.now;
+        if (state === ServerState.HostReady) {
+          this.to(s, ServerState.InService, 0);
+          this.pumpHealing();
+        }
+        return;
+      case "ImageDownloaded": return this.imageDownloaded(s, r.image);
+      default: return this.guestReport(r);
+    }
+  }
+
+  private guestReport(r: Extract<Report, { instance: number }>): void {
+    const st = this.state;
+    const i = r.instance;
+    if (i >= st.instances || st.instHost[i] !== r.server) return; // stale: evicted or deleted since
+    const stage = st.instStage[i];
+    const s = r.server;
+    switch (r.type) {
+      case "GuestPartitionCreated":
+        if (stage !== Stage.Placed) return;
+        this.rec(Rec.InstanceStage, i, Stage.Partitioned, 0);
+        this.needImage(i, s);
+        return;
+      case "DiffDiskCreated":
+        if (stage !== Stage.ImageReady) return;
+        this.rec(Rec.InstanceStage, i, Stage.DiskReady, this.pendingDisk[i]);
+        this.deployRole(i, s);
+        return;
+      case "RoleDeployed":
+        if (stage === Stage.DiskReady) this.rec(Rec.InstanceStage, i, Stage.Deployed, this.pendingVersion[i]);
+        else if (stage === Stage.Stopped) this.rec(Rec.InstanceStage, i, Stage.Stopped, this.pendingVersion[i]);
+        else return;
+        this.send({ type: "StartRole", server: s, instance: i });
+        return;
+      case "GuestReady":
+        if (stage !== Stage.Deployed && stage !== Stage.Stopped) return;
+        this.rec(Rec.InstanceStage, i, Stage.Ready, 0);
+        this.counters.lastReadyAt = this.clock.now;
+        if (this.healing[i]) {
+          this.healing[i] = 0;
+          this.healingActive--;
+          this.counters.healed++;
+          this.counters.lastHealedAt = this.clock.now;
+          this.pumpHealing();
+        }
+        if (stage === Stage.Stopped) this.upgradeStep(st.deploymentOfInstance(i));
+        return;
+      case "RoleStopped":
+        if (stage === Stage.Stopped) this.deployRole(i, s);
+        return;
+    }
+  }
+
+  private deployRole(i: number, s: number): void {
+    const v = this.state.deployments[this.state.deploymentOfInstance(i)].version;
+    this.pendingVersion[i] = v;
+    this.send({ type: "DeployRole", server: s, instance: i, version: v });
+  }
+
+  /** A server downloads a base image once; later instances on it reuse the cached copy. */
+  private needImage(i: number, s: number): void {
+    const st = this.state;
+    const img = st.roles[st.instRole[i]].image;
+    if (st.serverImages[s] & (1 << img)) return this.imageReady(i, s, img);
+    const key = s * 32 + img;
+    const waiting = this.downloads.get(key);
+    if (waiting) {
+      waiting.push(i);
+      return;
+    }
+    this.downloads.set(key, [i]);
+    this.counters.imageDownloads++;
+    this.send({ type: "DownloadImage", server: s, image: img });
+  }
+
+  private imageDownloaded(s: number, img: number): void {
+    const st = this.state;
+    const key = s * 32 + img;
+    const waiting = this.downloads.get(key);
+    this.downloads.delete(key);
+    const state = st.serverState[s];
+    if (state !== ServerState.InService && state !== ServerState.HostReady) return;
+    this.rec(Rec.ImageCached, s, img, 0);
+    if (!waiting) return;
+    for (const i of waiting) {
+      if (st.instHost[i] === s && st.instStage[i] === Stage.Partitioned) this.imageReady(i, s, img);
+    }
+  }
+
+  private imageReady(i: number, s: number, img: number): void {
+    this.rec(Rec.InstanceStage, i, Stage.ImageReady, 0);
+    const disk = this.diskSeq++;
+    this.pendingDisk[i] = disk;
+    this.send({ type: "CreateDiffDisk", server: s, instance: i, image: img, disk });
+  }
+
+  // ---- deployments ----
+
+  /** Places every instance of a service model, or throws and changes nothing. The deployment
+   *  is journaled (and synced) before this returns; provisioning then runs on the clock. */
+  deploy(model: ServiceModel): DeployResult {
+    const st = this.state;
+    const m = resolveModel(model, this.options.catalog);
+    const total = m.roles.reduce((n, r) => n + r.instances, 0);
+    if (st.instances + total > st.maxInstances) {
+      throw new VmfabricError("LIMIT", `the deployment needs ${total} instance ids; ${st.maxInstances - st.instances} of maxInstances ${st.maxInstances} are left`, "maxInstances", st.maxInstances);
+    }
+    if (st.dips.free < total) throw st.dips.exhausted(total);
+    const wantsVip = m.roles.some((r) => r.endpoints.length > 0);
+    if (wantsVip && st.vips.free < 1) throw st.vips.exhausted(1);
+    const engine = st.engine;
+    const dep = st.deployments.length;
+    const first = st.instances;
+    const hosts = new Int32Array(total);
+    let at = 0;
+    for (let r = 0; r < m.roles.length; r++) {
+      const role = m.roles[r];
+      const n = role.instances;
+      const ids = new Uint32Array(n);
+      for (let k = 0; k < n; k++) ids[k] = first + at + k;
+      const demand = this.demands[role.size];
+      const demands = new Int32Array(n * demand.length);
+      for (let k = 0; k < n; k++) demands.set(demand, k * demand.length);
+      const res = engine.placeBatch({ ids, demands, tenants: new Uint32Array(n).fill(m.tenant), deployments: new Uint32Array(n).fill(st.roles.length + r) }, { maxPerHost: 1 });
+      hosts.set(res.hosts, at);
+      at += n;
+      if (res.rejected > 0) {
+        engine.releaseBatch(Array.from({ length: at }, (_, k) => first + k).filter((_, k) => hosts[k] >= 0));
+        const j = res.hosts.findIndex((h) => h < 0);
+        const why = engine.explain(res, j) as Rejection;
+        throw new VmfabricError("INSUFFICIENT_CAPACITY", `role ${JSON.stringify(role.name)}: ${res.rejected} of ${n} instances could not be placed (${why.code}: ${why.message}); nothing was deployed`, `model.roles[${r}].instances`, n);
+      }
+    }
+    this.rec(Rec.DeploymentCreated, dep, m.tenant, 0, JSON.stringify(m));
+    if (wantsVip) this.rec(Rec.VipAssigned, dep, st.vips.peek(), 0);
+    for (let k = 0; k < total; k++) this.placed(first + k, hosts[k]);
+    this.journal.sync();
+    return { deployment: dep, vip: wantsVip ? st.vips.format(st.deployments[dep].vip) : undefined, instances: total };
+  }
+
+  /** Records a placement the engine has made and starts provisioning. */
+  private placed(i: number, host: number): void {
+    const st = this.state;
+    this.rec(Rec.InstancePlaced, i, host, st.dips.peek());
+    const role = st.roles[st.instRole[i]];
+    this.send({ type: "CreateGuestPartition", server: host, instance: i, size: role.size, dip: st.instDip[i], aclTag: role.deployment });
+  }
+
+  private liveDeployment(field: string, d: unknown): number {
+    const st = this.state;
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0 || d >= st.deployments.length || st.deployments[d].deleted) {
+      throw invalid(field, d, "the id of a live deployment");
+    }
+    return d;
+  }
+
+  /** Deletes a deployment: frees its hosts' slots, DIPs, disks, VIP and LB entries. */
+  deleteDeployment(deployment: number): void {
+    const d = this.liveDeployment("deployment", deployment);
+    const st = this.state;
+    const dep = st.deployments[d];
+    const held: Array<[number, number]> = [];
+    for (let i = dep.firstInstance; i < dep.firstInstance + dep.instanceCount; i++) {
+      if (holdsHost(st.instStage[i])) held.push([i, st.instHost[i]]);
+      if (this.healing[i]) { this.healing[i] = 0; this.healingActive--; }
+    }
+    this.rec(Rec.DeploymentDeleted, d, 0, 0);
+    this.upgradeLeft.delete(d);
+    for (const [i, s] of held) this.send({ type: "DestroyGuestPartition", server: s, instance: i });
+    this.journal.sync();
+    this.pumpHealing();
+  }
+
+  /** Rolls a new package version out one update domain at a time. */
+  upgrade(deployment: number): number {
+    const d = this.liveDeployment("deployment", deployment);
+    const dep = this.state.deployments[d];
+    if (dep.upgradeUd !== NO_UD) throw new VmfabricError("BUSY", `deployment ${d} is already upgrading (update domain ${dep.upgradeUd})`, "deployment", d);
+    this.rec(Rec.UpgradeStarted, d, dep.version + 1, 0);
+    this.startUpdateDomain(d, 0);
+    this.journal.sync();
+    return dep.version;
+  }
+
+  private startUpdateDomain(d: number, ud: number): void {
+    const st = this.state;
+    const dep = st.deployments[d];
+    for (; ud < dep.model.updateDomains; ud++) {
+      this.rec(Rec.UpgradeDomain, d, ud, 0);
+      let n = 0;
+      for (let i = dep.firstInstance; i < dep.firstInstance + dep.instanceCount; i++) {
+        if (st.instUd[i] !== ud || st.instStage[i] !== Stage.Ready || st.instVersion[i] >= dep.version) continue;
+        this.rec(Rec.InstanceStage, i, Stage.Stopped, 0); // out of the LB before it stops
+        this.send({ type: "StopRole", server: st.instHost[i], instance: i });
+        n++;
+      }
+      if (n > 0) {
+        this.upgradeLeft.set(d, n);
+        return;
+      }
+    }
+    this.upgradeLeft.delete(d);
+    this.rec(Rec.UpgradeDomain, d, NO_UD, 0);
+  }
+
+  /** One instance of the update domain being upgraded is back (or gone): maybe move on. */
+  private upgradeStep(d: number): void {
+    const left = (this.upgradeLeft.get(d) ?? 1) - 1;
+    if (left > 0) {
+      this.upgradeLeft.set(d, left);
+      return;
+    }
+    const dep = this.state.deployments[d];
+    if (!dep.deleted && dep.upgradeUd !== NO_UD) this.startUpdateDomain(d, dep.upgradeUd + 1);
+  }
+
+  // ---- healing ----
+
+  private evictAll(s: number): void {
+    const st = this.state;
+    const vms = st.engine.vmsOnHost(s).sort((x, y) => x - y);
+    const upgrading: number[] = [];
+    for (const i of vms) {
+      if (st.instStage[i] === Stage.Stopped) upgrading.push(st.deploymentOfInstance(i));
+      if (this.healing[i]) { this.healing[i] = 0; this.healingActive--; }
+      this.rec(Rec.InstanceEvicted, i, Evict.HostFailed, 0);
+      this.counters.evicted++;
+      this.healQueue.push(i);
+    }
+    for (const d of upgrading) this.upgradeStep(d);
+  }
+
+  /** Re-places evicted instances, at most maxConcurrentHealing in flight. */
+  private pumpHealing(): void {
+    if (this.replaying) return;
+    const st = this.state;
+    const q = this.healQueue;
+    while (this.healingActive < this.options.maxConcurrentHealing && this.healHead < q.length) {
+      const i = q[this.healHead++];
+      if (st.instStage[i] !== Stage.Unplaced) continue;
+      this.heal(i);
+    }
+    if (this.healHead === q.length) {
+      this.healQueue = [];
+      this.healHead = 0;
+    }
+  }
+
+  private heal(i: number): void {
+    const st = this.state;
+    const engine = st.engine;
+    const role = st.instRole[i];
+    const r = st.roles[role];
+    const tenant = st.tenantOfInstance(i);
+    const batch = { ids: [i], demands: this.demands[r.size], tenants: [tenant], deployments: [role] };
+    // The whole role's spread counts: its other instances already sit in these fault domains.
+    const perFd = new Map<number, number>();
+    const spr = st.dc.serversPerRack;
+    for (let k = r.firstInstance; k < r.firstInstance + r.count; k++) {
+      const h = st.instHost[k];
+      if (h >= 0) perFd.set(Math.floor(h / spr), (perFd.get(Math.floor(h / spr)) ?? 0) + 1);
+    }
+    const fds = [...perFd.keys()].sort((x, y) => x - y);
+    const opts: PriorOption & { maxPerHost: number } = { maxPerHost: 1, prior: { deployments: fds.map(() => role), faultDomains: fds, counts: fds.map((f) => perFd.get(f)!) } };
+    let res = engine.placeBatch(batch, opts);
+    let relaxed = false;
+    if (res.placed === 0 && REASON_CODES[res.reasons[0]] === "FAULT_DOMAIN_SPREAD") {
+      res = engine.placeBatch(batch, { maxPerHost: 1 });
+      relaxed = res.placed === 1;
+    }
+    if (res.placed === 0) {
+      this.rec(Rec.InstanceUnhealed, i, res.reasons[0], 0);
+      this.counters.unhealed++;
+      return;
+    }
+    const host = res.hosts[0];
+    if (st.dips.free < 1) {
+      engine.release(i);
+      this.rec(Rec.InstanceUnhealed, i, FabricReason.DipPoolExhausted, 0);
+      this.counters.unhealed++;
+      return;
+    }
+    this.placed(i, host);
+    if (relaxed) this.rec(Rec.SpreadRelaxed, i, Math.floor(host / spr), 0);
+    this.healing[i] = 1;
+    this.healingActive++;
+  }
+
+  /** Puts instances that could not be healed back in the healing queue (e.g. after repairs). */
+  retryUnhealed(): number {
+    const st = this.state;
+    let n = 0;
+    for (let i = 0; i < st.instances; i++) {
+      if (st.instStage[i] === Stage.Unhealed) {
+        this.rec(Rec.InstanceEvicted, i, Evict.HostFailed, 0);
+        this.healQueue.push(i);
+        n++;
+      }
+    }
+    this.pumpHealing();
+    this.journal.sync();
+    return n;
+  }
+
+  // ---- queries ----
+
+  /** Instances the FC could not heal, and why. */
+  unhealed(): Unhealed[] {
+    const st = this.state;
+    const out: Unhealed[] = [];
+    for (let i = 0; i < st.instances; i++) {
+      if (st.instStage[i] !== Stage.Unhealed) continue;
+      const code = st.instReason[i];
+      if (code === FabricReason.DipPoolExhausted) out.push({ instance: i, code: "DIP_POOL_EXHAUSTED", message: `${st.dips.name} has no free address` });
+      else {
+        const rj = rejection(code, 255, st.engine.dimensions);
+        out.push({ instance: i, code: rj.code, message: rj.message });
+      }
+    }
+    return out;
+  }
+
+  reachable(from: unknown, to: unknown): boolean {
+    return reachable(this.state, from, to);
+  }
+
+  /** DIPs behind VIP:port (ready instances of the role with that endpoint). */
+  lbBackends(vip: string, port: number): string[] {
+    const st = this.state;
+    return lbBackends(st, vip, port).map((i) => st.dips.format(st.instDip[i]));
+  }
+
+  dipOf(instance: number): string | undefined {
+    const st = this.state;
+    const i = this.instanceId(instance);
+    return st.instDip[i] ? st.dips.format(st.instDip[i]) : undefined;
+  }
+
+  vipOf(deployment: number): string | undefined {
+    const d = this.liveDeployment("deployment", deployment);
+    const v = this.state.deployments[d].vip;
+    return v ? this.state.vips.format(v) : undefined;
+  }
+
+  private instanceId(i: unknown): number {
+    if (typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= this.state.instances) throw invalid("instance", i, `an instance id in [0, ${this.state.instances - 1}]`);
+    return i;
+  }
+}

@@ -1,0 +1,73 @@
+// A tenant's service model: the roles of one deployment, and how the FC resolves it.
+import { invalid } from "../errors.js";
+import type { Catalog } from "./catalog.js";
+
+export interface RoleModel {
+  name: string;
+  /** A size name from the catalog (default Small). */
+  size?: string;
+  instances: number;
+  /** A base image name from the catalog (default: the catalog's first). */
+  image?: string;
+  /** Input endpoint ports (a web role); none for a worker role. */
+  endpoints?: readonly number[];
+}
+
+export interface ServiceModel {
+  tenant: number;
+  name?: string;
+  roles: readonly RoleModel[];
+  /** Update domains (default 5). */
+  updateDomains?: number;
+}
+
+/** The model with names resolved to catalog indexes; what the journal stores. */
+export interface ResolvedModel {
+  tenant: number;
+  name: string;
+  updateDomains: number;
+  roles: Array<{ name: string; size: number; image: number; instances: number; endpoints: number[] }>;
+}
+
+export const MAX_ROLE_INSTANCES = 1 << 20;
+
+export function resolveModel(m: unknown, catalog: Catalog): ResolvedModel {
+  if (typeof m !== "object" || m === null) throw invalid("model", m, "an object {tenant, roles, updateDomains?}");
+  const s = m as ServiceModel;
+  if (typeof s.tenant !== "number" || !Number.isInteger(s.tenant) || s.tenant < 0 || s.tenant > 0xfffffffe) {
+    throw invalid("model.tenant", s.tenant, "an integer in [0, 4294967294]");
+  }
+  if (s.name !== undefined && typeof s.name !== "string") throw invalid("model.name", s.name, "a string");
+  const ud = s.updateDomains ?? 5;
+  if (typeof ud !== "number" || !Number.isInteger(ud) || ud < 1 || ud > 20) throw invalid("model.updateDomains", ud, "an integer in [1, 20]");
+  if (!Array.isArray(s.roles) || s.roles.length < 1 || s.roles.length > 64) throw invalid("model.roles", s.roles, "an array of 1 to 64 roles");
+  const names = new Set<string>();
+  const roles = s.roles.map((r: RoleModel, i: number) => {
+    const f = `model.roles[${i}]`;
+    if (typeof r !== "object" || r === null) throw invalid(f, r, "an object {name, size?, instances, image?, endpoints?}");
+    if (typeof r.name !== "string" || r.name === "" || names.has(r.name)) throw invalid(`${f}.name`, r.name, "a unique non-empty string");
+    names.add(r.name);
+    const size = catalog.sizes.findIndex((z) => z.name === (r.size ?? "Small"));
+    if (size < 0) throw invalid(`${f}.size`, r.size, `one of ${catalog.sizes.map((z) => z.name).join(", ")}`);
+    const image = r.image === undefined ? 0 : catalog.images.findIndex((z) => z.name === r.image);
+    if (image < 0) throw invalid(`${f}.image`, r.image, `one of ${catalog.images.map((z) => z.name).join(", ")}`);
+    if (typeof r.instances !== "number" || !Number.isInteger(r.instances) || r.instances < 1 || r.instances > MAX_ROLE_INSTANCES) {
+      throw invalid(`${f}.instances`, r.instances, `an integer in [1, ${MAX_ROLE_INSTANCES}]`);
+    }
+    const endpoints = r.endpoints ?? [];
+    if (!Array.isArray(endpoints) || endpoints.length > 16) throw invalid(`${f}.endpoints`, endpoints, "an array of at most 16 ports");
+    const ports = new Set<number>();
+    endpoints.forEach((p, j) => {
+      if (typeof p !== "number" || !Number.isInteger(p) || p < 1 || p > 65535 || ports.has(p)) throw invalid(`${f}.endpoints[${j}]`, p, "a unique port in [1, 65535]");
+      ports.add(p);
+    });
+    return { name: r.name, size, image, instances: r.instances, endpoints: [...endpoints] };
+  });
+  // One VIP per deployment: two roles cannot both listen on the same VIP port.
+  const all = new Set<number>();
+  roles.forEach((r, i) => r.endpoints.forEach((p) => {
+    if (all.has(p)) throw invalid(`model.roles[${i}].endpoints`, p, "ports not used by another role of the deployment (they share one VIP)");
+    all.add(p);
+  }));
+  return { tenant: s.tenant, name: s.name ?? "", updateDomains: ud, roles };
+}

@@ -1,0 +1,47 @@
+// FabricController options, resolved once (a snapshot carries the resolved form).
+import { invalid } from "../errors.js";
+import { POLICIES, type Policy } from "../types.js";
+import { DEFAULT_CATALOG, checkCatalog, type Catalog } from "./catalog.js";
+import { resolveDataCenter, type DataCenterSpec, type ResolvedDataCenter } from "./datacenter.js";
+import { resolveTiming, type TimingModel } from "./timing.js";
+
+export interface FabricOptions {
+  datacenter: DataCenterSpec;
+  catalog?: Catalog;
+  timing?: Partial<TimingModel>;
+  /** Seeds the simulated world's randomness (boot-step failures). Default 1. */
+  seed?: number;
+  /** At most this many instances being healed (placed, not yet ready) at once. Default 100. */
+  maxConcurrentHealing?: number;
+  /** Instance ids the FC can hand out over its life (ids are not reused). Default 32 per server. */
+  maxInstances?: number;
+  /** Placement policy for deployments and healing. Default best-fit. */
+  policy?: Policy;
+}
+
+export interface ResolvedOptions {
+  datacenter: ResolvedDataCenter;
+  catalog: Catalog;
+  timing: TimingModel;
+  seed: number;
+  maxConcurrentHealing: number;
+  maxInstances: number;
+  policy: Policy;
+}
+
+export function resolveOptions(o: unknown): ResolvedOptions {
+  if (typeof o !== "object" || o === null) throw invalid("options", o, "an object {datacenter, ...}");
+  const f = o as FabricOptions;
+  const datacenter = resolveDataCenter(f.datacenter);
+  const catalog = f.catalog === undefined ? DEFAULT_CATALOG : checkCatalog(f.catalog);
+  const timing = resolveTiming(f.timing);
+  const seed = f.seed ?? 1;
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) throw invalid("seed", seed, "an integer in [0, 2147483647]");
+  const heal = f.maxConcurrentHealing ?? 100;
+  if (typeof heal !== "number" || !Number.isInteger(heal) || heal < 1 || heal > 1 << 24) throw invalid("maxConcurrentHealing", heal, "an integer in [1, 16777216]");
+  const maxInstances = f.maxInstances ?? Math.min(1 << 26, Math.max(1024, datacenter.servers * 32));
+  if (typeof maxInstances !== "number" || !Number.isInteger(maxInstances) || maxInstances < 1 || maxInstances > 1 << 26) throw invalid("maxInstances", maxInstances, "an integer in [1, 67108864]");
+  const policy = f.policy ?? "best-fit";
+  if (!POLICIES.includes(policy)) throw invalid("policy", policy, `one of ${POLICIES.join(", ")}`);
+  return { datacenter, catalog, timing, seed, maxConcurrentHealing: heal, maxInstances, policy };
+}

@@ -1,0 +1,35 @@
+// Journal record kinds: every change of FC state is one of these (see FcState.apply).
+export const Rec = {
+  /** a server, b new state, c consecutive boot failures. */
+  ServerState: 1,
+  /** a deployment, b tenant, blob: the service model as JSON. Allocates roles and instances. */
+  DeploymentCreated: 2,
+  /** a deployment, b VIP offset in the pool + 1. */
+  VipAssigned: 3,
+  /** a instance, b server, c DIP offset in the pool + 1. */
+  InstancePlaced: 4,
+  /** a instance, b stage, c diff disk id (for DiskReady) or 0. */
+  InstanceStage: 5,
+  /** a server, b image. */
+  ImageCached: 6,
+  /** a instance, b why (Evict.*): frees host, DIP, disk, vswitch port and LB entry. */
+  InstanceEvicted: 7,
+  /** a instance, b reason code (REASON_CODES index, or a FabricReason). */
+  InstanceUnhealed: 8,
+  /** a deployment: frees everything it holds. */
+  DeploymentDeleted: 9,
+  /** a deployment, b new package version. */
+  UpgradeStarted: 10,
+  /** a deployment, b update domain now being upgraded (255: upgrade done). */
+  UpgradeDomain: 11,
+  /** a instance, b fault domain it was healed into although its role already had its share there. */
+  SpreadRelaxed: 12,
+} as const;
+
+export const Evict = { HostFailed: 1 } as const;
+
+/** Reasons the FC itself gives, numbered after the engine's reason codes (which are < 16). */
+export const FabricReason = {
+  DipPoolExhausted: 16,
+  DeploymentDeleted: 17,
+} as const;
