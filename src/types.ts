@@ -77,7 +77,7 @@ export interface BatchOptions extends PlaceOptions {
  * included. Entries for deployments not in the batch are ignored; repeated pairs add up.
  */
 export interface PriorPlacements {
-  /** Deployment ids, integers in [0, 2^32 - 2]. */
+  /** Deployment ids, integers in [0, 2^32 - 2]; at most 2^24 entries. */
   deployments: Uint32Array | readonly number[];
   /** Fault domains of this fleet, integers in [0, highest fault domain]. */
   faultDomains: Uint32Array | readonly number[];

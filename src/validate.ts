@@ -63,6 +63,10 @@ export function arrayLike(field: string, value: unknown, length?: number): Array
   return arr;
 }
 
+/** Most prior entries one batch takes (keeps the core's table sizes far from i32 overflow;
+ *  a role has one entry per fault domain it uses). */
+export const PRIOR_MAX = 1 << 24;
+
 /** A batch's `prior` option, checked whole: three arrays of one length; deployments in
  *  [0, 2^32 - 2], fault domains in [0, maxFd] (the fleet's), counts >= 1 adding up to at
  *  most I32_MAX (so the core's 32-bit shares never overflow). */
@@ -73,6 +77,9 @@ export function prior(field: string, value: unknown, maxFd: number): { deploymen
   const p = value as Partial<Record<keyof PriorPlacements, unknown>>;
   const deployments = arrayLike(`${field}.deployments`, p.deployments);
   const m = deployments.length;
+  if (m > PRIOR_MAX) {
+    throw new VmfabricError("LIMIT", `${field}.deployments has ${m} entries, at most ${PRIOR_MAX} are allowed`, `${field}.deployments`, m);
+  }
   const faultDomains = arrayLike(`${field}.faultDomains`, p.faultDomains, m);
   const counts = arrayLike(`${field}.counts`, p.counts, m);
   for (let j = 0; j < m; j++) at(`${field}.deployments`, deployments, j, 0, 0xfffffffe);

@@ -364,6 +364,19 @@ describe("prior validation: a clear error naming field and value, nothing change
     expect(r.placed).toBe(2);
   });
 
+  test("more than 2^24 entries: LIMIT, nothing changed", () => {
+    const e = vengine();
+    const before = snapshot(e);
+    const big = new Array<number>(2 ** 24 + 1); // holey: the length is checked before any entry
+    let err: unknown;
+    try { e.placeBatch(GOOD, { prior: { deployments: big, faultDomains: big, counts: big } }); } catch (x) { err = x; }
+    expect(err).toBeInstanceOf(VmfabricError);
+    expect((err as VmfabricError).code).toBe("LIMIT");
+    expect((err as VmfabricError).field).toBe("prior.deployments");
+    expect((err as VmfabricError).message).toContain(String(2 ** 24 + 1));
+    expect(snapshot(e)).toEqual(before);
+  });
+
   test("a fault domain with no host numbered below the highest is accepted (0..highest)", () => {
     const e = vengine();
     expect(e.placeBatch(GOOD, { prior: { deployments: [3], faultDomains: [4], counts: [1] } }).placed).toBe(2);
