@@ -1,7 +1,7 @@
 // Batch calls: the facade writes n requests into the scratch region, one call places (or
 // releases) them all, and results come back in the same region. No per-VM JS->wasm calls.
 
-import { fdAdd, fdBegin, fdBytes, fdCountInstance, fdEnd } from "./fdspread";
+import { fdAdd, fdBegin, fdBytes, fdCountInstance, fdEnd, fdSeed } from "./fdspread";
 import { scratch } from "./memory";
 import { orderBytes, sortDecreasing } from "./order";
 import { DIM_NONE, OK } from "./reasons";
@@ -15,6 +15,10 @@ export let inTenant: usize = 0;   // u32[n]
 export let inDep: usize = 0;      // u32[n], NONE = no deployment
 export let outHost: usize = 0;    // i32[n], -1 = rejected
 export let outReason: usize = 0;  // u32[n]: reason | dimension << 8
+export let inPriorDep: usize = 0; // u32[m] prior entries: deployment,
+export let inPriorFd: usize = 0;  // u32[m] fault domain,
+export let inPriorCount: usize = 0; // u32[m] instances already there
+let priorN: i32 = 0;              // m, for the batch being prepared
 let order: usize = 0;             // u32[n]
 let work: usize = 0;              // fd tables, then sort scratch
 
@@ -22,11 +26,14 @@ let trapAfter: i32 = -1;          // fault injection for the facade's trap-recov
 
 export function setTrapAfter(n: i32): void { trapAfter = n; }
 
-/** Lays out the scratch region for a batch of n and returns its size in bytes. */
-export function batchPrepare(n: i32): usize {
+/** Lays out the scratch region for a batch of n with m prior fault-domain entries (0 for
+ *  none, and for releaseBatch) and returns its size in bytes. With m = 0 the layout is
+ *  exactly the one without prior entries. */
+export function batchPrepare(n: i32, m: i32): usize {
   const N = <usize>n;
-  const fixed = N * (4 + VEC + 4 + 4 + 4 + 4 + 4);
-  const w = max(fdBytes(n), orderBytes(n));
+  const M = <usize>m;
+  const fixed = N * (4 + VEC + 4 + 4 + 4 + 4 + 4) + M * 12;
+  const w = max(fdBytes(n + m), orderBytes(n));
   const base = scratch(fixed + w + 16);
   inVm = base;
   inDemand = (inVm + (N << 2) + 15) & ~<usize>15;
@@ -35,7 +42,11 @@ export function batchPrepare(n: i32): usize {
   outHost = inDep + (N << 2);
   outReason = outHost + (N << 2);
   order = outReason + (N << 2);
-  work = order + (N << 2);
+  inPriorDep = order + (N << 2);
+  inPriorFd = inPriorDep + (M << 2);
+  inPriorCount = inPriorFd + (M << 2);
+  work = inPriorCount + (M << 2);
+  priorN = m;
   return fixed + w + 16;
 }
 
@@ -51,11 +62,17 @@ export function placeBatch(n: i32, policy: i32, window: i32, k: u32, offline: bo
   if (offline) sortDecreasing(n, inDemand, measure, order, work);
   else for (let i = 0; i < n; i++) store<u32>(at(order, i), i);
   // The fd tables reuse the sort scratch: the order is already final.
-  fdBegin(n, work);
+  const m = priorN;
+  fdBegin(n + m, work);
   forgetResumePoint();
   for (let i = 0; i < n; i++) {
     const d = load<u32>(at(inDep, i));
     if (d != NONE) fdCountInstance(d);
+  }
+  // Instances placed before the batch: they raise the deployment's share and count against
+  // their domain's (only for deployments in the batch, so every instance is counted first).
+  for (let j = 0; j < m; j++) {
+    fdSeed(load<u32>(at(inPriorDep, j)), <i32>load<u32>(at(inPriorFd, j)), load<u32>(at(inPriorCount, j)));
   }
   let placed = 0;
   for (let j = 0; j < n; j++) {

@@ -1,18 +1,19 @@
 // Fault-domain spread inside one batch: no fault domain may hold more than
-// ceil(n / fault domains) of the n instances of a deployment placed by that batch.
+// ceil((n + P) / fault domains) of the n instances of a deployment placed by that batch plus
+// the P the caller says were placed before it (`prior`, seeded with fdSeed; P = 0 without).
 // Two open-addressing tables live in the scratch region for the duration of the batch.
 
 import { NONE, fdCount } from "./state";
 
 let depKeys: usize = 0;   // u32 deployment, NONE = empty
-let depCount: usize = 0;  // u32 instances in this batch
+let depCount: usize = 0;  // u32 instances in this batch, plus its prior instances
 let pairKeys: usize = 0;  // u64 (deployment << 16 | fault domain), -1 = empty
-let pairCount: usize = 0; // u32 instances already placed in that domain by this batch
+let pairCount: usize = 0; // u32 instances in that domain: prior ones, then those this batch placed
 let mask: i32 = 0;
 let domains: u32 = 1;
 export let fdActive: bool = false;
 
-/** Bytes of scratch the tables need for a batch of n VMs. */
+/** Bytes of scratch the tables need for n keys (a batch of n VMs plus its prior entries). */
 export function fdBytes(n: i32): usize {
   return <usize>slotsFor(n) * (4 + 4 + 8 + 4);
 }
@@ -31,6 +32,7 @@ function slotsFor(n: i32): i32 {
   return <i32>((k * 0x9e3779b97f4a7c15) >>> 40) & mask;
 }
 
+/** Empty tables for up to n keys (batch VMs plus prior entries) at mem. */
 export function fdBegin(n: i32, mem: usize): void {
   const slots = slotsFor(n);
   mask = slots - 1;
@@ -66,7 +68,20 @@ export function fdCountInstance(d: u32): void {
   store<u32>(p, load<u32>(p) + 1);
 }
 
-/** Most instances of d one fault domain may take in this batch (0: unconstrained). */
+/** Adds c instances of d placed before the batch in domain fd, when d is in the batch
+ *  (after every batch instance was counted); entries for other deployments are ignored. */
+export function fdSeed(d: u32, fd: i32, c: u32): void {
+  const i = depSlot(d);
+  if (load<u32>(depKeys + (<usize>i << 2)) != d) return;
+  const p = depCount + (<usize>i << 2);
+  store<u32>(p, load<u32>(p) + c);
+  const j = pairSlot(d, fd);
+  store<u64>(pairKeys + (<usize>j << 3), (<u64>d << 16) | <u64>fd);
+  const q = pairCount + (<usize>j << 2);
+  store<u32>(q, load<u32>(q) + c);
+}
+
+/** Most instances of d one fault domain may hold, prior ones included (0: unconstrained). */
 export function fdLimit(d: u32): u32 {
   if (!fdActive || d == NONE) return 0;
   const n = load<u32>(depCount + (<usize>depSlot(d) << 2));

@@ -15,7 +15,8 @@ import { addDedicatedTenant, dedicatedSlot } from "./tenants";
 import { commit, release, setDemand } from "./vms";
 import { copyVec } from "./vec";
 
-export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, outHost, outReason } from "./batch";
+export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, outHost, outReason,
+  inPriorDep, inPriorFd, inPriorCount } from "./batch";
 
 // A small fixed buffer for single vectors passed in or out (16 dims x f64 at most).
 const io = memory.data(16 * 8 * 2, 16);

@@ -38,7 +38,7 @@ export interface CoreExports {
   vmDeploymentTable(): number;
   vmNextTable(): number;
   hostVmHeadTable(): number;
-  batchPrepare(n: number): number;
+  batchPrepare(n: number, m: number): number;
   placeBatch(n: number, policy: number, window: number, k: number, offline: number, measure: number): number;
   releaseBatch(n: number): void;
   setTrapAfter(n: number): void;
@@ -48,6 +48,9 @@ export interface CoreExports {
   inDep: WebAssembly.Global;
   outHost: WebAssembly.Global;
   outReason: WebAssembly.Global;
+  inPriorDep: WebAssembly.Global;
+  inPriorFd: WebAssembly.Global;
+  inPriorCount: WebAssembly.Global;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -50,6 +50,7 @@ export class Engine {
   private v!: Views;
   private generation = 0;
   private batchSeen: Uint8Array;
+  private readonly maxFaultDomain: number;
 
   private constructor(fleet: ExpandedFleet, dimensions: string[], opts: EngineOptions) {
     this.dimensions = Object.freeze(dimensions);
@@ -68,6 +69,9 @@ export class Engine {
       throw new VmfabricError("LIMIT", `vmCapacity ${this.vmCapacity} with ${this.hostCount} hosts and ${dimensions.length} dimensions needs about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, "vmCapacity", this.vmCapacity);
     }
     this.batchSeen = new Uint8Array(this.vmCapacity);
+    let maxFd = 0;
+    for (const fd of fleet.faultDomain) if (fd > maxFd) maxFd = fd;
+    this.maxFaultDomain = maxFd;
     this.boot();
   }
 
@@ -248,7 +252,8 @@ export class Engine {
 
   /**
    * Places a batch in one core call. The whole batch is validated first: one bad entry
-   * throws and nothing is placed. Fault-domain spread applies per deployment within the batch.
+   * throws and nothing is placed. Fault-domain spread applies per deployment within the batch,
+   * counting `options.prior` instances placed before it.
    */
   placeBatch(batch: VmBatch, options?: BatchOptions): BatchResult {
     if (typeof batch !== "object" || batch === null) throw invalid("batch", batch, "an object with ids, demands, tenants");
@@ -256,6 +261,8 @@ export class Engine {
     const offline = options?.offline ?? false;
     if (typeof offline !== "boolean") throw invalid("offline", offline, "a boolean");
     const measure = options?.sizeMeasure === undefined ? 0 : SIZE_MEASURES.indexOf(check.sizeMeasure("sizeMeasure", options.sizeMeasure));
+    const prior = options?.prior === undefined ? undefined : check.prior("prior", options.prior, this.maxFaultDomain);
+    const m = prior === undefined ? 0 : prior.deployments.length;
     const ids = check.arrayLike("batch.ids", batch.ids);
     const n = ids.length;
     const D = this.dimensions.length;
@@ -265,7 +272,7 @@ export class Engine {
     this.validateBatch(ids, demands, tenants, deps);
     const { hosts, codes } = this.guard(() => {
       const c = this.core;
-      c.batchPrepare(n);
+      c.batchPrepare(n, m);
       const buf = this.views.buffer;
       const s = this.stride;
       new Uint32Array(buf, c.inVm.value >>> 0, n).set(ids as ArrayLike<number>);
@@ -279,6 +286,11 @@ export class Engine {
       const depView = new Uint32Array(buf, c.inDep.value >>> 0, n);
       if (deps) depView.set(deps as ArrayLike<number>);
       else depView.fill(NO_DEPLOYMENT);
+      if (prior !== undefined && m > 0) {
+        new Uint32Array(buf, c.inPriorDep.value >>> 0, m).set(prior.deployments);
+        new Uint32Array(buf, c.inPriorFd.value >>> 0, m).set(prior.faultDomains);
+        new Uint32Array(buf, c.inPriorCount.value >>> 0, m).set(prior.counts);
+      }
       c.placeBatch(n, o.policy, o.window, o.k, offline ? 1 : 0, measure);
       const out = this.views.buffer;
       return {
@@ -370,7 +382,7 @@ export class Engine {
       for (let j = 0; j < i; j++) seen[ids[j] as number] = 0;
     }
     this.guard(() => {
-      this.core.batchPrepare(n);
+      this.core.batchPrepare(n, 0);
       new Uint32Array(this.views.buffer, this.core.inVm.value >>> 0, n).set(ids as ArrayLike<number>);
       this.core.releaseBatch(n);
     }, () => Array.from(hostsBefore, (h, j) => [ids[j] as number, h] as [number, number]));

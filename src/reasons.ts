@@ -28,7 +28,7 @@ export function rejection(code: number, dim: number, dimensions: readonly string
     case "ANTI_AFFINITY":
       return { code: name, message: "every host with room already holds the most instances of this deployment allowed per host" };
     case "FAULT_DOMAIN_SPREAD":
-      return { code: name, message: "every allowed host with room is in a fault domain that already holds its share of this deployment's batch" };
+      return { code: name, message: "every allowed host with room is in a fault domain that already holds its share of this deployment's instances (those in the batch, plus any placed before it given as prior)" };
     case "DEDICATED_HOST":
       return { code: name, message: "the only hosts with room are held by (or shared with) other tenants, and dedicated hosts are not shared" };
     default:

@@ -66,6 +66,23 @@ export interface BatchOptions extends PlaceOptions {
   offline?: boolean;
   /** Size measure for the offline order (default sum). */
   sizeMeasure?: SizeMeasure;
+  /** Instances of deployments already placed before this batch, for fault-domain spread. */
+  prior?: PriorPlacements;
+}
+
+/**
+ * Instances already placed, per (deployment, fault domain): entry i says `counts[i]` instances
+ * of `deployments[i]` are in fault domain `faultDomains[i]`. For a deployment with n instances
+ * in the batch and P prior ones, each domain may then hold ceil((n + P) / F), prior ones
+ * included. Entries for deployments not in the batch are ignored; repeated pairs add up.
+ */
+export interface PriorPlacements {
+  /** Deployment ids, integers in [0, 2^32 - 2]; at most 2^24 entries. */
+  deployments: Uint32Array | readonly number[];
+  /** Fault domains of this fleet, integers in [0, highest fault domain]. */
+  faultDomains: Uint32Array | readonly number[];
+  /** Instances, integers >= 1; all counts together at most 2^31 - 1. */
+  counts: Uint32Array | readonly number[];
 }
 
 /** One VM to place. Ids, tenants and deployments are non-negative integers. */

@@ -244,10 +244,17 @@ export function doBatch(w: World, e: Engine, reqs: ReqSpec[], opts?: BatchCallOp
   // Ids go back in reverse so the lowest comes out first next time.
   for (let i = reqs.length - 1; i >= 0; i--) if (res.hosts[i] < 0) w.giveBack(ids[i]);
   for (let i = 0; i < reqs.length; i++) if (res.hosts[i] >= 0) w.markPlaced(ids[i]);
-  // Fault-domain spread within the batch, from the engine's answer alone.
+  // Fault-domain spread within the batch (prior instances included), from the engine's answer alone.
   const perDep = new Map<number, number>();
   const perPair = new Map<string, number>();
   reqs.forEach((q) => { if (q.deployment !== undefined) perDep.set(q.deployment, (perDep.get(q.deployment) ?? 0) + 1); });
+  const pr = opts?.prior;
+  if (pr) pr.deployments.forEach((d, j) => {
+    if (!perDep.has(d)) return;
+    perDep.set(d, perDep.get(d)! + pr.counts[j]);
+    const key = `${d}:${pr.faultDomains[j]}`;
+    perPair.set(key, (perPair.get(key) ?? 0) + pr.counts[j]);
+  });
   reqs.forEach((q, i) => {
     if (q.deployment === undefined || res.hosts[i] < 0) return;
     const key = `${q.deployment}:${e.faultDomainOf(res.hosts[i])}`;

@@ -48,9 +48,17 @@ export interface CallOpts {
   candidates?: number;
 }
 
+/** A batch's `prior` option: counts[i] instances of deployments[i] already in faultDomains[i]. */
+export interface PriorSpec {
+  deployments: number[];
+  faultDomains: number[];
+  counts: number[];
+}
+
 export interface BatchCallOpts extends CallOpts {
   offline?: boolean;
   sizeMeasure?: SizeMeasure;
+  prior?: PriorSpec;
 }
 
 /** Small non-negative integers, mostly 0..max, with 0 and max over-represented. */

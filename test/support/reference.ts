@@ -32,9 +32,17 @@ export interface RefOptions {
   candidates?: number;
 }
 
+/** Instances placed before a batch: counts[i] of deployments[i] in faultDomains[i]. */
+export interface RefPrior {
+  deployments: ArrayLike<number>;
+  faultDomains: ArrayLike<number>;
+  counts: ArrayLike<number>;
+}
+
 export interface RefBatchOptions extends RefOptions {
   offline?: boolean;
   sizeMeasure?: SizeMeasure;
+  prior?: RefPrior;
 }
 
 export interface RefOutcome {
@@ -67,7 +75,8 @@ export function effectiveCapacity(h: HostSpec, dims: number): number[] {
 interface FdCtx {
   domains: number;
   total: Map<number, number>;       // deployment -> instances in the batch
-  used: Map<string, number>;        // "dep:fd" -> instances placed by this batch
+  prior: Map<number, number>;       // deployment (in the batch) -> instances placed before it
+  used: Map<string, number>;        // "dep:fd" -> prior instances there + those placed by this batch
 }
 
 export class RefEngine {
@@ -185,7 +194,7 @@ export class RefEngine {
 
   fdOk(h: number, dep: number, fd: FdCtx | null): boolean {
     if (fd === null || dep === NO_DEP) return true;
-    const n = fd.total.get(dep) ?? 0;
+    const n = (fd.total.get(dep) ?? 0) + (fd.prior.get(dep) ?? 0);
     const limit = Math.ceil(n / fd.domains);
     return (fd.used.get(`${dep}:${this.fd[h]}`) ?? 0) < limit;
   }
@@ -385,6 +394,15 @@ export class RefEngine {
     return out;
   }
 
+  /** Engine.placeOn: VM r on host h if every rule but fault-domain spread allows it. */
+  placeOn(r: RefRequest, h: number, o?: RefOptions): RefOutcome {
+    const p = this.opts(o);
+    const dep = r.deployment ?? NO_DEP;
+    const out = this.checkHost(h, r.demand, r.tenant, dep, p.maxPerHost);
+    if (out.host >= 0) this.commit(r.id, h, r.demand, r.tenant, dep);
+    return out;
+  }
+
   /** Offline order: stable, largest first, by the size measure (as the core quantises it). */
   offlineOrder(reqs: readonly RefRequest[], measure: SizeMeasure): number[] {
     const D = this.D;
@@ -407,10 +425,22 @@ export class RefEngine {
   placeBatch(reqs: readonly RefRequest[], o?: RefBatchOptions): RefOutcome[] {
     const p = this.opts(o);
     const order = o?.offline ? this.offlineOrder(reqs, o.sizeMeasure ?? "sum") : reqs.map((_, i) => i);
-    const fd: FdCtx = { domains: Math.max(1, this.faultDomainsInService()), total: new Map(), used: new Map() };
+    const fd: FdCtx = { domains: Math.max(1, this.faultDomainsInService()), total: new Map(), prior: new Map(), used: new Map() };
     for (const r of reqs) {
       const dep = r.deployment ?? NO_DEP;
       if (dep !== NO_DEP) fd.total.set(dep, (fd.total.get(dep) ?? 0) + 1);
+    }
+    // Prior instances: only deployments in the batch; repeated (dep, fd) entries add up.
+    const pr = o?.prior;
+    if (pr) {
+      for (let j = 0; j < pr.deployments.length; j++) {
+        const dep = pr.deployments[j];
+        if (!fd.total.has(dep)) continue;
+        const c = pr.counts[j];
+        fd.prior.set(dep, (fd.prior.get(dep) ?? 0) + c);
+        const key = `${dep}:${pr.faultDomains[j]}`;
+        fd.used.set(key, (fd.used.get(key) ?? 0) + c);
+      }
     }
     const out: RefOutcome[] = new Array(reqs.length);
     for (const i of order) {
