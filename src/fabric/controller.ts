@@ -16,6 +16,7 @@ import { resolveModel, type ServiceModel } from "./model.js";
 import { lbBackends, reachable } from "./network.js";
 import { resolveOptions, type FabricOptions, type ResolvedOptions } from "./options.js";
 import { Evict, FabricReason, Rec } from "./records.js";
+import { decodeHeader, encodeSnapshot, loadSnapshot } from "./snapshot.js";
 import { FcState, NO_UD } from "./state.js";
 import { SimulatedDataCenter } from "./world.js";
 
@@ -67,6 +68,8 @@ export class FabricController {
   private readonly demands: number[][];
   private diskSeq: number;
   private replaying = false;
+  /** Records before this FC's journal began (a restore without a journal starts a new one). */
+  private journalBase = 0;
   /** Counters for reports. */
   readonly counters = { evicted: 0, healed: 0, unhealed: 0, serversFailed: 0, imageDownloads: 0, lastHealedAt: 0, lastReadyAt: 0, lastInServiceAt: 0 };
 
@@ -97,22 +100,45 @@ export class FabricController {
     return new FabricController(resolved, journal);
   }
 
-  /** Rebuilds the FC state by applying every record of a journal to an empty FC. */
+  /** Rebuilds the FC state by applying every record of a journal to an empty FC, which then
+   *  goes on appending to that journal. */
   static replay(options: FabricOptions, journal: Journal): FabricController {
-    const fc = new FabricController(resolveOptions(options), new MemoryJournal(Math.max(16, journal.length)));
+    const fc = new FabricController(resolveOptions(options), journal);
     fc.applyTail(journal, 0);
     return fc;
   }
 
-  /** @internal used by restore(): applies records [from, length) as if they were live. */
-  applyTail(journal: Journal, from: number): void {
+  /** Compact serialization of the FC state (see snapshot.ts); records how far the journal went. */
+  snapshot(): Uint8Array {
+    return encodeSnapshot(this.state, this.options, this.journalBase + this.journal.length);
+  }
+
+  /** Rebuilds an FC from a snapshot, then applies the records of `journal` (the journal the FC
+   *  was writing) after the snapshot's position; the restored FC goes on appending to it.
+   *  Without a journal it starts a new in-memory one at the snapshot's position. */
+  static restore(snapshot: Uint8Array, journal?: Journal): FabricController {
+    const h = decodeHeader(snapshot);
+    if (journal !== undefined && journal.length < h.journalLength) {
+      throw invalid("journal", journal.length, `a journal of at least ${h.journalLength} records (the snapshot's position)`);
+    }
+    const fc = new FabricController(h.options, journal ?? new MemoryJournal(1 << 12));
+    loadSnapshot(snapshot, fc.state, (s) => fc.state.engine.setHostInService(s, true));
+    if (journal !== undefined) fc.applyTail(journal, h.journalLength);
+    else {
+      fc.journalBase = h.journalLength;
+      fc.afterRestore();
+    }
+    return fc;
+  }
+
+  /** Applies records [from, length) of the FC's own journal to its state. */
+  private applyTail(journal: Journal, from: number): void {
     this.replaying = true;
     try {
       for (let i = from; i < journal.length; i++) {
         const k = journal.kind(i);
         const t = journal.time(i);
         this.state.apply(k, t, journal.a(i), journal.b(i), journal.c(i), journal.blob(i));
-        this.journal.append(k, t, journal.a(i), journal.b(i), journal.c(i), journal.blob(i));
       }
     } finally {
       this.replaying = false;

@@ -230,6 +230,18 @@ export class FcState {
     }
   }
 
+  /** After a snapshot load: puts every placed instance back into the engine and the DIP pool. */
+  rebuildPlacements(): void {
+    for (let i = 0; i < this.instances; i++) {
+      const s = this.instHost[i];
+      if (s < 0) continue;
+      const role = this.roles[this.instRole[i]];
+      const p = this.engine.placeOn({ id: i, demand: this.demands[role.size], tenant: this.deployments[role.deployment].tenant, deployment: this.instRole[i] }, s);
+      if (p.host < 0) throw stateError(`snapshot: instance ${i} does not fit server ${s}: ${p.rejection?.message}`);
+      this.dips.take(this.instDip[i], i);
+    }
+  }
+
   /** Gives back everything a placed instance holds: engine slot, DIP, disk, port, LB entry. */
   private free(i: number): void {
     if (this.engine.hostOf(i) >= 0) this.engine.release(i);
