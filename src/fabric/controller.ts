@@ -52,6 +52,8 @@ export class FabricController {
   readonly world: SimulatedDataCenter;
   // Soft state: rebuilt or re-derived after a restore, never journaled.
   private readonly lastHeartbeat: Float64Array;
+  /** When each server last entered InService (NaN: never), for boot timelines. */
+  readonly inServiceAt: Float64Array;
   private readonly stepToken: Uint32Array;
   /** Per server, whether its current step timeout is still in the queue; and how many
    *  superseded ones are, so run() can tell when only stale timers are left. */
@@ -83,6 +85,7 @@ export class FabricController {
     this.world = new SimulatedDataCenter(dc, options.catalog, options.timing, this.clock, options.seed);
     this.world.deliverReport = (r) => this.receive(r);
     this.lastHeartbeat = new Float64Array(dc.servers);
+    this.inServiceAt = new Float64Array(dc.servers).fill(NaN);
     this.stepToken = new Uint32Array(dc.servers);
     this.timeoutLive = new Uint8Array(dc.servers);
     const N = options.maxInstances;
@@ -236,7 +239,10 @@ export class FabricController {
       this.clock.push(this.clock.now + this.options.timing[t], Ev.StepTimeout, s, this.stepToken[s]);
       this.timeoutLive[s] = 1;
     }
-    if (state === ServerState.InService) this.counters.lastInServiceAt = this.clock.now;
+    if (state === ServerState.InService) {
+      this.counters.lastInServiceAt = this.clock.now;
+      this.inServiceAt[s] = this.clock.now;
+    }
   }
 
   private boot(s: number): void {

@@ -52,7 +52,7 @@ export const DEFAULT_TIMING: Readonly<TimingModel> = Object.freeze({
   heartbeatIntervalMs: 15_000,
   missedHeartbeats: 3,
   networkBootTimeoutMs: 30 * 60_000,
-  hostPartitionTimeoutMs: 4 * 3600_000,
+  hostPartitionTimeoutMs: 60 * 60_000,
   rebootTimeoutMs: 10 * 60_000,
   hostOsBootTimeoutMs: 15 * 60_000,
   hostReadyTimeoutMs: 5 * 60_000,
