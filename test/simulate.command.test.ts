@@ -1,0 +1,57 @@
+// `vmfabric simulate` end to end on a small fleet: every phase happens and the numbers add up.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { run } from "../src/commands/simulate.js";
+import { runScenario } from "../src/fabric/scenario.js";
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...a) => { out.push(a.join(" ")); });
+  vi.spyOn(console, "error").mockImplementation((...a) => { err.push(a.join(" ")); });
+  const code = await run(argv);
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+afterEach(() => { vi.restoreAllMocks(); });
+
+describe("vmfabric simulate", () => {
+  it("boots, deploys, fails 10% of servers and heals every evicted guest, as one JSON object", async () => {
+    const { code, out } = await capture(["--racks", "5", "--servers-per-rack", "8", "--deployments", "30", "--instances", "6", "--fail", "10", "--seed", "4", "--json"]);
+    expect(code).toBe(0);
+    const t = JSON.parse(out);
+    expect(t.servers).toBe(40);
+    expect(t.guestVms).toBe(180);
+    expect(t.failedServers).toBe(4);
+    expect(t.serversByState.OutForRepair).toBeGreaterThanOrEqual(4);
+    expect(t.evicted).toBeGreaterThan(0);
+    expect(t.healed + t.notHealed).toBe(t.evicted);
+    expect(t.instancesReady).toBe(180 - t.notHealed);
+    expect(t.bootMinutes.p50).toBeGreaterThan(0);
+    expect(t.bootMinutes.all).toBeGreaterThanOrEqual(t.bootMinutes.p99);
+    expect(t.deployMinutes).toBeGreaterThan(0);
+    expect(t.healMinutes).toBeGreaterThan(0);
+    expect(t.utilization.cpu).toBeGreaterThan(0);
+    expect(t.journalRecords).toBeGreaterThan(180 * 6);
+  });
+
+  it("prints a timeline table by default", async () => {
+    const { code, out, err } = await capture(["--racks", "2", "--servers-per-rack", "4", "--deployments", "3", "--instances", "2"]);
+    expect(code).toBe(0);
+    for (const k of ["fleet online", "deploy", "failed servers", "healing", "utilization", "wall time"]) expect(out).toContain(k);
+    expect(err).toContain("boot:");
+  });
+
+  it("is deterministic: the same seed gives the same timeline", () => {
+    const o = { racks: 3, serversPerRack: 5, deployments: 10, instances: 4, failPercent: 20, seed: 9, maxConcurrentHealing: 3 };
+    const strip = (t: ReturnType<typeof runScenario>) => ({ ...t, wallSeconds: 0, heapMiB: 0, rssMiB: 0 });
+    expect(strip(runScenario(o))).toEqual(strip(runScenario(o)));
+  });
+
+  it("rejects bad options naming them", async () => {
+    await expect(run(["--fail", "101"])).rejects.toMatchObject({ field: "--fail" });
+    await expect(run(["--racks", "0"])).rejects.toMatchObject({ field: "--racks" });
+    await expect(run(["--servers-per-rack", "1.5"])).rejects.toMatchObject({ field: "--servers-per-rack" });
+    await expect(run(["--bogus", "1"])).rejects.toMatchObject({ field: "--bogus" });
+    await expect(run(["extra"])).rejects.toMatchObject({ field: "argument" });
+  });
+});
