@@ -5,7 +5,7 @@ import { VmfabricError } from "./errors.js";
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   pack: { summary: "pack FILE|DIR... [--policy P] [--online] [--out OUT.json] [--json]", load: () => import("./commands/pack.js") },
   bench: { summary: "bench [--hosts N] [--vms M] [--policy P] [--mix NAME] [--seed S] [--json]", load: () => import("./commands/bench.js") },
-  simulate: { summary: "simulate [--racks R] [--servers-per-rack S] [--deployments D] [--instances K] [--fail PERCENT] [--max-healing N] [--seed S] [--json]", load: () => import("./commands/simulate.js") },
+  simulate: { summary: "simulate [--racks R] [--servers-per-rack S] [--deployments D] [--instances K] [--fail PERCENT] [--max-healing N] [--image-servers N] [--seed S] [--json]", load: () => import("./commands/simulate.js") },
   quota: { summary: "quota [--hosts N] [--vms M] [--ticks T] [--seed S] [--hot-ticks K] [--json]", load: () => import("./commands/quota.js") },
 };
 

@@ -4,7 +4,7 @@ import { boolFlag, intFlag, onlyFlags, parseArgs, stringFlag } from "../cli/args
 import { VmfabricError } from "../errors.js";
 import { runScenario, type Timeline } from "../fabric/scenario.js";
 
-export const SIMULATE_USAGE = "simulate [--racks R] [--servers-per-rack S] [--deployments D] [--instances K] [--fail PERCENT] [--max-healing N] [--seed S] [--json]";
+export const SIMULATE_USAGE = "simulate [--racks R] [--servers-per-rack S] [--deployments D] [--instances K] [--fail PERCENT] [--max-healing N] [--image-servers N] [--seed S] [--json]";
 
 function percent(v: string): number {
   const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
@@ -31,7 +31,7 @@ export function render(t: Timeline): string {
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ["json"]);
-  onlyFlags(args, ["racks", "servers-per-rack", "deployments", "instances", "fail", "max-healing", "seed", "json"]);
+  onlyFlags(args, ["racks", "servers-per-rack", "deployments", "instances", "fail", "max-healing", "image-servers", "seed", "json"]);
   if (args.positional.length > 0) throw new VmfabricError("INVALID_INPUT", `unexpected argument ${JSON.stringify(args.positional[0])}; usage: vmfabric ${SIMULATE_USAGE}`, "argument", args.positional[0]);
   const json = boolFlag(args, "json");
   const t = runScenario({
@@ -42,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     failPercent: percent(stringFlag(args, "fail", "1")),
     maxConcurrentHealing: intFlag(args, "max-healing", 500, 1, 1 << 24),
     seed: intFlag(args, "seed", 1, 0, 0x7fffffff),
+    imageServers: args.flags.has("image-servers") ? intFlag(args, "image-servers", 1, 1, 65_536) : undefined,
   }, json ? undefined : (line) => console.error(line));
   console.log(json ? JSON.stringify(t) : render(t));
   return 0;

@@ -7,7 +7,7 @@ import { REASON_CODES, rejection } from "../reasons.js";
 import type { Rejection } from "../types.js";
 import { demandOf } from "./catalog.js";
 import { EventQueue } from "./clock.js";
-import { fleetOf } from "./datacenter.js";
+import { fleetOf, imageServerOf } from "./datacenter.js";
 import { Ev } from "./events.js";
 import { MemoryJournal, type Journal } from "./journal.js";
 import { ServerState, Stage, holdsHost } from "./lifecycle.js";
@@ -66,6 +66,11 @@ export class FabricController {
   private healQueue: number[] = [];
   private healHead = 0;
   private readonly downloads = new Map<number, number[]>();
+  /** Per image server: servers between power-on and their last download (PXE, host OS VHD),
+   *  and servers waiting to power on; per server, whether it holds such a slot. */
+  private readonly bootSlots: Int32Array;
+  private readonly bootSlot: Uint8Array;
+  private bootWaiting: number[][];
   private readonly upgradeLeft = new Map<number, number>();
   private readonly demands: number[][];
   private diskSeq: number;
@@ -92,6 +97,9 @@ export class FabricController {
     this.pendingDisk = new Uint32Array(N);
     this.pendingVersion = new Uint32Array(N);
     this.healing = new Uint8Array(N);
+    this.bootSlots = new Int32Array(dc.imageServers);
+    this.bootSlot = new Uint8Array(dc.servers);
+    this.bootWaiting = Array.from({ length: dc.imageServers }, () => []);
     this.demands = options.catalog.sizes.map(demandOf);
     this.diskSeq = 1;
   }
@@ -158,6 +166,16 @@ export class FabricController {
     this.healQueue = [];
     this.healHead = 0;
     for (let i = 0; i < st.instances; i++) if (st.instStage[i] === Stage.Unplaced) this.healQueue.push(i);
+    this.bootSlots.fill(0);
+    this.bootWaiting = Array.from({ length: st.dc.imageServers }, () => []);
+    this.bootSlot.fill(0);
+    for (let s = 0; s < st.dc.servers; s++) {
+      const x = st.serverState[s];
+      if (x === ServerState.NetworkBoot || x === ServerState.MaintenanceOS || x === ServerState.HostPartitioning) {
+        this.bootSlots[imageServerOf(st.dc, s)]++;
+        this.bootSlot[s] = 1;
+      }
+    }
   }
 
   // ---- the only writer ----
@@ -229,6 +247,7 @@ export class FabricController {
 
   private to(s: number, state: number, failures = this.state.serverFailures[s]): void {
     this.rec(Rec.ServerState, s, state, failures);
+    if (this.bootSlot[s] && (state === ServerState.Rebooting || state === ServerState.Unhealthy)) this.releaseBootSlot(s);
     this.stepToken[s]++;
     if (this.timeoutLive[s]) {
       this.timeoutLive[s] = 0;
@@ -246,8 +265,28 @@ export class FabricController {
   }
 
   private boot(s: number): void {
+    const l = imageServerOf(this.state.dc, s);
+    if (this.bootSlots[l] >= this.options.maxBootsPerImageServer) {
+      this.bootWaiting[l].push(s);
+      return;
+    }
+    this.bootSlots[l]++;
+    this.bootSlot[s] = 1;
     this.to(s, ServerState.NetworkBoot);
     this.send({ type: "PowerOn", server: s });
+  }
+
+  /** A server's downloads are done (or it failed): the next server waiting on that image
+   *  server powers on. */
+  private releaseBootSlot(s: number): void {
+    const l = imageServerOf(this.state.dc, s);
+    this.bootSlot[s] = 0;
+    this.bootSlots[l]--;
+    const q = this.bootWaiting[l];
+    while (q.length > 0 && this.bootSlots[l] < this.options.maxBootsPerImageServer) {
+      const next = q.shift()!;
+      if (this.state.serverState[next] === ServerState.PoweredOff) this.boot(next);
+    }
   }
 
   private onTimeout(s: number, token: number): void {

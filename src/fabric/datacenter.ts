@@ -99,6 +99,11 @@ export function resolveDataCenter(spec: unknown): ResolvedDataCenter {
   };
 }
 
+/** The image server a server's rack boots from. */
+export function imageServerOf(dc: ResolvedDataCenter, server: number): number {
+  return Math.floor(server / dc.serversPerRack) % dc.imageServers;
+}
+
 /** The engine fleet: one host per server, rack = fault domain, servers numbered rack by rack. */
 export function fleetOf(dc: ResolvedDataCenter): FleetSpec {
   const s = dc.server;

@@ -17,6 +17,10 @@ export interface FabricOptions {
   maxInstances?: number;
   /** Placement policy for deployments and healing. Default best-fit. */
   policy?: Policy;
+  /** Servers the FC lets boot at once per image server (from power-on until the host OS VHD is
+   *  down); the rest stay powered off until a slot frees, so a boot storm cannot push every
+   *  download past its timeout. Default 64. */
+  maxBootsPerImageServer?: number;
 }
 
 export interface ResolvedOptions {
@@ -27,6 +31,7 @@ export interface ResolvedOptions {
   maxConcurrentHealing: number;
   maxInstances: number;
   policy: Policy;
+  maxBootsPerImageServer: number;
 }
 
 export function resolveOptions(o: unknown): ResolvedOptions {
@@ -43,5 +48,7 @@ export function resolveOptions(o: unknown): ResolvedOptions {
   if (typeof maxInstances !== "number" || !Number.isInteger(maxInstances) || maxInstances < 1 || maxInstances > 1 << 26) throw invalid("maxInstances", maxInstances, "an integer in [1, 67108864]");
   const policy = f.policy ?? "best-fit";
   if (!POLICIES.includes(policy)) throw invalid("policy", policy, `one of ${POLICIES.join(", ")}`);
-  return { datacenter, catalog, timing, seed, maxConcurrentHealing: heal, maxInstances, policy };
+  const boots = f.maxBootsPerImageServer ?? 64;
+  if (typeof boots !== "number" || !Number.isInteger(boots) || boots < 1 || boots > 1 << 24) throw invalid("maxBootsPerImageServer", boots, "an integer in [1, 16777216]");
+  return { datacenter, catalog, timing, seed, maxConcurrentHealing: heal, maxInstances, policy, maxBootsPerImageServer: boots };
 }

@@ -17,6 +17,8 @@ export interface ScenarioOptions {
   failPercent: number;
   seed: number;
   maxConcurrentHealing: number;
+  /** Image servers (default one per 8 racks). */
+  imageServers?: number;
 }
 
 export interface Timeline {
@@ -76,7 +78,7 @@ export function runScenario(o: ScenarioOptions, say: (line: string) => void = ()
   const servers = o.racks * o.serversPerRack;
   const wall0 = performance.now();
   const fc = FabricController.create({
-    datacenter: { racks: o.racks, serversPerRack: o.serversPerRack },
+    datacenter: { racks: o.racks, serversPerRack: o.serversPerRack, imageServers: o.imageServers },
     seed: o.seed,
     maxConcurrentHealing: o.maxConcurrentHealing,
     maxInstances: Math.max(1024, o.deployments * o.instances),

@@ -4,7 +4,7 @@
 import { rng, type Rng } from "../workload/rng.js";
 import type { Catalog } from "./catalog.js";
 import type { EventQueue } from "./clock.js";
-import type { ResolvedDataCenter } from "./datacenter.js";
+import { imageServerOf, type ResolvedDataCenter } from "./datacenter.js";
 import { Ev } from "./events.js";
 import { SharedLink } from "./link.js";
 import type { Command, Report } from "./messages.js";
@@ -54,7 +54,7 @@ export class SimulatedDataCenter {
 
   /** The image server a rack boots from. */
   linkOf(server: number): number {
-    return Math.floor(server / this.dc.serversPerRack) % this.dc.imageServers;
+    return imageServerOf(this.dc, server);
   }
 
   /** Hardware failure now: the server stops answering and stops heartbeating, for good. */
