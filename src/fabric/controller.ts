@@ -161,6 +161,11 @@ export class FabricController {
   private afterRestore(): void {
     const st = this.state;
     this.diskSeq = st.nextDisk;
+    // The clock resumes where the state ends.
+    if (this.clock.size === 0 && st.time > this.clock.now) {
+      this.clock.push(st.time, 0, 0, 0);
+      this.clock.pop();
+    }
     this.world.adopt((s) => st.serverState[s] === ServerState.InService || st.serverState[s] === ServerState.HostReady);
     this.lastHeartbeat.fill(st.time);
     this.healQueue = [];
@@ -175,6 +180,50 @@ export class FabricController {
         this.bootSlots[imageServerOf(st.dc, s)]++;
         this.bootSlot[s] = 1;
       }
+    }
+    this.reconcile();
+  }
+
+  /** After a restart the agents' work in flight is lost with the old world: re-arm each booting
+   *  server's step timer (a boot step that never reports is retried) and re-issue each
+   *  instance's current step. Changes no FC state. */
+  private reconcile(): void {
+    const st = this.state;
+    const now = this.clock.now;
+    for (let s = 0; s < st.dc.servers; s++) {
+      const t = STEP_TIMEOUT[st.serverState[s]];
+      if (t === undefined) continue;
+      this.stepToken[s]++;
+      this.timeoutLive[s] = 1;
+      this.clock.push(now + this.options.timing[t], Ev.StepTimeout, s, this.stepToken[s]);
+    }
+    for (let i = 0; i < st.instances; i++) {
+      const s = st.instHost[i];
+      if (s < 0) continue;
+      switch (st.instStage[i]) {
+        case Stage.Placed: {
+          const role = st.roles[st.instRole[i]];
+          this.send({ type: "CreateGuestPartition", server: s, instance: i, size: role.size, dip: st.instDip[i], aclTag: role.deployment });
+          break;
+        }
+        case Stage.Partitioned: this.needImage(i, s); break;
+        case Stage.ImageReady: {
+          const disk = this.diskSeq++;
+          this.pendingDisk[i] = disk;
+          this.send({ type: "CreateDiffDisk", server: s, instance: i, image: st.roles[st.instRole[i]].image, disk });
+          break;
+        }
+        case Stage.DiskReady: this.deployRole(i, s); break;
+        case Stage.Deployed: this.send({ type: "StartRole", server: s, instance: i }); break;
+        case Stage.Stopped: this.send({ type: "StopRole", server: s, instance: i }); break;
+      }
+    }
+    this.upgradeLeft.clear();
+    for (const d of st.deployments) {
+      if (d.deleted || d.upgradeUd === NO_UD) continue;
+      let n = 0;
+      for (let i = d.firstInstance; i < d.firstInstance + d.instanceCount; i++) if (st.instStage[i] === Stage.Stopped) n++;
+      if (n > 0) this.upgradeLeft.set(d.id, n);
     }
   }
 
