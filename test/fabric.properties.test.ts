@@ -9,7 +9,7 @@
 // balancer, (e) unique DIPs/VIPs, (f) capacity accounting, (g) snapshot/restore/replay bytes,
 // (h) fault-domain spread and UDs, (i) server and upgrade history from the journal, (j) after
 // run() to the end nothing is half done. FABRIC_PROP_RUNS scales the runs, FABRIC_PROP_STATS=1
-// prints what they reached, FABRIC_PROP_KNOWN_BUGS=1 stops steering around the known bugs.
+// prints what they reached.
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { VmfabricError } from "../src/errors.js";
@@ -22,8 +22,6 @@ import type { FabricOptions } from "../src/fabric/options.js";
 import { Rec } from "../src/fabric/records.js";
 import { NO_UD, type FcState } from "../src/fabric/state.js";
 
-/** FABRIC_PROP_KNOWN_BUGS=1 drives the properties into the known FC bugs too (they then fail). */
-const KNOWN_BUGS = !!process.env.FABRIC_PROP_KNOWN_BUGS;
 const RUNS = Number(process.env.FABRIC_PROP_RUNS ?? 150);
 /** Generous per-test limit: the default runs take a few seconds, FABRIC_PROP_RUNS scales them. */
 const TIMEOUT = Math.max(60_000, RUNS * 200);
@@ -487,8 +485,7 @@ function checkQuiescent(m: Model, st: FcState): void {
     for (let i = row.firstInstance; i < row.firstInstance + row.instanceCount; i++) {
       const stage = st.instStage[i];
       inv("j.settled", stage === Stage.Ready || stage === Stage.Unhealed, () => `instance ${i} of deployment ${d} is at stage ${stage} after run()`);
-      // Known bug (see the it.fails test below): an upgrade skips instances still provisioning.
-      if (stage === Stage.Ready && KNOWN_BUGS) inv("j.upgraded", st.instVersion[i] === row.version, () => `instance ${i} of deployment ${d} runs version ${st.instVersion[i]}, the deployment is at ${row.version}`);
+      if (stage === Stage.Ready) inv("j.upgraded", st.instVersion[i] === row.version, () => `instance ${i} of deployment ${d} runs version ${st.instVersion[i]}, the deployment is at ${row.version}`);
     }
   }
 }
@@ -640,8 +637,6 @@ class RetryUnhealed implements Cmd {
   check(): boolean { return true; }
   run(m: Model, r: Real): void {
     const before = r.fc.unhealed().length;
-    // Known bug (see the it.fails test below): with any unhealed instance, retryUnhealed throws.
-    if (before > 0 && !KNOWN_BUGS) return;
     const n = r.fc.retryUnhealed();
     inv("retry.count", n === before, () => `retryUnhealed() = ${n}, unhealed() had ${before}`);
     checkAll(m, r);
@@ -743,11 +738,9 @@ describe("Fabric Controller: tenant isolation and bookkeeping after any command 
   }, TIMEOUT);
 });
 
-// Genuine FC bugs the properties found (the properties steer around them unless
-// FABRIC_PROP_KNOWN_BUGS=1). Each reproduces the shrunk counterexample; it.fails keeps the
-// suite green while the bug is there and turns red once it is fixed, to drop the marker.
-describe("Fabric Controller: known bugs found by the properties", () => {
-  it.fails("retryUnhealed re-queues an unhealed instance (throws STATE: 'holds no host to be evicted from')", () => {
+// Two FC bugs the properties found, kept as regression tests (each is the shrunk counterexample).
+describe("Fabric Controller: bugs found by the properties", () => {
+  it("retryUnhealed re-queues an unhealed instance (threw STATE: 'holds no host to be evicted from')", () => {
     // 1 server, 1 instance; the server dies, the instance cannot be healed (nowhere to go).
     const c: Config = { racks: 1, serversPerRack: 1, server: TINY, dips: 1, vips: 1, maxInstances: 1, maxConcurrentHealing: 1, failureRate: 0, seed: 0 };
     const r: Real = { fc: FabricController.create(optionsOf(c)), options: optionsOf(c) };
@@ -757,12 +750,13 @@ describe("Fabric Controller: known bugs found by the properties", () => {
     r.fc.failServer(0);
     r.fc.run();
     expect(r.fc.unhealed().length).toBe(1);
-    // retryUnhealed records InstanceEvicted for an Unhealed instance, which FcState.apply
-    // refuses (an unhealed instance holds no host), so the call throws instead of returning 1.
+    // It used to record InstanceEvicted for an instance holding no host, which apply refused.
     expect(r.fc.retryUnhealed()).toBe(1);
+    r.fc.run();
+    expect(r.fc.unhealed().length).toBe(1); // still nowhere to go, reported again
   });
 
-  it.fails("an upgrade started while an instance is still provisioning leaves it on the old version", () => {
+  it("an upgrade started while an instance is still provisioning still brings it to the new version", () => {
     const c: Config = { racks: 1, serversPerRack: 1, server: TINY, dips: 64, vips: 1, maxInstances: 64, maxConcurrentHealing: 1, failureRate: 0, seed: 0 };
     const r: Real = { fc: FabricController.create(optionsOf(c)), options: optionsOf(c) };
     r.fc.powerOn();
@@ -770,11 +764,11 @@ describe("Fabric Controller: known bugs found by the properties", () => {
     r.fc.deploy({ tenant: 0, roles: [{ name: "r0", instances: 1, image: "guest-os-core" }] });
     r.fc.run(r.fc.now + 60_000); // the instance is past DiskReady: its role deploy is in flight
     expect(r.fc.state.instStage[0]).toBeLessThan(Stage.Ready);
-    expect(r.fc.upgrade(0)).toBe(2); // no Ready instance in any UD: the rollout ends at once
+    expect(r.fc.upgrade(0)).toBe(2); // no Ready instance in any UD yet
     r.fc.run();
     const st = r.fc.state;
     expect(st.deployments[0].upgradeUd).toBe(NO_UD);
     expect(st.instStage[0]).toBe(Stage.Ready);
-    expect(st.instVersion[0]).toBe(st.deployments[0].version); // is 1, deployment at 2
+    expect(st.instVersion[0]).toBe(st.deployments[0].version); // was left at 1
   });
 });

@@ -430,8 +430,11 @@ export class FabricController {
         this.deployRole(i, s);
         return;
       case "RoleDeployed":
-        if (stage === Stage.DiskReady) this.rec(Rec.InstanceStage, i, Stage.Deployed, this.pendingVersion[i]);
-        else if (stage === Stage.Stopped) this.rec(Rec.InstanceStage, i, Stage.Stopped, this.pendingVersion[i]);
+        if (stage === Stage.DiskReady) {
+          // An upgrade started while this package was on its way: deploy the new one instead.
+          if (this.pendingVersion[i] < st.deployments[st.deploymentOfInstance(i)].version) return this.deployRole(i, s);
+          this.rec(Rec.InstanceStage, i, Stage.Deployed, this.pendingVersion[i]);
+        } else if (stage === Stage.Stopped) this.rec(Rec.InstanceStage, i, Stage.Stopped, this.pendingVersion[i]);
         else return;
         this.send({ type: "StartRole", server: s, instance: i });
         return;
@@ -447,6 +450,7 @@ export class FabricController {
           this.pumpHealing();
         }
         if (stage === Stage.Stopped) this.upgradeStep(st.deploymentOfInstance(i));
+        else this.catchUp(i);
         return;
       case "RoleStopped":
         if (stage === Stage.Stopped) this.deployRole(i, s);
@@ -602,8 +606,26 @@ export class FabricController {
         return;
       }
     }
+    // Instances that came up on the old version after their update domain had passed (they
+    // were starting when it came): one more pass takes them, still one domain at a time.
+    for (let i = dep.firstInstance; i < dep.firstInstance + dep.instanceCount; i++) {
+      if (st.instStage[i] === Stage.Ready && st.instVersion[i] < dep.version) return this.startUpdateDomain(d, 0);
+    }
     this.upgradeLeft.delete(d);
     this.rec(Rec.UpgradeDomain, d, NO_UD, 0);
+  }
+
+  /** A first start finished on an old version (an upgrade began while it was starting). */
+  private catchUp(i: number): void {
+    const st = this.state;
+    const d = st.deploymentOfInstance(i);
+    const dep = st.deployments[d];
+    if (st.instVersion[i] >= dep.version) return;
+    if (dep.upgradeUd === NO_UD) return this.startUpdateDomain(d, 0);
+    if (st.instUd[i] !== dep.upgradeUd) return; // a later domain takes it when it starts; an earlier one, the last check
+    this.rec(Rec.InstanceStage, i, Stage.Stopped, 0);
+    this.send({ type: "StopRole", server: st.instHost[i], instance: i });
+    this.upgradeLeft.set(d, (this.upgradeLeft.get(d) ?? 0) + 1);
   }
 
   /** One instance of the update domain being upgraded is back (or gone): maybe move on. */
@@ -695,7 +717,7 @@ export class FabricController {
     let n = 0;
     for (let i = 0; i < st.instances; i++) {
       if (st.instStage[i] === Stage.Unhealed) {
-        this.rec(Rec.InstanceEvicted, i, Evict.HostFailed, 0);
+        this.rec(Rec.HealRetried, i, 0, 0);
         this.healQueue.push(i);
         n++;
       }

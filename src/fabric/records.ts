@@ -24,6 +24,8 @@ export const Rec = {
   UpgradeDomain: 11,
   /** a instance, b fault domain it was healed into although its role already had its share there. */
   SpreadRelaxed: 12,
+  /** a instance: an unhealed instance goes back to the healing queue (Unhealed -> Unplaced). */
+  HealRetried: 13,
 } as const;
 
 export const Evict = { HostFailed: 1 } as const;

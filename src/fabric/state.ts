@@ -142,6 +142,12 @@ export class FcState {
       case Rec.DeploymentDeleted: this.deleteDeployment(a); break;
       case Rec.UpgradeStarted: this.dep(a).version = b; break;
       case Rec.UpgradeDomain: this.dep(a).upgradeUd = b; break;
+      case Rec.HealRetried:
+        this.inst(a);
+        if (this.instStage[a] !== Stage.Unhealed) throw stateError(`instance ${a} is not unhealed; there is nothing to retry`);
+        this.instStage[a] = Stage.Unplaced;
+        this.instReason[a] = 0;
+        break;
       case Rec.SpreadRelaxed: this.inst(a); this.spreadRelaxed.set(a, b); break;
       default: throw stateError(`unknown journal record kind ${kind}`);
     }
