@@ -393,8 +393,8 @@ function checkSnapshotReplay(real: Real): void {
 }
 
 /** (h) Fault-domain spread: per role and rack, at most ceil(count / F) instances not listed in
- *  spreadRelaxed, with F the fewest racks with an in-service server since the role was
- *  deployed (every placement saw at least that many); UD of instance k of a role is k % UDs. */
+ *  spreadRelaxed, with F the fewest racks with an in-service server (when there was any) since
+ *  the role was deployed (every placement saw at least that many); UD of instance k of a role is k % UDs. */
 function checkSpread(m: Model, st: FcState): void {
   const spr = st.dc.serversPerRack;
   for (const [d, dm] of m.live) {
@@ -499,8 +499,9 @@ function checkAll(m: Model, real: Real): void {
     note("relaxed", st.spreadRelaxed.size);
     note("lbBackends", st.instLb.reduce((a, b) => a + b, 0));
   }
+  // Nothing is placed while no rack is in service, so such moments do not lower the bound.
   const F = inServiceRacks(st);
-  for (const dm of m.live.values()) dm.minF = dm.minF.map((f) => Math.min(f, F));
+  if (F > 0) for (const dm of m.live.values()) dm.minF = dm.minF.map((f) => Math.min(f, F));
   checkModelAgreement(m, fcr);
   checkEngineMatchesInstances(st);
   checkDisksAndImages(st);
