@@ -43,6 +43,13 @@ export class EventQueue {
     return this.current;
   }
 
+  /** Lets virtual time pass with nothing happening (never backwards, never past a pending event). */
+  advanceTo(time: number): void {
+    if (!(time >= this.current)) throw new RangeError(`EventQueue.advanceTo: time ${time} is before now ${this.current}`);
+    if (this.count > 0 && time > this.peekTime()) throw new RangeError(`EventQueue.advanceTo: time ${time} is past the next pending event at ${this.peekTime()}`);
+    this.current = time;
+  }
+
   /** Number of pending events. */
   get size(): number {
     return this.count;

@@ -30,6 +30,8 @@ export interface DeployResult {
 export interface Unhealed {
   instance: number;
   code: string;
+  /** For NO_CAPACITY: the dimension most in-service servers were short of. */
+  dimension?: string;
   message: string;
 }
 
@@ -61,7 +63,6 @@ export class FabricController {
   private staleTimeouts = 0;
   private readonly pendingDisk: Uint32Array;
   private readonly pendingVersion: Uint32Array;
-  private readonly healing: Uint8Array;
   private healingActive = 0;
   private healQueue: number[] = [];
   private healHead = 0;
@@ -75,6 +76,9 @@ export class FabricController {
   private readonly demands: number[][];
   private diskSeq: number;
   private replaying = false;
+  /** Set by a restore: the healing queue is rebuilt, and the next run() starts pumping it
+   *  (restoring itself must not change state, so the restored snapshot equals the original). */
+  private resumeHealing = false;
   /** Records before this FC's journal began (a restore without a journal starts a new one). */
   private journalBase = 0;
   /** Counters for reports. */
@@ -96,7 +100,6 @@ export class FabricController {
     const N = options.maxInstances;
     this.pendingDisk = new Uint32Array(N);
     this.pendingVersion = new Uint32Array(N);
-    this.healing = new Uint8Array(N);
     this.bootSlots = new Int32Array(dc.imageServers);
     this.bootSlot = new Uint8Array(dc.servers);
     this.bootWaiting = Array.from({ length: dc.imageServers }, () => []);
@@ -171,6 +174,9 @@ export class FabricController {
     this.healQueue = [];
     this.healHead = 0;
     for (let i = 0; i < st.instances; i++) if (st.instStage[i] === Stage.Unplaced) this.healQueue.push(i);
+    this.resumeHealing = this.healQueue.length > 0;
+    this.healingActive = 0;
+    for (let i = 0; i < st.instances; i++) this.healingActive += st.instHealing[i];
     this.bootSlots.fill(0);
     this.bootWaiting = Array.from({ length: st.dc.imageServers }, () => []);
     this.bootSlot.fill(0);
@@ -244,6 +250,10 @@ export class FabricController {
   /** Processes events until nothing is pending (or the clock passes `until`); returns the time. */
   run(until = Infinity): number {
     const q = this.clock;
+    if (this.resumeHealing) {
+      this.resumeHealing = false;
+      this.pumpHealing();
+    }
     while (q.size > 0 && q.peekTime() <= until) {
       if (q.size - this.staleTimeouts === (this.world.sweeping ? 1 : 0) && !this.failureUndetected()) break;
       q.pop();
@@ -254,6 +264,8 @@ export class FabricController {
         if (k === Ev.HeartbeatSweep) this.checkHeartbeats();
       }
     }
+    // Time passes up to `until` even when nothing happens before it.
+    if (Number.isFinite(until) && until > q.now && !(q.peekTime() < until)) q.advanceTo(until);
     this.journal.sync();
     return q.now;
   }
@@ -440,10 +452,10 @@ export class FabricController {
         return;
       case "GuestReady":
         if (stage !== Stage.Deployed && stage !== Stage.Stopped) return;
+        const wasHealing = st.instHealing[i] === 1;
         this.rec(Rec.InstanceStage, i, Stage.Ready, 0);
         this.counters.lastReadyAt = this.clock.now;
-        if (this.healing[i]) {
-          this.healing[i] = 0;
+        if (wasHealing) {
           this.healingActive--;
           this.counters.healed++;
           this.counters.lastHealedAt = this.clock.now;
@@ -569,7 +581,7 @@ export class FabricController {
     const held: Array<[number, number]> = [];
     for (let i = dep.firstInstance; i < dep.firstInstance + dep.instanceCount; i++) {
       if (holdsHost(st.instStage[i])) held.push([i, st.instHost[i]]);
-      if (this.healing[i]) { this.healing[i] = 0; this.healingActive--; }
+      if (st.instHealing[i]) this.healingActive--;
     }
     this.rec(Rec.DeploymentDeleted, d, 0, 0);
     this.upgradeLeft.delete(d);
@@ -647,7 +659,7 @@ export class FabricController {
     const upgrading: number[] = [];
     for (const i of vms) {
       if (st.instStage[i] === Stage.Stopped) upgrading.push(st.deploymentOfInstance(i));
-      if (this.healing[i]) { this.healing[i] = 0; this.healingActive--; }
+      if (st.instHealing[i]) this.healingActive--;
       this.rec(Rec.InstanceEvicted, i, Evict.HostFailed, 0);
       this.counters.evicted++;
       this.healQueue.push(i);
@@ -694,20 +706,19 @@ export class FabricController {
       relaxed = res.placed === 1;
     }
     if (res.placed === 0) {
-      this.rec(Rec.InstanceUnhealed, i, res.reasons[0], 0);
+      this.rec(Rec.InstanceUnhealed, i, res.reasons[0], res.reasonDims[0]);
       this.counters.unhealed++;
       return;
     }
     const host = res.hosts[0];
     if (st.dips.free < 1) {
       engine.release(i);
-      this.rec(Rec.InstanceUnhealed, i, FabricReason.DipPoolExhausted, 0);
+      this.rec(Rec.InstanceUnhealed, i, FabricReason.DipPoolExhausted, 255);
       this.counters.unhealed++;
       return;
     }
     this.placed(i, host);
     if (relaxed) this.rec(Rec.SpreadRelaxed, i, Math.floor(host / spr), 0);
-    this.healing[i] = 1;
     this.healingActive++;
   }
 
@@ -735,11 +746,12 @@ export class FabricController {
     const out: Unhealed[] = [];
     for (let i = 0; i < st.instances; i++) {
       if (st.instStage[i] !== Stage.Unhealed) continue;
-      const code = st.instReason[i];
+      const code = st.instReason[i] & 0xff;
+      const dim = st.instReason[i] >> 8;
       if (code === FabricReason.DipPoolExhausted) out.push({ instance: i, code: "DIP_POOL_EXHAUSTED", message: `${st.dips.name} has no free address` });
       else {
-        const rj = rejection(code, 255, st.engine.dimensions);
-        out.push({ instance: i, code: rj.code, message: rj.message });
+        const rj = rejection(code, dim, st.engine.dimensions);
+        out.push({ instance: i, code: rj.code, ...(rj.dimension === undefined ? {} : { dimension: rj.dimension }), message: rj.message });
       }
     }
     return out;

@@ -1,6 +1,8 @@
 // An address pool (DIPs or VIPs): addresses are offsets 1..size; 0 means "none".
-// Allocation takes the lowest free offset, so it is a function of the set in use and replaying
-// the journal or restoring a snapshot hands out the same addresses afterwards.
+// Allocation is next-fit: the first free offset after the last one taken, wrapping around, so a
+// freed address (a failed VM's DIP) is not handed out again until the pool has come round.
+// The cursor is a function of the journal (the last offset taken), and snapshots carry it, so
+// replay and restore hand out the same addresses afterwards.
 import { VmfabricError } from "../errors.js";
 import { formatIPv4, parseIPv4, type AddressPoolSpec } from "./datacenter.js";
 
@@ -10,7 +12,8 @@ export class AddressPool {
   readonly size: number;
   /** Owner per offset - 1 (instance or deployment), -1 free. */
   readonly owner: Int32Array;
-  private lowest = 0;
+  /** Index after the last offset taken: where the next search starts. */
+  cursor = 0;
   private used = 0;
 
   constructor(name: string, spec: AddressPoolSpec) {
@@ -23,13 +26,13 @@ export class AddressPool {
   get inUse(): number { return this.used; }
   get free(): number { return this.size - this.used; }
 
-  /** Lowest free offset (1-based) without taking it, or 0 when the pool is exhausted. */
+  /** The offset (1-based) the next allocation takes, without taking it; 0 when exhausted. */
   peek(): number {
-    let i = this.lowest;
+    if (this.used >= this.size) return 0;
     const o = this.owner;
-    while (i < this.size && o[i] !== -1) i++;
-    this.lowest = i;
-    return i < this.size ? i + 1 : 0;
+    let i = this.cursor < this.size ? this.cursor : 0;
+    while (o[i] !== -1) i = i + 1 < this.size ? i + 1 : 0;
+    return i + 1;
   }
 
   /** Marks an offset as held by owner (the journal says which: allocation is the caller's peek()). */
@@ -40,6 +43,7 @@ export class AddressPool {
     }
     this.owner[i] = owner;
     this.used++;
+    this.cursor = i + 1;
   }
 
   release(offset: number): void {
@@ -47,7 +51,6 @@ export class AddressPool {
     if (i < 0 || i >= this.size || this.owner[i] === -1) return;
     this.owner[i] = -1;
     this.used--;
-    if (i < this.lowest) this.lowest = i;
   }
 
   ownerOf(offset: number): number {

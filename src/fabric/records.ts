@@ -14,7 +14,7 @@ export const Rec = {
   ImageCached: 6,
   /** a instance, b why (Evict.*): frees host, DIP, disk, vswitch port and LB entry. */
   InstanceEvicted: 7,
-  /** a instance, b reason code (REASON_CODES index, or a FabricReason). */
+  /** a instance, b reason code (REASON_CODES index, or a FabricReason), c dimension index (255: none). */
   InstanceUnhealed: 8,
   /** a deployment: frees everything it holds. */
   DeploymentDeleted: 9,

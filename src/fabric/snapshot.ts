@@ -19,15 +19,18 @@ export interface SnapshotHeader {
   deployments: Array<{ tenant: number; model: unknown; vip: number; version: number; upgradeUd: number; deleted: boolean }>;
   tenantStorageGiB: Array<[number, number]>;
   spreadRelaxed: Array<[number, number]>;
+  /** Address pools' next-fit cursors. */
+  dipCursor: number;
+  vipCursor: number;
 }
 
-type Column = Uint8Array | Uint32Array | Int32Array;
+type Column = Uint8Array | Uint16Array | Uint32Array | Int32Array;
 
 function columns(st: FcState, n: number): Column[] {
   return [
     st.serverState, st.serverFailures, st.serverImages,
     st.instHost.subarray(0, n), st.instDip.subarray(0, n), st.instDisk.subarray(0, n), st.instStage.subarray(0, n),
-    st.instVersion.subarray(0, n), st.instAcl.subarray(0, n), st.instLb.subarray(0, n), st.instReason.subarray(0, n),
+    st.instVersion.subarray(0, n), st.instAcl.subarray(0, n), st.instLb.subarray(0, n), st.instReason.subarray(0, n), st.instHealing.subarray(0, n),
   ];
 }
 
@@ -43,6 +46,8 @@ export function encodeSnapshot(st: FcState, options: ResolvedOptions, journalLen
     deployments: st.deployments.map((d) => ({ tenant: d.tenant, model: d.model, vip: d.vip, version: d.version, upgradeUd: d.upgradeUd, deleted: d.deleted })),
     tenantStorageGiB: [...st.tenantStorageGiB].sort((a, b) => a[0] - b[0]),
     spreadRelaxed: [...st.spreadRelaxed].sort((a, b) => a[0] - b[0]),
+    dipCursor: st.dips.cursor,
+    vipCursor: st.vips.cursor,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const cols = columns(st, n);
@@ -103,5 +108,7 @@ export function loadSnapshot(bytes: Uint8Array, st: FcState, serverInService: (s
   for (let s = 0; s < st.dc.servers; s++) if (st.serverState[s] === 7 /* InService */) serverInService(s);
   h.deployments.forEach((d, id) => { if (d.vip) st.vips.take(d.vip, id); });
   st.rebuildPlacements();
+  st.dips.cursor = h.dipCursor;
+  st.vips.cursor = h.vipCursor;
   return h;
 }

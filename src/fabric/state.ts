@@ -64,8 +64,11 @@ export class FcState {
   readonly instAcl: Uint8Array;
   /** 1 while the load balancer sends its role's endpoints to the instance. */
   readonly instLb: Uint8Array;
-  /** Why an instance could not be healed (a reason code), 0 otherwise. */
-  readonly instReason: Uint8Array;
+  /** 1 from a healing placement until the instance is ready again (counts against
+   *  maxConcurrentHealing, also after a restart). */
+  readonly instHealing: Uint8Array;
+  /** Why an instance could not be healed: reason code | dimension << 8 (NO_CAPACITY), 0 otherwise. */
+  readonly instReason: Uint16Array;
   /** Diff disks are numbered, never reused: two instances can never share one. */
   nextDisk = 1;
   readonly dips: AddressPool;
@@ -96,7 +99,8 @@ export class FcState {
     this.instVersion = new Uint32Array(N);
     this.instAcl = new Uint8Array(N);
     this.instLb = new Uint8Array(N);
-    this.instReason = new Uint8Array(N);
+    this.instReason = new Uint16Array(N);
+    this.instHealing = new Uint8Array(N);
     this.dips = new AddressPool("dipPool", dc.dipPool);
     this.vips = new AddressPool("vipPool", dc.vipPool);
     this.demands = catalog.sizes.map(demandOf);
@@ -137,7 +141,7 @@ export class FcState {
         this.inst(a);
         if (holdsHost(this.instStage[a])) throw stateError(`instance ${a} is placed; it cannot be unhealed`);
         this.instStage[a] = Stage.Unhealed;
-        this.instReason[a] = b;
+        this.instReason[a] = b | (c << 8);
         break;
       case Rec.DeploymentDeleted: this.deleteDeployment(a); break;
       case Rec.UpgradeStarted: this.dep(a).version = b; break;
@@ -218,6 +222,7 @@ export class FcState {
       if (p.host < 0) throw stateError(`instance ${i} does not fit server ${s} on replay: ${p.rejection?.message}`);
     }
     this.dips.take(dip, i);
+    this.instHealing[i] = st === Stage.Unplaced ? 1 : 0;
     this.instHost[i] = s;
     this.instDip[i] = dip;
     this.instStage[i] = Stage.Placed;
@@ -231,7 +236,7 @@ export class FcState {
       case Stage.Partitioned: this.instAcl[i] = 1; break;
       case Stage.DiskReady: this.instDisk[i] = c; if (c >= this.nextDisk) this.nextDisk = c + 1; break;
       case Stage.Deployed: this.instVersion[i] = c; break;
-      case Stage.Ready: this.instLb[i] = this.roles[this.instRole[i]].endpoints.length > 0 ? 1 : 0; break;
+      case Stage.Ready: this.instHealing[i] = 0; this.instLb[i] = this.roles[this.instRole[i]].endpoints.length > 0 ? 1 : 0; break;
       case Stage.Stopped: this.instLb[i] = 0; if (c > 0) this.instVersion[i] = c; break;
     }
   }
@@ -256,6 +261,7 @@ export class FcState {
     this.instDisk[i] = 0;
     this.instAcl[i] = 0;
     this.instLb[i] = 0;
+    this.instHealing[i] = 0;
     this.instHost[i] = -1;
     this.spreadRelaxed.delete(i);
   }
