@@ -4,7 +4,7 @@
 import { Engine } from "../engine.js";
 import { VmfabricError, invalid } from "../errors.js";
 import { REASON_CODES, rejection } from "../reasons.js";
-import type { Rejection } from "../types.js";
+import type { BatchOptions, Rejection } from "../types.js";
 import { demandOf } from "./catalog.js";
 import { EventQueue } from "./clock.js";
 import { fleetOf, imageServerOf } from "./datacenter.js";
@@ -43,8 +43,6 @@ const STEP_TIMEOUT: Partial<Record<number, keyof ResolvedOptions["timing"]>> = {
   [ServerState.HostOSBoot]: "hostOsBootTimeoutMs",
   [ServerState.HostReady]: "hostReadyTimeoutMs",
 };
-
-interface PriorOption { prior?: { deployments: number[]; faultDomains: number[]; counts: number[] } }
 
 export class FabricController {
   readonly options: ResolvedOptions;
@@ -530,7 +528,10 @@ export class FabricController {
     const engine = st.engine;
     const dep = st.deployments.length;
     const first = st.instances;
-    const hosts = new Int32Array(total);
+    const hosts = new Int32Array(total).fill(-1);
+    // Every instance must fit before anything is recorded: on any failure the placements made
+    // so far go back and the engine is as it was.
+    const undo = () => engine.releaseBatch(Array.from({ length: total }, (_, k) => first + k).filter((_, k) => hosts[k] >= 0));
     let at = 0;
     for (let r = 0; r < m.roles.length; r++) {
       const role = m.roles[r];
@@ -540,11 +541,17 @@ export class FabricController {
       const demand = this.demands[role.size];
       const demands = new Int32Array(n * demand.length);
       for (let k = 0; k < n; k++) demands.set(demand, k * demand.length);
-      const res = engine.placeBatch({ ids, demands, tenants: new Uint32Array(n).fill(m.tenant), deployments: new Uint32Array(n).fill(st.roles.length + r) }, { maxPerHost: 1 });
+      let res;
+      try {
+        res = engine.placeBatch({ ids, demands, tenants: new Uint32Array(n).fill(m.tenant), deployments: new Uint32Array(n).fill(st.roles.length + r) }, { maxPerHost: 1 });
+      } catch (e) {
+        undo();
+        throw e;
+      }
       hosts.set(res.hosts, at);
       at += n;
       if (res.rejected > 0) {
-        engine.releaseBatch(Array.from({ length: at }, (_, k) => first + k).filter((_, k) => hosts[k] >= 0));
+        undo();
         const j = res.hosts.findIndex((h) => h < 0);
         const why = engine.explain(res, j) as Rejection;
         throw new VmfabricError("INSUFFICIENT_CAPACITY", `role ${JSON.stringify(role.name)}: ${res.rejected} of ${n} instances could not be placed (${why.code}: ${why.message}); nothing was deployed`, `model.roles[${r}].instances`, n);
@@ -698,7 +705,7 @@ export class FabricController {
       if (h >= 0) perFd.set(Math.floor(h / spr), (perFd.get(Math.floor(h / spr)) ?? 0) + 1);
     }
     const fds = [...perFd.keys()].sort((x, y) => x - y);
-    const opts: PriorOption & { maxPerHost: number } = { maxPerHost: 1, prior: { deployments: fds.map(() => role), faultDomains: fds, counts: fds.map((f) => perFd.get(f)!) } };
+    const opts: BatchOptions = { maxPerHost: 1, prior: { deployments: fds.map(() => role), faultDomains: fds, counts: fds.map((f) => perFd.get(f)!) } };
     let res = engine.placeBatch(batch, opts);
     let relaxed = false;
     if (res.placed === 0 && REASON_CODES[res.reasons[0]] === "FAULT_DOMAIN_SPREAD") {
