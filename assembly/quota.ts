@@ -12,13 +12,14 @@
 //   the leftover units one each to the unsaturated VMs in increasing VM id.
 //
 // Reads the placement engine's own tables (vHost, vDemand as reservations, hVmCount), never
-// copies them. With up to four dimensions the VMs' ids are kept grouped by host (qOrder, a cache
-// of vHost checked entry by entry as it is used and rebuilt when placements changed); packed
-// fleets are then walked host by host (tickByHost), scattered ones in VM order with the contended
-// hosts re-shared from their groups (shareListed). Both give the same results. Per-VM inputs/outputs are VEC-strided like vDemand so one v128 op covers
-// four dimensions. Tables that persist across ticks (tokens, hot runs) are double-buffered: a
-// tick reads one copy and writes the other, and only a tick that returns flips them, so a trap
-// mid-tick leaves the last committed state intact.
+// copies them. With up to four dimensions the tick walks the VMs grouped by blocks of hosts
+// (qBlk) and re-shares contended hosts from their groups (qOrder), both caches of vHost checked
+// entry by entry as they are used and rebuilt when placements changed (tickBlocked); with more,
+// it runs in VM order and gathers the contended hosts' VMs (shareContended). Per-VM
+// inputs/outputs are VEC-strided like vDemand so one v128 op covers four dimensions. Tables that
+// persist across ticks (tokens, hot runs) are double-buffered: a tick reads one copy and writes
+// the other, and only a tick that returns flips them, so a trap mid-tick leaves the last
+// committed state intact.
 
 import { allocTable, scratch } from "./memory";
 import { DIMS, HOSTS, LANES, VEC, VMS, hVmCount, hVmHead, vDemand, vHost, vNext } from "./state";
@@ -52,8 +53,11 @@ let qStart: usize = 0;       // u32 per host + 2: where each host's group starts
                              // (group HOSTS = the unplaced VMs; qStart[HOSTS + 1] = VMS)
 let qOrderOk: bool = false;  // qOrder was built for this instance (checked against vHost anyway)
 let qMaxN: i32 = 0;          // largest host group in qOrder
-let qLocal: bool = false;    // each host's VMs have nearby ids: tick host by host (see buildOrder)
-let qMode: i32 = 0;          // test hook: 0 = choose by qLocal, 1 = host by host, 2 = VM order
+let qBlk: usize = 0;         // u32 per VM: VM ids grouped by block of hosts, in increasing block
+                             // then id; the unplaced VMs last (see buildOrder)
+let qBlkStart: usize = 0;    // u32 per block + 2: where each block's VMs start in qBlk
+let qBlkShiftBuilt: i32 = 0; // blocks of qBlk: 2^qBlkShiftBuilt hosts
+let qMode: i32 = 0;          // test hook: block size, 0 = default, 1 = one host, 2 = whole fleet
 let qCur: i32 = 0;                  // which copy of tokens / hot runs is committed
 let qHasCaps: bool = false;
 let qHasDepths: bool = false;
@@ -101,6 +105,8 @@ export function quotaInit(types: i32, shaped: i32, bucketTicks: i32): void {
   qStats = allocTable(ST_SLOTS * 8);
   qOrder = allocTable(V * 4);
   qStart = allocTable((H + 2) * 4);
+  qBlk = allocTable(V * 4);
+  qBlkStart = allocTable((H + 2) * 4);
   qOrderOk = false;
   qMaxN = 0;
   qCur = 0;
@@ -117,8 +123,12 @@ export function quotaSetFlags(hasCaps: bool, hasDepths: bool): void {
   qHasDepths = hasDepths;
 }
 export function quotaSetTrapAt(vm: i32): void { qTrapAt = vm; }
-/** Test hook: 0 = choose the tick order from the placements, 1 = host by host, 2 = VM order. */
-export function quotaSetOrderMode(mode: i32): void { qMode = mode; }
+/** Test hook: the tick order, 0 = by blocks of hosts (default), 1 = host by host, 2 = VM order
+ *  (the same results every way). */
+export function quotaSetOrderMode(mode: i32): void {
+  if (mode != qMode) qOrderOk = false;
+  qMode = mode;
+}
 export function quotaTypeTable(): usize { return qTypeCap; }
 export function quotaHostTypeTable(): usize { return qType; }
 export function quotaDemandTable(): usize { return qDemand; }
@@ -168,28 +178,21 @@ export function quotaTick(hotTicks: u32): i32 {
   const hotOut = qCur == 0 ? qHotB : qHotA;
   if (LANES == 1) {
     if (!qOrderOk) buildOrder();
-    let hot = STALE;
-    if (byHost()) {
-      hot = tickByHost(hotTicks, tokIn, tokOut, hotIn, hotOut);
-      if (hot == STALE) {
-        // placements changed since qOrder was built: rebuild it and run the tick again from
-        // the start (nothing of the committed state was touched)
-        buildOrder();
-        if (byHost()) {
-          hot = tickByHost(hotTicks, tokIn, tokOut, hotIn, hotOut);
-          if (hot == STALE) unreachable(); // just built
-        }
-      }
+    let hot = tickBlocked(hotTicks, tokIn, tokOut, hotIn, hotOut);
+    if (hot == STALE) {
+      // placements changed since the orders were built: rebuild them and run the tick again
+      // from the start (nothing of the committed state was touched)
+      buildOrder();
+      hot = tickBlocked(hotTicks, tokIn, tokOut, hotIn, hotOut);
+      if (hot == STALE) unreachable(); // just built
     }
-    if (hot != STALE) {
-      if (hot < 0) return hot;
-      qCur ^= 1;
-      qTick++;
-      qTrapAt = -1;
-      return hot;
-    }
-    // else: in VM order, below
+    if (hot < 0) return hot;
+    qCur ^= 1;
+    qTick++;
+    qTrapAt = -1;
+    return hot;
   }
+  // More than four dimensions: the tick in VM order, contended hosts gathered and re-shared
   memory.fill(qHostSums, 0, H * VEC * 2);
   memory.fill(qHostBits, 0, ((H + 31) >> 5) << 2);
   memory.fill(qStats, 0, ST_SLOTS * 8);
@@ -202,77 +205,40 @@ export function quotaTick(hotTicks: u32): i32 {
   const trapAt = qTrapAt;
 
   // ---- VM pass: want = min(demand', capEff), host sums, throttled counts ----
-  if (LANES == 1) {
-    let thr = i32x4.splat(0);
-    for (let v: usize = 0; v < V; v++) {
-      const h = load<i32>(vHost + (v << 2));
-      const gp = qGrant + (v << 4);
-      if (h < 0) {
-        v128.store(gp, i32x4.splat(0));
-        if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
-        continue;
-      }
-      if (<i32>v == trapAt) unreachable();
-      const d = v128.load(qDemand + (v << 4));
-      const r = v128.load(vDemand + (v << 4));
-      const ce = hasCaps ? i32x4.max_s(v128.load(qCap + (v << 4)), r) : r;
-      let de = d;
-      let t: i32 = 0;
-      if (shaped >= 0) {
-        t = refill(v, tokIn, load<i32>(vDemand + (v << 4) + sOff));
-        de = v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask);
-      }
-      const want = i32x4.min_s(de, ce);
-      v128.store(gp, want);
-      thr = i32x4.sub(thr, i32x4.gt_s(d, want));
-      if (shaped >= 0) store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
-      const hw = qHostSums + (<usize>h << 5);
-      const hd = hw + 16;
-      v128.store(hd, satAdd(v128.load(hd), d));
-      v128.store(hw, satAdd(v128.load(hw), want));
+  for (let v: usize = 0; v < V; v++) {
+    const h = load<i32>(vHost + (v << 2));
+    const gp = qGrant + v * VEC;
+    if (h < 0) {
+      memory.fill(gp, 0, VEC);
+      if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
+      continue;
     }
-    // (store the lane counts through memory: lane extraction needs constant indices)
-    const tmp = qStats + ((ST_SLOTS - 2) << 3); // two spare i64 slots = one v128
-    v128.store(tmp, thr);
-    for (let d = 0; d < 4; d++) store<i64>(qStats + ((ST_THROTTLED + <usize>d) << 3), <i64>load<i32>(tmp + (<usize>d << 2)));
-    store<i64>(tmp, 0);
-    store<i64>(tmp + 8, 0);
-  } else {
-    for (let v: usize = 0; v < V; v++) {
-      const h = load<i32>(vHost + (v << 2));
-      const gp = qGrant + v * VEC;
-      if (h < 0) {
-        memory.fill(gp, 0, VEC);
-        if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
-        continue;
-      }
-      if (<i32>v == trapAt) unreachable();
-      let t: i32 = 0;
-      if (shaped >= 0) t = refill(v, tokIn, load<i32>(vDemand + v * VEC + sOff));
-      const hw = qHostSums + <usize>h * VEC * 2;
-      const hd = hw + VEC;
-      for (let k = 0; k < LANES; k++) {
-        const o = <usize>k << 4;
-        const d = v128.load(qDemand + v * VEC + o);
-        const r = v128.load(vDemand + v * VEC + o);
-        const ce = hasCaps ? i32x4.max_s(v128.load(qCap + v * VEC + o), r) : r;
-        const de = k == sChunk ? v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask) : d;
-        const want = i32x4.min_s(de, ce);
-        v128.store(gp + o, want);
-        v128.store(hd + o, satAdd(v128.load(hd + o), d));
-        v128.store(hw + o, satAdd(v128.load(hw + o), want));
-        for (let l = 0; l < 4; l++) {
-          const dd = (k << 2) + l;
-          if (dd >= DIMS) break;
-          const lo = <usize>l << 2;
-          if (load<i32>(qDemand + v * VEC + o + lo) > load<i32>(gp + o + lo)) {
-            const p = qStats + ((ST_THROTTLED + <usize>dd) << 3);
-            store<i64>(p, load<i64>(p) + 1);
-          }
+    if (<i32>v == trapAt) unreachable();
+    let t: i32 = 0;
+    if (shaped >= 0) t = refill(v, tokIn, load<i32>(vDemand + v * VEC + sOff));
+    const hw = qHostSums + <usize>h * VEC * 2;
+    const hd = hw + VEC;
+    for (let k = 0; k < LANES; k++) {
+      const o = <usize>k << 4;
+      const d = v128.load(qDemand + v * VEC + o);
+      const r = v128.load(vDemand + v * VEC + o);
+      const ce = hasCaps ? i32x4.max_s(v128.load(qCap + v * VEC + o), r) : r;
+      const de = k == sChunk ? v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask) : d;
+      const want = i32x4.min_s(de, ce);
+      v128.store(gp + o, want);
+      v128.store(hd + o, satAdd(v128.load(hd + o), d));
+      v128.store(hw + o, satAdd(v128.load(hw + o), want));
+      for (let l = 0; l < 4; l++) {
+        const dd = (k << 2) + l;
+        if (dd >= DIMS) break;
+        const lo = <usize>l << 2;
+        if (load<i32>(qDemand + v * VEC + o + lo) > load<i32>(gp + o + lo)) {
+          const p = qStats + ((ST_THROTTLED + <usize>dd) << 3);
+          store<i64>(p, load<i64>(p) + 1);
         }
       }
-      if (shaped >= 0) store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
     }
+    if (shaped >= 0) store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
   }
 
   // ---- host pass: contention, hot runs, totals; fair shares on contended hosts ----
@@ -328,8 +294,7 @@ export function quotaTick(hotTicks: u32): i32 {
     }
   }
   if (nc > 0) {
-    if (LANES == 1) shareListed(nc, tokIn, tokOut);
-    else shareContended(nc, recs, <i32>maxN, tokIn, tokOut);
+    shareContended(nc, recs, <i32>maxN, tokIn, tokOut);
   }
   store<i64>(qStats + (ST_HOT << 3), hot);
   qCur ^= 1;
@@ -532,27 +497,43 @@ function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: u
   }
 }
 
-// ---- one vector lane (up to four dimensions): the tick host by host ----
+// ---- one vector lane (up to four dimensions): the tick block by block ----
 //
-// The tick walks qOrder, each host's VMs in increasing id: per-host sums stay in registers
-// (written once, no zeroing and no scattered read-modify-write), the host's verdict follows at
-// once, and a contended host is re-shared while its VMs' rows are still in cache. qOrder is a
-// cache of vHost: every entry is checked against vHost as it is read (each VM id appears exactly
-// once in qOrder, so if every entry sits in its VM's current group the grouping is exact); on a
-// mismatch the tick returns STALE and is run again on a rebuilt order.
+// The hosts are cut into blocks of 2^qBlkShift consecutive ids. qBlk lists the VM ids grouped
+// by their host's block, in increasing id within a block; the tick walks it block by block: the
+// VM tables are read in (nearly) increasing id whatever the placement policy (a packed fleet
+// and a spread one look alike: a block's VMs are a few runs of consecutive ids), and each VM's
+// want and demand go into its host's sums, which for one block are a small slice of qHostSums
+// that stays in cache. Then the block's hosts get their verdicts, and the contended ones are
+// re-shared from their groups in qOrder (VM ids grouped by host, in increasing id) while the
+// block's rows are still in cache. Both orders are a cache of vHost: every entry read is checked
+// against it (each VM id appears exactly once in each order, so if every entry sits in its
+// VM's current block, or group, the grouping is exact); on a mismatch the tick returns STALE,
+// nothing of the committed state has been touched, and it is run again on rebuilt orders.
 
 const STALE: i32 = -2;
+const BLOCK_SHIFT: i32 = 10; // 1024 hosts a block: their sums (32 KiB) stay in L1
 
-/** Counting sort of the VM ids by host (stable: increasing id within a host). */
+/** Block size for the tick order: the default, one host a block (test hook "host"), or one
+ *  block for the whole fleet (test hook "vm": the VM table in plain id order). */
+@inline function blockShift(): i32 { return qMode == 1 ? 0 : qMode == 2 ? 31 : BLOCK_SHIFT; }
+
+/** Counting sorts of the VM ids by host and by block (stable: increasing id within each). */
 function buildOrder(): void {
   const H = <usize>HOSTS;
   const V = <usize>VMS;
+  const shift = blockShift();
+  const nb = H == 0 ? <usize>0 : ((H - 1) >> <usize>shift) + 1;
   memory.fill(qStart, 0, (H + 2) * 4);
+  memory.fill(qBlkStart, 0, (nb + 2) * 4);
   for (let v: usize = 0; v < V; v++) {
     const h = load<i32>(vHost + (v << 2));
     const b = h < 0 ? H : <usize>h;
     const p = qStart + ((b + 1) << 2);
     store<u32>(p, load<u32>(p) + 1);
+    const k = h < 0 ? nb : <usize>h >> <usize>shift;
+    const q = qBlkStart + ((k + 1) << 2);
+    store<u32>(q, load<u32>(q) + 1);
   }
   let maxN: u32 = 0;
   for (let b: usize = 0; b <= H; b++) {
@@ -560,37 +541,37 @@ function buildOrder(): void {
     if (b < H && n > maxN) maxN = n;
     store<u32>(qStart + ((b + 1) << 2), n + load<u32>(qStart + (b << 2)));
   }
-  // cursors: qHostCur for the hosts (unused on this path otherwise), a local for the unplaced
+  for (let k: usize = 0; k <= nb; k++) {
+    store<u32>(qBlkStart + ((k + 1) << 2), load<u32>(qBlkStart + ((k + 1) << 2)) + load<u32>(qBlkStart + (k << 2)));
+  }
+  // cursors: qHostCur for the hosts and qCList for the blocks (both unused on this path
+  // otherwise), locals for the unplaced
   memory.copy(qHostCur, qStart, H * 4);
+  memory.copy(qCList, qBlkStart, nb * 4);
   let cu = <usize>load<u32>(qStart + (H << 2));
+  let bu = <usize>load<u32>(qBlkStart + (nb << 2));
   for (let v: usize = 0; v < V; v++) {
     const h = load<i32>(vHost + (v << 2));
     if (h < 0) {
       store<u32>(qOrder + (cu << 2), <u32>v);
+      store<u32>(qBlk + (bu << 2), <u32>v);
       cu++;
+      bu++;
     } else {
       const cp = qHostCur + (<usize>h << 2);
       const k = <usize>load<u32>(cp);
       store<u32>(cp, <u32>(k + 1));
       store<u32>(qOrder + (k << 2), <u32>v);
+      const bp = qCList + ((<usize>h >> <usize>shift) << 2);
+      const j = <usize>load<u32>(bp);
+      store<u32>(bp, <u32>(j + 1));
+      store<u32>(qBlk + (j << 2), <u32>v);
     }
   }
-  // Walking host by host reads the VM tables in qOrder's order: cheap when a host's VMs have
-  // nearby ids (packed placements: consecutive ids share a host), a random access per VM when
-  // placements are scattered (spread); then the tick runs in VM order with per-host sums.
-  let far: usize = 0;
-  const placed = <usize>load<u32>(qStart + (H << 2));
-  for (let k: usize = 1; k < placed; k++) {
-    const a = load<u32>(qOrder + ((k - 1) << 2));
-    const c = load<u32>(qOrder + (k << 2));
-    if ((a > c ? a - c : c - a) > 64) far++;
-  }
-  qLocal = far * 2 < placed;
+  qBlkShiftBuilt = shift;
   qMaxN = <i32>maxN;
   qOrderOk = true;
 }
-
-@inline function byHost(): bool { return qMode == 1 || (qMode == 0 && qLocal); }
 
 /** Work arrays of shareHost for host groups of up to qMaxN VMs. */
 function shareScratch(): void {
@@ -604,31 +585,8 @@ function shareScratch(): void {
   sAct = rT + (N << 2);
 }
 
-/** Fair shares on the contended hosts qCList[0, nc) after a tick in VM order (LANES == 1), each
- *  from its group in qOrder, rebuilt first if placements changed since it was built. */
-function shareListed(nc: i32, tokIn: usize, tokOut: usize): void {
-  shareScratch();
-  for (let c = 0; c < nc; c++) {
-    const h = <usize>load<u32>(qCList + (<usize>c << 2));
-    const n = <usize>load<u32>(hVmCount + (h << 2));
-    let b = <usize>load<u32>(qStart + (h << 2));
-    // exact: the group's ids are distinct, so n of them on h are all of h's VMs
-    let ok = <usize>load<u32>(qStart + ((h + 1) << 2)) - b == n;
-    for (let k = b; ok && k < b + n; k++) {
-      ok = load<i32>(vHost + (<usize>load<u32>(qOrder + (k << 2)) << 2)) == <i32>h;
-    }
-    if (!ok) {
-      buildOrder();
-      shareScratch();
-      b = <usize>load<u32>(qStart + (h << 2));
-    }
-    const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
-    shareHost(h, b, <i32>n, <u32>load<u16>(qHostMask + (h << 1)), cp, tokIn, tokOut);
-  }
-}
-
 /** The whole tick for LANES == 1. Returns the hot count, -1 (host over the VM limit) or STALE. */
-function tickByHost(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, hotOut: usize): i32 {
+function tickBlocked(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, hotOut: usize): i32 {
   const H = <usize>HOSTS;
   memory.fill(qStats, 0, ST_SLOTS * 8);
   shareScratch();
@@ -636,99 +594,114 @@ function tickByHost(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, ho
   const sOff: usize = shaped < 0 ? 0 : <usize>shaped << 2;
   const sLane = shaped & 3;
   const sMask = i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(sLane));
+  // byte indices that bring the shaped lane down to lane 0
+  const sSwz = i8x16.add(i8x16(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3), i8x16.splat(<i8>(sLane << 2)));
   const hasCaps = qHasCaps;
   const trapAt = qTrapAt;
+  const trapHost: i32 = trapAt >= 0 ? load<i32>(vHost + (<usize>trapAt << 2)) : -1;
   const maxv = i32x4.splat(I32_MAX);
   const zero = i32x4.splat(0);
   let thr = zero;
   let sdL = zero, sdH = zero, swL = zero, swH = zero, sgL = zero, sgH = zero; // i64x2 totals
   let hot: i32 = 0;
   // table bases and settings in locals: the loop below runs once per VM
-  const order = qOrder;
+  const blk = qBlk;
   const vh = vHost;
   const dem = qDemand;
   const res = vDemand;
   const caps = qCap;
   const grant = qGrant;
-  const starts = qStart;
+  const sums = qHostSums;
   const hasDepths = qHasDepths;
   const depths = qDepth;
-  const bucketTicks = <i64>qBucketTicks;
-  let b = <usize>load<u32>(starts);
-  for (let h: usize = 0; h < H; h++) {
-    const e = <usize>load<u32>(starts + ((h + 1) << 2));
-    let sw = zero;
-    let sd = zero;
-    for (let k = b; k < e; k++) {
-      const v = <usize>load<u32>(order + (k << 2));
-      if (load<i32>(vh + (v << 2)) != <i32>h) return STALE;
-      if (<i32>v == trapAt) unreachable();
+  const bucketTicks = qBucketTicks;
+  const rateMax = I32_MAX / bucketTicks; // bucketTicks x rate fits i32 up to this rate
+  const shift = <u32>qBlkShiftBuilt;
+  const nb = H == 0 ? <usize>0 : ((H - 1) >> <usize>shift) + 1;
+  for (let bi: usize = 0; bi < nb; bi++) {
+    const h0 = bi << <usize>shift;
+    const h1 = min(H, h0 + (<usize>1 << <usize>shift));
+    memory.fill(sums + (h0 << 5), 0, (h1 - h0) << 5);
+    const e = <usize>load<u32>(qBlkStart + ((bi + 1) << 2));
+    for (let k = <usize>load<u32>(qBlkStart + (bi << 2)); k < e; k++) {
+      const v = <usize>load<u32>(blk + (k << 2));
+      const h = load<i32>(vh + (v << 2));
+      if (<usize>(<u32>h >>> shift) != bi) return STALE; // (unplaced: h = -1, no block)
       const d = v128.load(dem + (v << 4));
       const r = v128.load(res + (v << 4));
       const ce = hasCaps ? i32x4.max_s(v128.load(caps + (v << 4)), r) : r;
       const gp = grant + (v << 4);
       let want: v128;
       if (shaped >= 0) {
-        // refill() with the settings in locals
+        // refill() in i32: depth = min(I32_MAX, bucketTicks x rate) or the VM's own (>= rate);
+        // tokens + rate < 2^32 as u32
         const rate = load<i32>(res + (v << 4) + sOff);
-        let depth = <i32>min<i64>(<i64>I32_MAX, bucketTicks * <i64>rate);
+        let depth = rate > rateMax ? I32_MAX : rate * bucketTicks;
         if (hasDepths) {
           const dv = load<i32>(depths + (v << 2));
           if (dv != 0) depth = max(dv, rate); // a bucket never holds back the guaranteed rate
         }
         const t0 = load<i32>(tokIn + (v << 2));
-        const t = t0 < 0 ? depth : <i32>min<i64>(<i64>depth, <i64>t0 + <i64>rate);
+        const t = t0 < 0 ? depth : <i32>min<u32>(<u32>depth, <u32>t0 + <u32>rate);
         want = i32x4.min_s(v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask), ce);
         v128.store(gp, want);
-        store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
+        store<i32>(tokOut + (v << 2), t - i32x4.extract_lane(i8x16.swizzle(want, sSwz), 0));
       } else {
         want = i32x4.min_s(d, ce);
         v128.store(gp, want);
       }
       thr = i32x4.sub(thr, i32x4.gt_s(d, want));
-      sd = satAdd(sd, d);
-      sw = satAdd(sw, want);
+      const hw = sums + (<usize>h << 5);
+      v128.store(hw, satAdd(v128.load(hw), want));
+      v128.store(hw + 16, satAdd(v128.load(hw + 16), d));
     }
-    const hw = qHostSums + (h << 5);
-    v128.store(hw, sw);
-    v128.store(hw + 16, sd);
-    const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
-    const c = v128.load(cp);
-    // a saturated sum cannot be compared exactly: let the fair-share pass decide
-    const contended = <u32>i32x4.bitmask(v128.or(i32x4.gt_s(sw, c), i32x4.eq(sw, maxv)));
-    const over = v128.any_true(i32x4.gt_s(sd, c));
-    const g = i32x4.min_s(sw, c);
-    sdL = i64x2.add(sdL, i64x2.extend_low_i32x4_u(sd));
-    sdH = i64x2.add(sdH, i64x2.extend_high_i32x4_u(sd));
-    swL = i64x2.add(swL, i64x2.extend_low_i32x4_u(sw));
-    swH = i64x2.add(swH, i64x2.extend_high_i32x4_u(sw));
-    sgL = i64x2.add(sgL, i64x2.extend_low_i32x4_u(g));
-    sgH = i64x2.add(sgH, i64x2.extend_high_i32x4_u(g));
-    const run = over ? load<u32>(hotIn + (h << 2)) + 1 : 0;
-    store<u32>(hotOut + (h << 2), run);
-    if (run >= hotTicks && over) {
-      store<u32>(qHotList + (<usize>hot << 2), <u32>h);
-      hot++;
-    }
-    if (contended != 0) {
-      const n = e - b;
-      // a VM placed on h since qOrder was built sits in another group: caught here before
-      // anything is shared out from an incomplete group
-      if (<u32>n != load<u32>(hVmCount + (h << 2))) return STALE;
-      if (n > <usize>QUOTA_MAX_HOST_VMS) {
-        store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
-        return -1;
+    if (trapHost >= 0 && <usize>(<u32>trapHost >>> shift) == bi) unreachable(); // test hook
+    // the block's hosts: verdicts, totals, hot runs; fair shares on the contended ones
+    for (let h = h0; h < h1; h++) {
+      const hw = sums + (h << 5);
+      const sw = v128.load(hw);
+      const sd = v128.load(hw + 16);
+      const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
+      const c = v128.load(cp);
+      // a saturated sum cannot be compared exactly: let the fair-share pass decide
+      const contended = <u32>i32x4.bitmask(v128.or(i32x4.gt_s(sw, c), i32x4.eq(sw, maxv)));
+      const over = v128.any_true(i32x4.gt_s(sd, c));
+      const g = i32x4.min_s(sw, c);
+      sdL = i64x2.add(sdL, i64x2.extend_low_i32x4_u(sd));
+      sdH = i64x2.add(sdH, i64x2.extend_high_i32x4_u(sd));
+      swL = i64x2.add(swL, i64x2.extend_low_i32x4_u(sw));
+      swH = i64x2.add(swH, i64x2.extend_high_i32x4_u(sw));
+      sgL = i64x2.add(sgL, i64x2.extend_low_i32x4_u(g));
+      sgH = i64x2.add(sgH, i64x2.extend_high_i32x4_u(g));
+      const run = over ? load<u32>(hotIn + (h << 2)) + 1 : 0;
+      store<u32>(hotOut + (h << 2), run);
+      if (run >= hotTicks && over) {
+        store<u32>(qHotList + (<usize>hot << 2), <u32>h);
+        hot++;
       }
-      shareHost(h, b, <i32>n, contended, cp, tokIn, tokOut);
+      if (contended != 0) {
+        const n = load<u32>(hVmCount + (h << 2));
+        if (n > <u32>QUOTA_MAX_HOST_VMS) {
+          store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
+          return -1;
+        }
+        // the host's group in qOrder: exact when it holds n entries, all on h (the ids are
+        // distinct, so they are all of h's VMs), in increasing id as built
+        const b = <usize>load<u32>(qStart + (h << 2));
+        if (<usize>load<u32>(qStart + ((h + 1) << 2)) - b != <usize>n) return STALE;
+        for (let k = b; k < b + <usize>n; k++) {
+          if (load<i32>(vh + (<usize>load<u32>(qOrder + (k << 2)) << 2)) != <i32>h) return STALE;
+        }
+        shareHost(h, b, <i32>n, contended, cp, tokIn, tokOut);
+      }
     }
-    b = e;
   }
   // the unplaced VMs: no grant, a full bucket when placed again
-  const e = <usize>load<u32>(qStart + ((H + 1) << 2));
-  for (let k = b; k < e; k++) {
-    const v = <usize>load<u32>(qOrder + (k << 2));
-    if (load<i32>(vHost + (v << 2)) >= 0) return STALE;
-    v128.store(qGrant + (v << 4), zero);
+  const e = <usize>load<u32>(qBlkStart + ((nb + 1) << 2));
+  for (let k = <usize>load<u32>(qBlkStart + (nb << 2)); k < e; k++) {
+    const v = <usize>load<u32>(blk + (k << 2));
+    if (load<i32>(vh + (v << 2)) >= 0) return STALE;
+    v128.store(grant + (v << 4), zero);
     if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
   }
   // totals: the per-host corrections of shareHost are already in qStats

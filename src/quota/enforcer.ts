@@ -522,8 +522,8 @@ export class QuotaEnforcer {
   }
 
   /** Test hook: the order the core walks the VMs in (up to four dimensions; results are the
-   *  same): "auto" (host by host when each host's VMs have nearby ids, else in VM order),
-   *  "host" or "vm". @internal */
+   *  same): "auto" (by blocks of 1024 hosts, each block's VMs in increasing id), "host" (one
+   *  host a block) or "vm" (one block: the whole VM table in id order). @internal */
   setTickOrder(order: "auto" | "host" | "vm"): void {
     const mode = ["auto", "host", "vm"].indexOf(order);
     if (mode < 0) throw invalid("order", order, "auto, host or vm");
