@@ -32,7 +32,12 @@ let qType: usize = 0;        // u16 per host: enforcement type index
 let qTypeCap: usize = 0;     // VEC per type: physical guest capacity (capacity - reservation)
 let qDemand: usize = 0;      // VEC per VM: this tick's demand (input)
 let qGrant: usize = 0;       // VEC per VM: this tick's grant (output)
-let qCap: usize = 0;         // VEC per VM: burst cap, 0 = reservation
+let qCap: usize = 0;         // qCapW bytes per VM: burst caps of the shared dimensions, 0 = the
+                             // reservation (hard dimensions have none): with up to four
+                             // dimensions and at most two shared, only theirs, side by side
+                             // (4 or 8 bytes a VM, less to read per tick); otherwise VEC, by dim
+let qCapW: usize = 16;       // bytes per VM in qCap
+let qCapSlot: usize = 0;     // u8 per dimension (LANES == 1): its i32 slot in a qCap row, 0xff = none
 let qWeight: usize = 0;      // u16 per VM, >= 1
 let qDepth: usize = 0;       // i32 per VM: bucket depth, 0 = bucketTicks x rate
 let qTokA: usize = 0;               // i32 per VM: tokens left after the last tick, -1 = full
@@ -47,6 +52,7 @@ let qHostCur: usize = 0;     // u32 per host: cursor into the contended-VM recor
 let qCList: usize = 0;       // u32 per host: contended hosts of this tick
 let qHostBits: usize = 0;    // 1 bit per host: contended in some dimension (small enough for L1)
 let qStats: usize = 0;       // see quotaTick
+let qAcc: usize = 0;         // running totals of tickBlocked (ACC_*)
 let qOrder: usize = 0;       // u32 per VM: VM ids grouped by host, in increasing host then id;
                              // the unplaced VMs last (a cache of vHost, see buildOrder)
 let qStart: usize = 0;       // u32 per host + 2: where each host's group starts in qOrder
@@ -77,16 +83,39 @@ const ST_HOT: usize = 80;
 const ST_ERROR: usize = 81;
 const ST_SLOTS: usize = 82;
 
-/** Allocates the quota tables for the engine's current size. */
-export function quotaInit(types: i32, shaped: i32, bucketTicks: i32): void {
+@inline function qAcc0(): usize {
+  qAcc = allocTable(ACC_BYTES);
+  return qAcc + ACC_CAPSWZ;
+}
+
+/** Allocates the quota tables for the engine's current size; `sharedMask` has bit d set when
+ *  dimension d is shared (may hold a burst cap). */
+export function quotaInit(types: i32, shaped: i32, bucketTicks: i32, sharedMask: u32): void {
   const H = <usize>HOSTS;
   const V = <usize>VMS;
   qTypes = types;
+  qCapSlot = allocTable(16);
+  memory.fill(qCapSlot, 0xff, 16);
+  const nShared = popcnt(sharedMask & 0xf);
+  if (LANES == 1 && nShared <= 2) {
+    qCapW = nShared <= 1 ? 4 : 8;
+    let j: u8 = 0;
+    for (let d = 0; d < DIMS; d++) if ((sharedMask >> <u32>d) & 1) store<u8>(qCapSlot + <usize>d, j++);
+  } else {
+    qCapW = VEC;
+    for (let d = 0; d < min(DIMS, 16); d++) store<u8>(qCapSlot + <usize>d, <u8>d);
+  }
+  // i8x16.swizzle indices from a qCap row (as loaded into a v128) to the dimensions' lanes
+  const sw = qAcc0();
+  for (let d: usize = 0; d < 16; d++) {
+    const slot = load<u8>(qCapSlot + (d >> 2));
+    store<u8>(sw + d, slot == 0xff ? 0x80 : (slot << 2) + <u8>(d & 3));
+  }
   qType = allocTable(H * 2);
   qTypeCap = allocTable(<usize>types * VEC);
   qDemand = allocTable(V * VEC);
   qGrant = allocTable(V * VEC);
-  qCap = allocTable(V * VEC);
+  qCap = allocTable(V * qCapW);
   qWeight = allocTable(V * 2);
   for (let v: usize = 0; v < V; v++) store<u16>(qWeight + (v << 1), 1);
   qDepth = allocTable(V * 4);
@@ -134,6 +163,8 @@ export function quotaHostTypeTable(): usize { return qType; }
 export function quotaDemandTable(): usize { return qDemand; }
 export function quotaGrantTable(): usize { return qGrant; }
 export function quotaCapTable(): usize { return qCap; }
+/** i32 per VM in the cap table (see qCap). */
+export function quotaCapStride(): i32 { return <i32>(qCapW >> 2); }
 export function quotaWeightTable(): usize { return qWeight; }
 export function quotaDepthTable(): usize { return qDepth; }
 export function quotaTokensTable(): usize { return qCur == 0 ? qTokA : qTokB; }
@@ -589,22 +620,113 @@ function shareScratch(): void {
 function tickBlocked(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, hotOut: usize): i32 {
   const H = <usize>HOSTS;
   memory.fill(qStats, 0, ST_SLOTS * 8);
+  memory.fill(qAcc, 0, ACC_MAXV); // (the constants after it stay)
   shareScratch();
   const shaped = qShaped;
-  const sOff: usize = shaped < 0 ? 0 : <usize>shaped << 2;
   const sLane = shaped & 3;
-  const sMask = i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(sLane));
-  // byte indices that bring the shaped lane down to lane 0
-  const sSwz = i8x16.add(i8x16(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3), i8x16.splat(<i8>(sLane << 2)));
-  const hasCaps = qHasCaps;
-  const trapAt = qTrapAt;
-  const trapHost: i32 = trapAt >= 0 ? load<i32>(vHost + (<usize>trapAt << 2)) : -1;
-  const maxv = i32x4.splat(I32_MAX);
-  const zero = i32x4.splat(0);
-  let thr = zero;
-  let sdL = zero, sdH = zero, swL = zero, swH = zero, sgL = zero, sgH = zero; // i64x2 totals
-  let hot: i32 = 0;
-  // table bases and settings in locals: the loop below runs once per VM
+  v128.store(qAcc, i32x4.splat(I32_MAX), ACC_MAXV);
+  v128.store(qAcc, i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(sLane)), ACC_SMASK);
+  qRateMax = I32_MAX / qBucketTicks;
+  const trapHost: i32 = qTrapAt >= 0 ? load<i32>(vHost + (<usize>qTrapAt << 2)) : -1;
+  const shift = <u32>qBlkShiftBuilt;
+  const nb = H == 0 ? <usize>0 : ((H - 1) >> <usize>shift) + 1;
+  const vmLoop = pickVmLoop(shaped >= 0, qHasCaps ? qCapW : 0, qHasDepths);
+  qHotN = 0;
+  for (let bi: usize = 0; bi < nb; bi++) {
+    const h0 = bi << <usize>shift;
+    const h1 = min(H, h0 + (<usize>1 << <usize>shift));
+    memory.fill(qHostSums + (h0 << 5), 0, (h1 - h0) << 5);
+    const b = <usize>load<u32>(qBlkStart + (bi << 2));
+    const e = <usize>load<u32>(qBlkStart + ((bi + 1) << 2));
+    if (vmLoop(b, e, <u32>h0, <u32>(h1 - h0), tokIn, tokOut)) return STALE;
+    if (trapHost >= 0 && <usize>(<u32>trapHost >>> shift) == bi) unreachable(); // test hook
+    const r = blockHosts(h0, h1, hotTicks, tokIn, tokOut, hotIn, hotOut);
+    if (r < 0) return r;
+  }
+  // the unplaced VMs: no grant, a full bucket when placed again
+  const e = <usize>load<u32>(qBlkStart + ((nb + 1) << 2));
+  for (let k = <usize>load<u32>(qBlkStart + (nb << 2)); k < e; k++) {
+    const v = <usize>load<u32>(qBlk + (k << 2));
+    if (load<i32>(vHost + (v << 2)) >= 0) return STALE;
+    v128.store(qGrant + (v << 4), i32x4.splat(0));
+    if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
+  }
+  // totals: the per-host corrections of shareHost are already in qStats
+  addTotals(ST_DEMAND, v128.load(qAcc, ACC_SD), v128.load(qAcc, ACC_SD + 16));
+  addTotals(ST_WANT, v128.load(qAcc, ACC_SW), v128.load(qAcc, ACC_SW + 16));
+  addTotals(ST_GRANT, v128.load(qAcc, ACC_SG), v128.load(qAcc, ACC_SG + 16));
+  for (let d: usize = 0; d < 4; d++) {
+    const p = qStats + ((ST_THROTTLED + d) << 3);
+    store<i64>(p, load<i64>(p) + <i64>load<i32>(qAcc + ACC_THR + (d << 2)));
+  }
+  const hot = qHotN;
+  store<i64>(qStats + (ST_HOT << 3), hot);
+  return hot;
+}
+
+// qAcc: running totals of the tick, kept in memory between blocks (offsets in bytes)
+const ACC_THR: usize = 0;  // i32x4 throttled-VM counts (before the shares' corrections)
+const ACC_SD: usize = 16;  // 2 x i64x2: sum of host demand sums
+const ACC_SW: usize = 48;  // 2 x i64x2: sum of host want sums
+const ACC_SG: usize = 80;  // 2 x i64x2: sum of min(want, capacity)
+const ACC_MAXV: usize = 112; // i32x4: I32_MAX (read from memory: V8 rebuilds constants per VM)
+const ACC_SMASK: usize = 128; // i32x4: all ones in the shaped dimension's lane
+const ACC_CAPSWZ: usize = 144; // i8x16: swizzle from a qCap row to the dimensions' lanes (set at init)
+const ACC_BYTES: usize = 160;
+let qHotN: i32 = 0;
+let qRateMax: i32 = 0;       // bucketTicks x rate fits i32 up to this rate
+
+// One copy of the VM loop per setting, the settings folded as constants: S whether a dimension
+// is shaped by the token bucket and D whether bucket depths are set (u32 = yes, u8 = no), C the
+// caps by their row size in qCap (u8 = no caps set, u32, u64, v128 = 4, 8, 16 bytes). Picked once
+// per tick and called indirectly per block, so that each stays a small function of its own (V8
+// keeps more of its values in registers).
+type VmLoop = (b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize) => bool;
+
+function vmLoopN0(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u8, u8, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopN1(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u8, u32, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopN2(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u8, u64, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopN3(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u8, v128, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS00(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u8, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS01(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u8, u32>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS10(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u32, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS11(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u32, u32>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS20(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u64, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS21(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u64, u32>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS30(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, v128, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS31(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, v128, u32>(b, e, h0, nh, tokIn, tokOut); }
+
+/** capW: bytes per VM in qCap, 0 when no caps are set. */
+function pickVmLoop(shaped: bool, capW: usize, depths: bool): VmLoop {
+  const c = capW == 0 ? 0 : capW == 4 ? 1 : capW == 8 ? 2 : 3;
+  if (!shaped) {
+    switch (c) {
+      case 0: return vmLoopN0;
+      case 1: return vmLoopN1;
+      case 2: return vmLoopN2;
+      default: return vmLoopN3;
+    }
+  }
+  switch ((c << 1) | (depths ? 1 : 0)) {
+    case 0: return vmLoopS00;
+    case 1: return vmLoopS01;
+    case 2: return vmLoopS10;
+    case 3: return vmLoopS11;
+    case 4: return vmLoopS20;
+    case 5: return vmLoopS21;
+    case 6: return vmLoopS30;
+    default: return vmLoopS31;
+  }
+}
+
+/** The VMs of one block, qBlk[b, e): grant = want, tokens after the tick (as if uncontended),
+ *  want and demand added to their hosts' sums, throttled counts. True if an entry is not on a
+ *  host in [h0, h0 + nh) (the order is stale). */
+@inline function blockVms<S, C, D>(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool {
+  const SHAPED = sizeof<S>() == 4;
+  const DEPTHS = sizeof<D>() == 4;
+  const CAPW = sizeof<C>(); // 1 = no caps
+  // table bases and settings in locals: the loop runs once per VM
   const blk = qBlk;
   const vh = vHost;
   const dem = qDemand;
@@ -612,113 +734,114 @@ function tickBlocked(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, h
   const caps = qCap;
   const grant = qGrant;
   const sums = qHostSums;
-  const hasDepths = qHasDepths;
   const depths = qDepth;
+  const acc = qAcc;
+  const sOff = <usize>(qShaped & 3) << 2;
   const bucketTicks = qBucketTicks;
-  const rateMax = I32_MAX / bucketTicks; // bucketTicks x rate fits i32 up to this rate
-  const shift = <u32>qBlkShiftBuilt;
-  const nb = H == 0 ? <usize>0 : ((H - 1) >> <usize>shift) + 1;
-  for (let bi: usize = 0; bi < nb; bi++) {
-    const h0 = bi << <usize>shift;
-    const h1 = min(H, h0 + (<usize>1 << <usize>shift));
-    memory.fill(sums + (h0 << 5), 0, (h1 - h0) << 5);
-    const e = <usize>load<u32>(qBlkStart + ((bi + 1) << 2));
-    for (let k = <usize>load<u32>(qBlkStart + (bi << 2)); k < e; k++) {
-      const v = <usize>load<u32>(blk + (k << 2));
-      const h = load<i32>(vh + (v << 2));
-      if (<usize>(<u32>h >>> shift) != bi) return STALE; // (unplaced: h = -1, no block)
-      const d = v128.load(dem + (v << 4));
-      const r = v128.load(res + (v << 4));
-      const ce = hasCaps ? i32x4.max_s(v128.load(caps + (v << 4)), r) : r;
-      const gp = grant + (v << 4);
-      let want: v128;
-      if (shaped >= 0) {
-        // refill() in i32: depth = min(I32_MAX, bucketTicks x rate) or the VM's own (>= rate);
-        // tokens + rate < 2^32 as u32
-        const rate = load<i32>(res + (v << 4) + sOff);
-        let depth = rate > rateMax ? I32_MAX : rate * bucketTicks;
-        if (hasDepths) {
-          const dv = load<i32>(depths + (v << 2));
-          if (dv != 0) depth = max(dv, rate); // a bucket never holds back the guaranteed rate
-        }
-        const t0 = load<i32>(tokIn + (v << 2));
-        const t = t0 < 0 ? depth : <i32>min<u32>(<u32>depth, <u32>t0 + <u32>rate);
-        want = i32x4.min_s(v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask), ce);
-        v128.store(gp, want);
-        store<i32>(tokOut + (v << 2), t - i32x4.extract_lane(i8x16.swizzle(want, sSwz), 0));
-      } else {
-        want = i32x4.min_s(d, ce);
-        v128.store(gp, want);
-      }
-      thr = i32x4.sub(thr, i32x4.gt_s(d, want));
-      const hw = sums + (<usize>h << 5);
-      v128.store(hw, satAdd(v128.load(hw), want));
-      v128.store(hw + 16, satAdd(v128.load(hw + 16), d));
-    }
-    if (trapHost >= 0 && <usize>(<u32>trapHost >>> shift) == bi) unreachable(); // test hook
-    // the block's hosts: verdicts, totals, hot runs; fair shares on the contended ones
-    for (let h = h0; h < h1; h++) {
-      const hw = sums + (h << 5);
-      const sw = v128.load(hw);
-      const sd = v128.load(hw + 16);
-      const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
-      const c = v128.load(cp);
-      // a saturated sum cannot be compared exactly: let the fair-share pass decide
-      const contended = <u32>i32x4.bitmask(v128.or(i32x4.gt_s(sw, c), i32x4.eq(sw, maxv)));
-      const over = v128.any_true(i32x4.gt_s(sd, c));
-      const g = i32x4.min_s(sw, c);
-      sdL = i64x2.add(sdL, i64x2.extend_low_i32x4_u(sd));
-      sdH = i64x2.add(sdH, i64x2.extend_high_i32x4_u(sd));
-      swL = i64x2.add(swL, i64x2.extend_low_i32x4_u(sw));
-      swH = i64x2.add(swH, i64x2.extend_high_i32x4_u(sw));
-      sgL = i64x2.add(sgL, i64x2.extend_low_i32x4_u(g));
-      sgH = i64x2.add(sgH, i64x2.extend_high_i32x4_u(g));
-      const run = over ? load<u32>(hotIn + (h << 2)) + 1 : 0;
-      store<u32>(hotOut + (h << 2), run);
-      if (run >= hotTicks && over) {
-        store<u32>(qHotList + (<usize>hot << 2), <u32>h);
-        hot++;
-      }
-      if (contended != 0) {
-        const n = load<u32>(hVmCount + (h << 2));
-        if (n > <u32>QUOTA_MAX_HOST_VMS) {
-          store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
-          return -1;
-        }
-        // the host's group in qOrder: exact when it holds n entries, all on h (the ids are
-        // distinct, so they are all of h's VMs), in increasing id as built
-        const b = <usize>load<u32>(qStart + (h << 2));
-        if (<usize>load<u32>(qStart + ((h + 1) << 2)) - b != <usize>n) return STALE;
-        for (let k = b; k < b + <usize>n; k++) {
-          if (load<i32>(vh + (<usize>load<u32>(qOrder + (k << 2)) << 2)) != <i32>h) return STALE;
-        }
-        shareHost(h, b, <i32>n, contended, cp, tokIn, tokOut);
-      }
-    }
-  }
-  // the unplaced VMs: no grant, a full bucket when placed again
-  const e = <usize>load<u32>(qBlkStart + ((nb + 1) << 2));
-  for (let k = <usize>load<u32>(qBlkStart + (nb << 2)); k < e; k++) {
+  const rateMax = qRateMax; // (a global: V8 would divide once per VM otherwise)
+  let thr = v128.load(acc, ACC_THR);
+  for (let k = b; k < e; k++) {
     const v = <usize>load<u32>(blk + (k << 2));
-    if (load<i32>(vh + (v << 2)) >= 0) return STALE;
-    v128.store(grant + (v << 4), zero);
-    if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
+    const h = load<u32>(vh + (v << 2));
+    if (h - h0 >= nh) return true; // (unplaced: h = 2^32 - 1, in no block)
+    const o = v << 4;
+    const d = v128.load(dem + o);
+    const r = v128.load(res + o);
+    let ce = r;
+    if (CAPW == 16) ce = i32x4.max_s(v128.load(caps + o), r);
+    else if (CAPW == 8) ce = i32x4.max_s(i8x16.swizzle(v128.load64_zero(caps + (v << 3)), v128.load(acc, ACC_CAPSWZ)), r);
+    else if (CAPW == 4) ce = i32x4.max_s(i8x16.swizzle(v128.load32_zero(caps + (v << 2)), v128.load(acc, ACC_CAPSWZ)), r);
+    let want: v128;
+    if (SHAPED) {
+      // refill() in i32: depth = min(I32_MAX, bucketTicks x rate) or the VM's own (>= rate);
+      // tokens + rate < 2^32 as u32
+      const rate = load<i32>(res + o + sOff);
+      let depth = rate > rateMax ? I32_MAX : rate * bucketTicks;
+      if (DEPTHS) {
+        const dv = load<i32>(depths + (v << 2));
+        if (dv != 0) depth = max(dv, rate); // a bucket never holds back the guaranteed rate
+      }
+      const t0 = load<i32>(tokIn + (v << 2));
+      const t = t0 < 0 ? depth : <i32>min<u32>(<u32>depth, <u32>t0 + <u32>rate);
+      want = i32x4.min_s(v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, v128.load(acc, ACC_SMASK)), ce);
+      v128.store(grant + o, want);
+      store<i32>(tokOut + (v << 2), t - load<i32>(grant + o + sOff));
+    } else {
+      want = i32x4.min_s(d, ce);
+      v128.store(grant + o, want);
+    }
+    thr = i32x4.sub(thr, i32x4.gt_s(d, want));
+    const hw = sums + (<usize>h << 5);
+    // saturating sums, as satAdd() with the constant from memory
+    const maxv = v128.load(acc, ACC_MAXV);
+    v128.store(hw, i32x4.min_u(i32x4.add(v128.load(hw), want), maxv));
+    v128.store(hw, i32x4.min_u(i32x4.add(v128.load(hw, 16), d), maxv), 16);
   }
-  // totals: the per-host corrections of shareHost are already in qStats
-  addTotals(ST_DEMAND, sdL, sdH);
-  addTotals(ST_WANT, swL, swH);
-  addTotals(ST_GRANT, sgL, sgH);
-  // (store the lane counts through memory: lane extraction needs constant indices)
-  const tmp = qStats + ((ST_SLOTS - 2) << 3); // two spare i64 slots = one v128
-  v128.store(tmp, thr);
-  for (let d: usize = 0; d < 4; d++) {
-    const p = qStats + ((ST_THROTTLED + d) << 3);
-    store<i64>(p, load<i64>(p) + <i64>load<i32>(tmp + (d << 2)));
+  v128.store(acc, thr, ACC_THR);
+  return false;
+}
+
+/** Verdicts of hosts [h0, h1) from their sums: totals, hot runs, fair shares on the contended
+ *  ones. Returns 0, -1 (a contended host over the VM limit) or STALE. */
+function blockHosts(h0: usize, h1: usize, hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, hotOut: usize): i32 {
+  const maxv = i32x4.splat(I32_MAX);
+  const sums = qHostSums;
+  let sdL = v128.load(qAcc, ACC_SD), sdH = v128.load(qAcc, ACC_SD + 16);
+  let swL = v128.load(qAcc, ACC_SW), swH = v128.load(qAcc, ACC_SW + 16);
+  let sgL = v128.load(qAcc, ACC_SG), sgH = v128.load(qAcc, ACC_SG + 16);
+  let hot = qHotN;
+  let ret: i32 = 0;
+  for (let h = h0; h < h1; h++) {
+    const hw = sums + (h << 5);
+    const sw = v128.load(hw);
+    const sd = v128.load(hw, 16);
+    const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
+    const c = v128.load(cp);
+    // a saturated sum cannot be compared exactly: let the fair-share pass decide
+    const contended = <u32>i32x4.bitmask(v128.or(i32x4.gt_s(sw, c), i32x4.eq(sw, maxv)));
+    const over = v128.any_true(i32x4.gt_s(sd, c));
+    const g = i32x4.min_s(sw, c);
+    sdL = i64x2.add(sdL, i64x2.extend_low_i32x4_u(sd));
+    sdH = i64x2.add(sdH, i64x2.extend_high_i32x4_u(sd));
+    swL = i64x2.add(swL, i64x2.extend_low_i32x4_u(sw));
+    swH = i64x2.add(swH, i64x2.extend_high_i32x4_u(sw));
+    sgL = i64x2.add(sgL, i64x2.extend_low_i32x4_u(g));
+    sgH = i64x2.add(sgH, i64x2.extend_high_i32x4_u(g));
+    const run = over ? load<u32>(hotIn + (h << 2)) + 1 : 0;
+    store<u32>(hotOut + (h << 2), run);
+    if (run >= hotTicks && over) {
+      store<u32>(qHotList + (<usize>hot << 2), <u32>h);
+      hot++;
+    }
+    if (contended != 0) {
+      const n = load<u32>(hVmCount + (h << 2));
+      if (n > <u32>QUOTA_MAX_HOST_VMS) {
+        store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
+        ret = -1;
+        break;
+      }
+      // the host's group in qOrder: exact when it holds n entries, all on h (the ids are
+      // distinct, so they are all of h's VMs), in increasing id as built
+      const b = <usize>load<u32>(qStart + (h << 2));
+      let ok = <usize>load<u32>(qStart + ((h + 1) << 2)) - b == <usize>n;
+      for (let k = b; ok && k < b + <usize>n; k++) {
+        ok = load<i32>(vHost + (<usize>load<u32>(qOrder + (k << 2)) << 2)) == <i32>h;
+      }
+      if (!ok) {
+        ret = STALE;
+        break;
+      }
+      shareHost(h, b, <i32>n, contended, cp, tokIn, tokOut);
+    }
   }
-  store<i64>(tmp, 0);
-  store<i64>(tmp + 8, 0);
-  store<i64>(qStats + (ST_HOT << 3), hot);
-  return hot;
+  v128.store(qAcc, sdL, ACC_SD);
+  v128.store(qAcc, sdH, ACC_SD + 16);
+  v128.store(qAcc, swL, ACC_SW);
+  v128.store(qAcc, swH, ACC_SW + 16);
+  v128.store(qAcc, sgL, ACC_SG);
+  v128.store(qAcc, sgH, ACC_SG + 16);
+  qHotN = hot;
+  return ret;
 }
 
 @inline function addTotals(slot: usize, lo: v128, hi: v128): void {
@@ -743,6 +866,8 @@ function shareHost(h: usize, b: usize, n: i32, mask: u32, cp: usize, tokIn: usiz
     m &= m - 1;
     const o = <usize>d << 2;
     const C = <i64>load<i32>(cp + o);
+    const slot = <usize>load<u8>(qCapSlot + <usize>d);
+    const capSlot: usize = hasCaps && slot != 0xff ? slot << 2 : 0xff; // byte offset in a qCap row
     let G: i64 = 0;
     for (let i = 0; i < n; i++) {
       const v = <usize>load<u32>(at4(ids, i));
@@ -754,7 +879,7 @@ function shareHost(h: usize, b: usize, n: i32, mask: u32, cp: usize, tokIn: usiz
         store<i32>(at4(rT, i), t);
         de = min(raw, t);
       }
-      const ce = hasCaps ? max(load<i32>(qCap + (v << 4) + o), r) : r;
+      const ce = capSlot != 0xff ? max(load<i32>(qCap + v * qCapW + capSlot), r) : r;
       const g = min(de, r);
       store<i32>(at4(sBase, i), g);
       store<i32>(at4(sLim, i), min(de, ce) - g);
