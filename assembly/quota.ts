@@ -72,10 +72,10 @@ let qBucketTicks: i32 = 10;
 let qTrapAt: i32 = -1;              // test hook: trap at this VM index in the next tick
 let qTick: u32 = 0;
 
-// Stats layout (i64 slots): [0..16) demand, [16..32) want, [32..48) granted totals per dim,
+// Stats layout (i64 slots): [0..16) demand, [16..32) unused (was want: nobody read it),
+// [32..48) granted totals per dim,
 // [48..64) throttled VM count per dim, [64..80) contended hosts per dim, [80] hot count, [81] error.
 const ST_DEMAND: usize = 0;
-const ST_WANT: usize = 16;
 const ST_GRANT: usize = 32;
 const ST_THROTTLED: usize = 48;
 const ST_CONTENDED: usize = 64;
@@ -293,12 +293,9 @@ export function quotaTick(hotTicks: u32): i32 {
       over = over || v128.any_true(i32x4.gt_s(dm, c));
       const g = i32x4.min_s(w, c);
       const sd = qStats + ((ST_DEMAND + (<usize>k << 2)) << 3);
-      const sw = qStats + ((ST_WANT + (<usize>k << 2)) << 3);
       const sg = qStats + ((ST_GRANT + (<usize>k << 2)) << 3);
       v128.store(sd, i64x2.add(v128.load(sd), i64x2.extend_low_i32x4_u(dm)));
       v128.store(sd + 16, i64x2.add(v128.load(sd + 16), i64x2.extend_high_i32x4_u(dm)));
-      v128.store(sw, i64x2.add(v128.load(sw), i64x2.extend_low_i32x4_u(w)));
-      v128.store(sw + 16, i64x2.add(v128.load(sw + 16), i64x2.extend_high_i32x4_u(w)));
       v128.store(sg, i64x2.add(v128.load(sg), i64x2.extend_low_i32x4_u(g)));
       v128.store(sg + 16, i64x2.add(v128.load(sg + 16), i64x2.extend_high_i32x4_u(g)));
     }
@@ -672,7 +669,6 @@ function tickBlocked(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, h
   }
   // totals: the per-host corrections of shareHost are already in qStats
   addTotals(ST_DEMAND, v128.load(qAcc, ACC_SD), v128.load(qAcc, ACC_SD + 16));
-  addTotals(ST_WANT, v128.load(qAcc, ACC_SW), v128.load(qAcc, ACC_SW + 16));
   addTotals(ST_GRANT, v128.load(qAcc, ACC_SG), v128.load(qAcc, ACC_SG + 16));
   for (let d: usize = 0; d < 4; d++) {
     const p = qStats + ((ST_THROTTLED + d) << 3);
@@ -686,7 +682,7 @@ function tickBlocked(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, h
 // qAcc: running totals of the tick, kept in memory between blocks (offsets in bytes)
 const ACC_THR: usize = 0;  // i32x4 throttled-VM counts (before the shares' corrections)
 const ACC_SD: usize = 16;  // 2 x i64x2: sum of host demand sums
-const ACC_SW: usize = 48;  // 2 x i64x2: sum of host want sums
+                           // [48, 80) unused
 const ACC_SG: usize = 80;  // 2 x i64x2: sum of min(want, capacity)
 const ACC_MAXV: usize = 112; // i32x4: I32_MAX (read from memory: V8 rebuilds constants per VM)
 const ACC_SMASK: usize = 128; // i32x4: all ones in the shaped dimension's lane
@@ -813,7 +809,6 @@ function blockHosts(h0: usize, h1: usize, hotTicks: u32, tokIn: usize, tokOut: u
   const cList = qCList;
   const cMask = qHostMask;
   let sdL = v128.load(qAcc, ACC_SD), sdH = v128.load(qAcc, ACC_SD + 16);
-  let swL = v128.load(qAcc, ACC_SW), swH = v128.load(qAcc, ACC_SW + 16);
   let sgL = v128.load(qAcc, ACC_SG), sgH = v128.load(qAcc, ACC_SG + 16);
   let hot = <usize>qHotN;
   let nc: usize = 0;
@@ -828,8 +823,6 @@ function blockHosts(h0: usize, h1: usize, hotTicks: u32, tokIn: usize, tokOut: u
     const g = i32x4.min_s(sw, c);
     sdL = i64x2.add(sdL, i64x2.extend_low_i32x4_u(sd));
     sdH = i64x2.add(sdH, i64x2.extend_high_i32x4_u(sd));
-    swL = i64x2.add(swL, i64x2.extend_low_i32x4_u(sw));
-    swH = i64x2.add(swH, i64x2.extend_high_i32x4_u(sw));
     sgL = i64x2.add(sgL, i64x2.extend_low_i32x4_u(g));
     sgH = i64x2.add(sgH, i64x2.extend_high_i32x4_u(g));
     const run = over ? load<u32>(hotIn + (h << 2)) + 1 : 0;
@@ -843,8 +836,6 @@ function blockHosts(h0: usize, h1: usize, hotTicks: u32, tokIn: usize, tokOut: u
   }
   v128.store(qAcc, sdL, ACC_SD);
   v128.store(qAcc, sdH, ACC_SD + 16);
-  v128.store(qAcc, swL, ACC_SW);
-  v128.store(qAcc, swH, ACC_SW + 16);
   v128.store(qAcc, sgL, ACC_SG);
   v128.store(qAcc, sgH, ACC_SG + 16);
   qHotN = <i32>hot;
