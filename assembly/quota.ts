@@ -527,7 +527,7 @@ function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: u
 
 // ---- one vector lane (up to four dimensions): the tick block by block ----
 //
-// The hosts are cut into blocks of 2^qBlkShift consecutive ids. qBlk lists the VM ids grouped
+// The hosts are cut into blocks of 2^qBlkShiftBuilt consecutive ids. qBlk lists the VM ids grouped
 // by their host's block, in increasing id within a block; the tick walks it block by block: the
 // VM tables are read in (nearly) increasing id whatever the placement policy (a packed fleet
 // and a spread one look alike: a block's VMs are a few runs of consecutive ids), and each VM's
@@ -563,8 +563,8 @@ function buildOrder(): void {
     if (b < H && n > maxN) maxN = n;
     store<u32>(qStart + ((b + 1) << 2), n + load<u32>(qStart + (b << 2)));
   }
-  // cursors: qHostCur for the hosts and qCList for the blocks (both unused on this path
-  // otherwise), locals for the unplaced
+  // cursors: qHostCur for the hosts and (below) qCList for the blocks, both free here (qCList
+  // is rewritten by every tick), locals for the unplaced
   memory.copy(qHostCur, qStart, H * 4);
   let cu = <usize>load<u32>(qStart + (H << 2));
   for (let v: usize = 0; v < V; v++) {
