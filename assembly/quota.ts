@@ -83,17 +83,13 @@ const ST_HOT: usize = 80;
 const ST_ERROR: usize = 81;
 const ST_SLOTS: usize = 82;
 
-@inline function qAcc0(): usize {
-  qAcc = allocTable(ACC_BYTES);
-  return qAcc + ACC_CAPSWZ;
-}
-
 /** Allocates the quota tables for the engine's current size; `sharedMask` has bit d set when
  *  dimension d is shared (may hold a burst cap). */
 export function quotaInit(types: i32, shaped: i32, bucketTicks: i32, sharedMask: u32): void {
   const H = <usize>HOSTS;
   const V = <usize>VMS;
   qTypes = types;
+  qAcc = allocTable(ACC_BYTES);
   qCapSlot = allocTable(16);
   memory.fill(qCapSlot, 0xff, 16);
   const nShared = popcnt(sharedMask & 0xf);
@@ -106,7 +102,7 @@ export function quotaInit(types: i32, shaped: i32, bucketTicks: i32, sharedMask:
     for (let d = 0; d < min(DIMS, 16); d++) store<u8>(qCapSlot + <usize>d, <u8>d);
   }
   // i8x16.swizzle indices from a qCap row (as loaded into a v128) to the dimensions' lanes
-  const sw = qAcc0();
+  const sw = qAcc + ACC_CAPSWZ;
   for (let d: usize = 0; d < 16; d++) {
     const slot = load<u8>(qCapSlot + (d >> 2));
     store<u8>(sw + d, slot == 0xff ? 0x80 : (slot << 2) + <u8>(d & 3));
