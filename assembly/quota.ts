@@ -12,13 +12,14 @@
 //   the leftover units one each to the unsaturated VMs in increasing VM id.
 //
 // Reads the placement engine's own tables (vHost, vDemand as reservations, hVmCount), never
-// copies them. With up to four dimensions the VMs' ids are kept grouped by host (qOrder, a cache
-// of vHost checked entry by entry as it is used and rebuilt when placements changed); packed
-// fleets are then walked host by host (tickByHost), scattered ones in VM order with the contended
-// hosts re-shared from their groups (shareListed). Both give the same results. Per-VM inputs/outputs are VEC-strided like vDemand so one v128 op covers
-// four dimensions. Tables that persist across ticks (tokens, hot runs) are double-buffered: a
-// tick reads one copy and writes the other, and only a tick that returns flips them, so a trap
-// mid-tick leaves the last committed state intact.
+// copies them. With up to four dimensions the tick walks the VMs grouped by blocks of hosts
+// (qBlk) and re-shares contended hosts from their groups (qOrder), both caches of vHost checked
+// entry by entry as they are used and rebuilt when placements changed (tickBlocked); with more,
+// it runs in VM order and gathers the contended hosts' VMs (shareContended). Per-VM
+// inputs/outputs are VEC-strided like vDemand so one v128 op covers four dimensions. Tables that
+// persist across ticks (tokens, hot runs) are double-buffered: a tick reads one copy and writes
+// the other, and only a tick that returns flips them, so a trap mid-tick leaves the last
+// committed state intact.
 
 import { allocTable, scratch } from "./memory";
 import { DIMS, HOSTS, LANES, VEC, VMS, hVmCount, hVmHead, vDemand, vHost, vNext } from "./state";
@@ -31,7 +32,12 @@ let qType: usize = 0;        // u16 per host: enforcement type index
 let qTypeCap: usize = 0;     // VEC per type: physical guest capacity (capacity - reservation)
 let qDemand: usize = 0;      // VEC per VM: this tick's demand (input)
 let qGrant: usize = 0;       // VEC per VM: this tick's grant (output)
-let qCap: usize = 0;         // VEC per VM: burst cap, 0 = reservation
+let qCap: usize = 0;         // qCapW bytes per VM: burst caps of the shared dimensions, 0 = the
+                             // reservation (hard dimensions have none): with up to four
+                             // dimensions and at most two shared, only theirs, side by side
+                             // (4 or 8 bytes a VM, less to read per tick); otherwise VEC, by dim
+let qCapW: usize = 16;       // bytes per VM in qCap
+let qCapSlot: usize = 0;     // u8 per dimension (LANES == 1): its i32 slot in a qCap row, 0xff = none
 let qWeight: usize = 0;      // u16 per VM, >= 1
 let qDepth: usize = 0;       // i32 per VM: bucket depth, 0 = bucketTicks x rate
 let qTokA: usize = 0;               // i32 per VM: tokens left after the last tick, -1 = full
@@ -46,14 +52,18 @@ let qHostCur: usize = 0;     // u32 per host: cursor into the contended-VM recor
 let qCList: usize = 0;       // u32 per host: contended hosts of this tick
 let qHostBits: usize = 0;    // 1 bit per host: contended in some dimension (small enough for L1)
 let qStats: usize = 0;       // see quotaTick
+let qAcc: usize = 0;         // running totals of tickBlocked (ACC_*)
 let qOrder: usize = 0;       // u32 per VM: VM ids grouped by host, in increasing host then id;
                              // the unplaced VMs last (a cache of vHost, see buildOrder)
 let qStart: usize = 0;       // u32 per host + 2: where each host's group starts in qOrder
                              // (group HOSTS = the unplaced VMs; qStart[HOSTS + 1] = VMS)
 let qOrderOk: bool = false;  // qOrder was built for this instance (checked against vHost anyway)
 let qMaxN: i32 = 0;          // largest host group in qOrder
-let qLocal: bool = false;    // each host's VMs have nearby ids: tick host by host (see buildOrder)
-let qMode: i32 = 0;          // test hook: 0 = choose by qLocal, 1 = host by host, 2 = VM order
+let qBlk: usize = 0;         // u32 per VM: VM ids grouped by block of hosts, in increasing block
+                             // then id; the unplaced VMs last (see buildOrder)
+let qBlkStart: usize = 0;    // u32 per block + 2: where each block's VMs start in qBlk
+let qBlkShiftBuilt: i32 = 0; // blocks of qBlk: 2^qBlkShiftBuilt hosts
+let qMode: i32 = 0;          // test hook: block size, 0 = default, 1 = one host, 2 = whole fleet
 let qCur: i32 = 0;                  // which copy of tokens / hot runs is committed
 let qHasCaps: bool = false;
 let qHasDepths: bool = false;
@@ -62,10 +72,10 @@ let qBucketTicks: i32 = 10;
 let qTrapAt: i32 = -1;              // test hook: trap at this VM index in the next tick
 let qTick: u32 = 0;
 
-// Stats layout (i64 slots): [0..16) demand, [16..32) want, [32..48) granted totals per dim,
+// Stats layout (i64 slots): [0..16) demand, [16..32) unused (was want: nobody read it),
+// [32..48) granted totals per dim,
 // [48..64) throttled VM count per dim, [64..80) contended hosts per dim, [80] hot count, [81] error.
 const ST_DEMAND: usize = 0;
-const ST_WANT: usize = 16;
 const ST_GRANT: usize = 32;
 const ST_THROTTLED: usize = 48;
 const ST_CONTENDED: usize = 64;
@@ -73,16 +83,35 @@ const ST_HOT: usize = 80;
 const ST_ERROR: usize = 81;
 const ST_SLOTS: usize = 82;
 
-/** Allocates the quota tables for the engine's current size. */
-export function quotaInit(types: i32, shaped: i32, bucketTicks: i32): void {
+/** Allocates the quota tables for the engine's current size; `sharedMask` has bit d set when
+ *  dimension d is shared (may hold a burst cap). */
+export function quotaInit(types: i32, shaped: i32, bucketTicks: i32, sharedMask: u32): void {
   const H = <usize>HOSTS;
   const V = <usize>VMS;
   qTypes = types;
+  qAcc = allocTable(ACC_BYTES);
+  qCapSlot = allocTable(16);
+  memory.fill(qCapSlot, 0xff, 16);
+  const nShared = popcnt(sharedMask & 0xf);
+  if (LANES == 1 && nShared <= 2) {
+    qCapW = nShared <= 1 ? 4 : 8;
+    let j: u8 = 0;
+    for (let d = 0; d < DIMS; d++) if ((sharedMask >> <u32>d) & 1) store<u8>(qCapSlot + <usize>d, j++);
+  } else {
+    qCapW = VEC;
+    for (let d = 0; d < min(DIMS, 16); d++) store<u8>(qCapSlot + <usize>d, <u8>d);
+  }
+  // i8x16.swizzle indices from a qCap row (as loaded into a v128) to the dimensions' lanes
+  const sw = qAcc + ACC_CAPSWZ;
+  for (let d: usize = 0; d < 16; d++) {
+    const slot = load<u8>(qCapSlot + (d >> 2));
+    store<u8>(sw + d, slot == 0xff ? 0x80 : (slot << 2) + <u8>(d & 3));
+  }
   qType = allocTable(H * 2);
   qTypeCap = allocTable(<usize>types * VEC);
   qDemand = allocTable(V * VEC);
   qGrant = allocTable(V * VEC);
-  qCap = allocTable(V * VEC);
+  qCap = allocTable(V * qCapW);
   qWeight = allocTable(V * 2);
   for (let v: usize = 0; v < V; v++) store<u16>(qWeight + (v << 1), 1);
   qDepth = allocTable(V * 4);
@@ -101,6 +130,8 @@ export function quotaInit(types: i32, shaped: i32, bucketTicks: i32): void {
   qStats = allocTable(ST_SLOTS * 8);
   qOrder = allocTable(V * 4);
   qStart = allocTable((H + 2) * 4);
+  qBlk = allocTable(V * 4);
+  qBlkStart = allocTable((H + 2) * 4);
   qOrderOk = false;
   qMaxN = 0;
   qCur = 0;
@@ -117,13 +148,19 @@ export function quotaSetFlags(hasCaps: bool, hasDepths: bool): void {
   qHasDepths = hasDepths;
 }
 export function quotaSetTrapAt(vm: i32): void { qTrapAt = vm; }
-/** Test hook: 0 = choose the tick order from the placements, 1 = host by host, 2 = VM order. */
-export function quotaSetOrderMode(mode: i32): void { qMode = mode; }
+/** Test hook: the tick order, 0 = by blocks of hosts (default), 1 = host by host, 2 = VM order
+ *  (the same results every way). */
+export function quotaSetOrderMode(mode: i32): void {
+  if (mode != qMode) qOrderOk = false;
+  qMode = mode;
+}
 export function quotaTypeTable(): usize { return qTypeCap; }
 export function quotaHostTypeTable(): usize { return qType; }
 export function quotaDemandTable(): usize { return qDemand; }
 export function quotaGrantTable(): usize { return qGrant; }
 export function quotaCapTable(): usize { return qCap; }
+/** i32 per VM in the cap table (see qCap). */
+export function quotaCapStride(): i32 { return <i32>(qCapW >> 2); }
 export function quotaWeightTable(): usize { return qWeight; }
 export function quotaDepthTable(): usize { return qDepth; }
 export function quotaTokensTable(): usize { return qCur == 0 ? qTokA : qTokB; }
@@ -168,28 +205,21 @@ export function quotaTick(hotTicks: u32): i32 {
   const hotOut = qCur == 0 ? qHotB : qHotA;
   if (LANES == 1) {
     if (!qOrderOk) buildOrder();
-    let hot = STALE;
-    if (byHost()) {
-      hot = tickByHost(hotTicks, tokIn, tokOut, hotIn, hotOut);
-      if (hot == STALE) {
-        // placements changed since qOrder was built: rebuild it and run the tick again from
-        // the start (nothing of the committed state was touched)
-        buildOrder();
-        if (byHost()) {
-          hot = tickByHost(hotTicks, tokIn, tokOut, hotIn, hotOut);
-          if (hot == STALE) unreachable(); // just built
-        }
-      }
+    let hot = tickBlocked(hotTicks, tokIn, tokOut, hotIn, hotOut);
+    if (hot == STALE) {
+      // placements changed since the orders were built: rebuild them and run the tick again
+      // from the start (nothing of the committed state was touched)
+      buildOrder();
+      hot = tickBlocked(hotTicks, tokIn, tokOut, hotIn, hotOut);
+      if (hot == STALE) unreachable(); // just built
     }
-    if (hot != STALE) {
-      if (hot < 0) return hot;
-      qCur ^= 1;
-      qTick++;
-      qTrapAt = -1;
-      return hot;
-    }
-    // else: in VM order, below
+    if (hot < 0) return hot;
+    qCur ^= 1;
+    qTick++;
+    qTrapAt = -1;
+    return hot;
   }
+  // More than four dimensions: the tick in VM order, contended hosts gathered and re-shared
   memory.fill(qHostSums, 0, H * VEC * 2);
   memory.fill(qHostBits, 0, ((H + 31) >> 5) << 2);
   memory.fill(qStats, 0, ST_SLOTS * 8);
@@ -202,77 +232,40 @@ export function quotaTick(hotTicks: u32): i32 {
   const trapAt = qTrapAt;
 
   // ---- VM pass: want = min(demand', capEff), host sums, throttled counts ----
-  if (LANES == 1) {
-    let thr = i32x4.splat(0);
-    for (let v: usize = 0; v < V; v++) {
-      const h = load<i32>(vHost + (v << 2));
-      const gp = qGrant + (v << 4);
-      if (h < 0) {
-        v128.store(gp, i32x4.splat(0));
-        if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
-        continue;
-      }
-      if (<i32>v == trapAt) unreachable();
-      const d = v128.load(qDemand + (v << 4));
-      const r = v128.load(vDemand + (v << 4));
-      const ce = hasCaps ? i32x4.max_s(v128.load(qCap + (v << 4)), r) : r;
-      let de = d;
-      let t: i32 = 0;
-      if (shaped >= 0) {
-        t = refill(v, tokIn, load<i32>(vDemand + (v << 4) + sOff));
-        de = v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask);
-      }
-      const want = i32x4.min_s(de, ce);
-      v128.store(gp, want);
-      thr = i32x4.sub(thr, i32x4.gt_s(d, want));
-      if (shaped >= 0) store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
-      const hw = qHostSums + (<usize>h << 5);
-      const hd = hw + 16;
-      v128.store(hd, satAdd(v128.load(hd), d));
-      v128.store(hw, satAdd(v128.load(hw), want));
+  for (let v: usize = 0; v < V; v++) {
+    const h = load<i32>(vHost + (v << 2));
+    const gp = qGrant + v * VEC;
+    if (h < 0) {
+      memory.fill(gp, 0, VEC);
+      if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
+      continue;
     }
-    // (store the lane counts through memory: lane extraction needs constant indices)
-    const tmp = qStats + ((ST_SLOTS - 2) << 3); // two spare i64 slots = one v128
-    v128.store(tmp, thr);
-    for (let d = 0; d < 4; d++) store<i64>(qStats + ((ST_THROTTLED + <usize>d) << 3), <i64>load<i32>(tmp + (<usize>d << 2)));
-    store<i64>(tmp, 0);
-    store<i64>(tmp + 8, 0);
-  } else {
-    for (let v: usize = 0; v < V; v++) {
-      const h = load<i32>(vHost + (v << 2));
-      const gp = qGrant + v * VEC;
-      if (h < 0) {
-        memory.fill(gp, 0, VEC);
-        if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
-        continue;
-      }
-      if (<i32>v == trapAt) unreachable();
-      let t: i32 = 0;
-      if (shaped >= 0) t = refill(v, tokIn, load<i32>(vDemand + v * VEC + sOff));
-      const hw = qHostSums + <usize>h * VEC * 2;
-      const hd = hw + VEC;
-      for (let k = 0; k < LANES; k++) {
-        const o = <usize>k << 4;
-        const d = v128.load(qDemand + v * VEC + o);
-        const r = v128.load(vDemand + v * VEC + o);
-        const ce = hasCaps ? i32x4.max_s(v128.load(qCap + v * VEC + o), r) : r;
-        const de = k == sChunk ? v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask) : d;
-        const want = i32x4.min_s(de, ce);
-        v128.store(gp + o, want);
-        v128.store(hd + o, satAdd(v128.load(hd + o), d));
-        v128.store(hw + o, satAdd(v128.load(hw + o), want));
-        for (let l = 0; l < 4; l++) {
-          const dd = (k << 2) + l;
-          if (dd >= DIMS) break;
-          const lo = <usize>l << 2;
-          if (load<i32>(qDemand + v * VEC + o + lo) > load<i32>(gp + o + lo)) {
-            const p = qStats + ((ST_THROTTLED + <usize>dd) << 3);
-            store<i64>(p, load<i64>(p) + 1);
-          }
+    if (<i32>v == trapAt) unreachable();
+    let t: i32 = 0;
+    if (shaped >= 0) t = refill(v, tokIn, load<i32>(vDemand + v * VEC + sOff));
+    const hw = qHostSums + <usize>h * VEC * 2;
+    const hd = hw + VEC;
+    for (let k = 0; k < LANES; k++) {
+      const o = <usize>k << 4;
+      const d = v128.load(qDemand + v * VEC + o);
+      const r = v128.load(vDemand + v * VEC + o);
+      const ce = hasCaps ? i32x4.max_s(v128.load(qCap + v * VEC + o), r) : r;
+      const de = k == sChunk ? v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask) : d;
+      const want = i32x4.min_s(de, ce);
+      v128.store(gp + o, want);
+      v128.store(hd + o, satAdd(v128.load(hd + o), d));
+      v128.store(hw + o, satAdd(v128.load(hw + o), want));
+      for (let l = 0; l < 4; l++) {
+        const dd = (k << 2) + l;
+        if (dd >= DIMS) break;
+        const lo = <usize>l << 2;
+        if (load<i32>(qDemand + v * VEC + o + lo) > load<i32>(gp + o + lo)) {
+          const p = qStats + ((ST_THROTTLED + <usize>dd) << 3);
+          store<i64>(p, load<i64>(p) + 1);
         }
       }
-      if (shaped >= 0) store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
     }
+    if (shaped >= 0) store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
   }
 
   // ---- host pass: contention, hot runs, totals; fair shares on contended hosts ----
@@ -296,12 +289,9 @@ export function quotaTick(hotTicks: u32): i32 {
       over = over || v128.any_true(i32x4.gt_s(dm, c));
       const g = i32x4.min_s(w, c);
       const sd = qStats + ((ST_DEMAND + (<usize>k << 2)) << 3);
-      const sw = qStats + ((ST_WANT + (<usize>k << 2)) << 3);
       const sg = qStats + ((ST_GRANT + (<usize>k << 2)) << 3);
       v128.store(sd, i64x2.add(v128.load(sd), i64x2.extend_low_i32x4_u(dm)));
       v128.store(sd + 16, i64x2.add(v128.load(sd + 16), i64x2.extend_high_i32x4_u(dm)));
-      v128.store(sw, i64x2.add(v128.load(sw), i64x2.extend_low_i32x4_u(w)));
-      v128.store(sw + 16, i64x2.add(v128.load(sw + 16), i64x2.extend_high_i32x4_u(w)));
       v128.store(sg, i64x2.add(v128.load(sg), i64x2.extend_low_i32x4_u(g)));
       v128.store(sg + 16, i64x2.add(v128.load(sg + 16), i64x2.extend_high_i32x4_u(g)));
     }
@@ -328,8 +318,7 @@ export function quotaTick(hotTicks: u32): i32 {
     }
   }
   if (nc > 0) {
-    if (LANES == 1) shareListed(nc, tokIn, tokOut);
-    else shareContended(nc, recs, <i32>maxN, tokIn, tokOut);
+    shareContended(nc, recs, <i32>maxN, tokIn, tokOut);
   }
   store<i64>(qStats + (ST_HOT << 3), hot);
   qCur ^= 1;
@@ -532,18 +521,28 @@ function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: u
   }
 }
 
-// ---- one vector lane (up to four dimensions): the tick host by host ----
+// ---- one vector lane (up to four dimensions): the tick block by block ----
 //
-// The tick walks qOrder, each host's VMs in increasing id: per-host sums stay in registers
-// (written once, no zeroing and no scattered read-modify-write), the host's verdict follows at
-// once, and a contended host is re-shared while its VMs' rows are still in cache. qOrder is a
-// cache of vHost: every entry is checked against vHost as it is read (each VM id appears exactly
-// once in qOrder, so if every entry sits in its VM's current group the grouping is exact); on a
-// mismatch the tick returns STALE and is run again on a rebuilt order.
+// The hosts are cut into blocks of 2^qBlkShiftBuilt consecutive ids. qBlk lists the VM ids grouped
+// by their host's block, in increasing id within a block; the tick walks it block by block: the
+// VM tables are read in (nearly) increasing id whatever the placement policy (a packed fleet
+// and a spread one look alike: a block's VMs are a few runs of consecutive ids), and each VM's
+// want and demand go into its host's sums, which for one block are a small slice of qHostSums
+// that stays in cache. Then the block's hosts get their verdicts, and the contended ones are
+// re-shared from their groups in qOrder (VM ids grouped by host, in increasing id) while the
+// block's rows are still in cache. Both orders are a cache of vHost: every entry read is checked
+// against it (each VM id appears exactly once in each order, so if every entry sits in its
+// VM's current block, or group, the grouping is exact); on a mismatch the tick returns STALE,
+// nothing of the committed state has been touched, and it is run again on rebuilt orders.
 
 const STALE: i32 = -2;
+// 1024 hosts a block (their sums, 32 KiB, stay in L1), 2048 when each host's VMs have ids far
+// apart (spread placements): a block's VMs are then a few runs of consecutive ids, longer runs
+// read faster, and its sums still fit in L2
+const BLOCK_SHIFT: i32 = 10;
+const BLOCK_SHIFT_SCATTERED: i32 = 11;
 
-/** Counting sort of the VM ids by host (stable: increasing id within a host). */
+/** Counting sorts of the VM ids by host and by block (stable: increasing id within each). */
 function buildOrder(): void {
   const H = <usize>HOSTS;
   const V = <usize>VMS;
@@ -560,7 +559,8 @@ function buildOrder(): void {
     if (b < H && n > maxN) maxN = n;
     store<u32>(qStart + ((b + 1) << 2), n + load<u32>(qStart + (b << 2)));
   }
-  // cursors: qHostCur for the hosts (unused on this path otherwise), a local for the unplaced
+  // cursors: qHostCur for the hosts and (below) qCList for the blocks, both free here (qCList
+  // is rewritten by every tick), locals for the unplaced
   memory.copy(qHostCur, qStart, H * 4);
   let cu = <usize>load<u32>(qStart + (H << 2));
   for (let v: usize = 0; v < V; v++) {
@@ -575,22 +575,46 @@ function buildOrder(): void {
       store<u32>(qOrder + (k << 2), <u32>v);
     }
   }
-  // Walking host by host reads the VM tables in qOrder's order: cheap when a host's VMs have
-  // nearby ids (packed placements: consecutive ids share a host), a random access per VM when
-  // placements are scattered (spread); then the tick runs in VM order with per-host sums.
-  let far: usize = 0;
+  // block size: the test hooks ask for one host a block ("host") or one block ("vm")
   const placed = <usize>load<u32>(qStart + (H << 2));
-  for (let k: usize = 1; k < placed; k++) {
-    const a = load<u32>(qOrder + ((k - 1) << 2));
-    const c = load<u32>(qOrder + (k << 2));
-    if ((a > c ? a - c : c - a) > 64) far++;
+  let shift = BLOCK_SHIFT;
+  if (qMode == 1) shift = 0;
+  else if (qMode == 2) shift = 31;
+  else {
+    let far: usize = 0;
+    for (let k: usize = 1; k < placed; k++) {
+      const a = load<u32>(qOrder + ((k - 1) << 2));
+      const c = load<u32>(qOrder + (k << 2));
+      if ((a > c ? a - c : c - a) > 64) far++;
+    }
+    if (far * 2 >= placed) shift = BLOCK_SHIFT_SCATTERED;
   }
-  qLocal = far * 2 < placed;
+  // blocks are runs of hosts: their starts come from the hosts' (the unplaced last)
+  const nb = H == 0 ? <usize>0 : ((H - 1) >> <usize>shift) + 1;
+  for (let k: usize = 0; k < nb; k++) {
+    const s = load<u32>(qStart + ((k << <usize>shift) << 2));
+    store<u32>(qBlkStart + (k << 2), s);
+    store<u32>(qCList + (k << 2), s);
+  }
+  store<u32>(qBlkStart + (nb << 2), <u32>placed);
+  store<u32>(qBlkStart + ((nb + 1) << 2), <u32>V);
+  let bu = placed;
+  for (let v: usize = 0; v < V; v++) {
+    const h = load<i32>(vHost + (v << 2));
+    if (h < 0) {
+      store<u32>(qBlk + (bu << 2), <u32>v);
+      bu++;
+    } else {
+      const bp = qCList + ((<usize>h >> <usize>shift) << 2);
+      const j = <usize>load<u32>(bp);
+      store<u32>(bp, <u32>(j + 1));
+      store<u32>(qBlk + (j << 2), <u32>v);
+    }
+  }
+  qBlkShiftBuilt = shift;
   qMaxN = <i32>maxN;
   qOrderOk = true;
 }
-
-@inline function byHost(): bool { return qMode == 1 || (qMode == 0 && qLocal); }
 
 /** Work arrays of shareHost for host groups of up to qMaxN VMs. */
 function shareScratch(): void {
@@ -604,148 +628,232 @@ function shareScratch(): void {
   sAct = rT + (N << 2);
 }
 
-/** Fair shares on the contended hosts qCList[0, nc) after a tick in VM order (LANES == 1), each
- *  from its group in qOrder, rebuilt first if placements changed since it was built. */
-function shareListed(nc: i32, tokIn: usize, tokOut: usize): void {
+/** The whole tick for LANES == 1. Returns the hot count, -1 (host over the VM limit) or STALE. */
+function tickBlocked(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, hotOut: usize): i32 {
+  const H = <usize>HOSTS;
+  memory.fill(qStats, 0, ST_SLOTS * 8);
+  memory.fill(qAcc, 0, ACC_MAXV); // (the constants after it stay)
   shareScratch();
-  for (let c = 0; c < nc; c++) {
-    const h = <usize>load<u32>(qCList + (<usize>c << 2));
-    const n = <usize>load<u32>(hVmCount + (h << 2));
-    let b = <usize>load<u32>(qStart + (h << 2));
-    // exact: the group's ids are distinct, so n of them on h are all of h's VMs
-    let ok = <usize>load<u32>(qStart + ((h + 1) << 2)) - b == n;
-    for (let k = b; ok && k < b + n; k++) {
-      ok = load<i32>(vHost + (<usize>load<u32>(qOrder + (k << 2)) << 2)) == <i32>h;
+  const shaped = qShaped;
+  const sLane = shaped & 3;
+  v128.store(qAcc, i32x4.splat(I32_MAX), ACC_MAXV);
+  v128.store(qAcc, i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(sLane)), ACC_SMASK);
+  qRateMax = I32_MAX / qBucketTicks;
+  const trapHost: i32 = qTrapAt >= 0 ? load<i32>(vHost + (<usize>qTrapAt << 2)) : -1;
+  const shift = <u32>qBlkShiftBuilt;
+  const nb = H == 0 ? <usize>0 : ((H - 1) >> <usize>shift) + 1;
+  const vmLoop = pickVmLoop(shaped >= 0, qHasCaps ? qCapW : 0, qHasDepths);
+  qHotN = 0;
+  for (let bi: usize = 0; bi < nb; bi++) {
+    const h0 = bi << <usize>shift;
+    const h1 = min(H, h0 + (<usize>1 << <usize>shift));
+    memory.fill(qHostSums + (h0 << 5), 0, (h1 - h0) << 5);
+    const b = <usize>load<u32>(qBlkStart + (bi << 2));
+    const e = <usize>load<u32>(qBlkStart + ((bi + 1) << 2));
+    if (vmLoop(b, e, <u32>h0, <u32>(h1 - h0), tokIn, tokOut)) return STALE;
+    if (trapHost >= 0 && <usize>(<u32>trapHost >>> shift) == bi) unreachable(); // test hook
+    const r = blockHosts(h0, h1, hotTicks, tokIn, tokOut, hotIn, hotOut);
+    if (r < 0) return r;
+  }
+  // the unplaced VMs: no grant, a full bucket when placed again
+  const e = <usize>load<u32>(qBlkStart + ((nb + 1) << 2));
+  for (let k = <usize>load<u32>(qBlkStart + (nb << 2)); k < e; k++) {
+    const v = <usize>load<u32>(qBlk + (k << 2));
+    if (load<i32>(vHost + (v << 2)) >= 0) return STALE;
+    v128.store(qGrant + (v << 4), i32x4.splat(0));
+    if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
+  }
+  // totals: the per-host corrections of shareHost are already in qStats
+  addTotals(ST_DEMAND, v128.load(qAcc, ACC_SD), v128.load(qAcc, ACC_SD + 16));
+  addTotals(ST_GRANT, v128.load(qAcc, ACC_SG), v128.load(qAcc, ACC_SG + 16));
+  for (let d: usize = 0; d < 4; d++) {
+    const p = qStats + ((ST_THROTTLED + d) << 3);
+    store<i64>(p, load<i64>(p) + <i64>load<i32>(qAcc + ACC_THR + (d << 2)));
+  }
+  const hot = qHotN;
+  store<i64>(qStats + (ST_HOT << 3), hot);
+  return hot;
+}
+
+// qAcc: running totals of the tick, kept in memory between blocks (offsets in bytes)
+const ACC_THR: usize = 0;  // i32x4 throttled-VM counts (before the shares' corrections)
+const ACC_SD: usize = 16;  // 2 x i64x2: sum of host demand sums
+                           // [48, 80) unused
+const ACC_SG: usize = 80;  // 2 x i64x2: sum of min(want, capacity)
+const ACC_MAXV: usize = 112; // i32x4: I32_MAX (read from memory: V8 rebuilds constants per VM)
+const ACC_SMASK: usize = 128; // i32x4: all ones in the shaped dimension's lane
+const ACC_CAPSWZ: usize = 144; // i8x16: swizzle from a qCap row to the dimensions' lanes (set at init)
+const ACC_BYTES: usize = 160;
+let qHotN: i32 = 0;
+let qRateMax: i32 = 0;       // bucketTicks x rate fits i32 up to this rate
+
+// One copy of the VM loop per setting, the settings folded as constants: S whether a dimension
+// is shaped by the token bucket and D whether bucket depths are set (u32 = yes, u8 = no), C the
+// caps by their row size in qCap (u8 = no caps set, u32, u64, v128 = 4, 8, 16 bytes). Picked once
+// per tick and called indirectly per block, so that each stays a small function of its own (V8
+// keeps more of its values in registers).
+type VmLoop = (b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize) => bool;
+
+function vmLoopN0(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u8, u8, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopN1(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u8, u32, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopN2(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u8, u64, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopN3(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u8, v128, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS00(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u8, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS01(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u8, u32>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS10(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u32, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS11(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u32, u32>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS20(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u64, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS21(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, u64, u32>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS30(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, v128, u8>(b, e, h0, nh, tokIn, tokOut); }
+function vmLoopS31(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool { return blockVms<u32, v128, u32>(b, e, h0, nh, tokIn, tokOut); }
+
+/** capW: bytes per VM in qCap, 0 when no caps are set. */
+function pickVmLoop(shaped: bool, capW: usize, depths: bool): VmLoop {
+  const c = capW == 0 ? 0 : capW == 4 ? 1 : capW == 8 ? 2 : 3;
+  if (!shaped) {
+    switch (c) {
+      case 0: return vmLoopN0;
+      case 1: return vmLoopN1;
+      case 2: return vmLoopN2;
+      default: return vmLoopN3;
     }
-    if (!ok) {
-      buildOrder();
-      shareScratch();
-      b = <usize>load<u32>(qStart + (h << 2));
-    }
-    const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
-    shareHost(h, b, <i32>n, <u32>load<u16>(qHostMask + (h << 1)), cp, tokIn, tokOut);
+  }
+  switch ((c << 1) | (depths ? 1 : 0)) {
+    case 0: return vmLoopS00;
+    case 1: return vmLoopS01;
+    case 2: return vmLoopS10;
+    case 3: return vmLoopS11;
+    case 4: return vmLoopS20;
+    case 5: return vmLoopS21;
+    case 6: return vmLoopS30;
+    default: return vmLoopS31;
   }
 }
 
-/** The whole tick for LANES == 1. Returns the hot count, -1 (host over the VM limit) or STALE. */
-function tickByHost(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, hotOut: usize): i32 {
-  const H = <usize>HOSTS;
-  memory.fill(qStats, 0, ST_SLOTS * 8);
-  shareScratch();
-  const shaped = qShaped;
-  const sOff: usize = shaped < 0 ? 0 : <usize>shaped << 2;
-  const sLane = shaped & 3;
-  const sMask = i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(sLane));
-  const hasCaps = qHasCaps;
-  const trapAt = qTrapAt;
-  const maxv = i32x4.splat(I32_MAX);
-  const zero = i32x4.splat(0);
-  let thr = zero;
-  let sdL = zero, sdH = zero, swL = zero, swH = zero, sgL = zero, sgH = zero; // i64x2 totals
-  let hot: i32 = 0;
-  // table bases and settings in locals: the loop below runs once per VM
-  const order = qOrder;
+/** The VMs of one block, qBlk[b, e): grant = want, tokens after the tick (as if uncontended),
+ *  want and demand added to their hosts' sums, throttled counts. True if an entry is not on a
+ *  host in [h0, h0 + nh) (the order is stale). */
+@inline function blockVms<S, C, D>(b: usize, e: usize, h0: u32, nh: u32, tokIn: usize, tokOut: usize): bool {
+  const SHAPED = sizeof<S>() == 4;
+  const DEPTHS = sizeof<D>() == 4;
+  const CAPW = sizeof<C>(); // 1 = no caps
+  // table bases and settings in locals: the loop runs once per VM
+  const blk = qBlk;
   const vh = vHost;
   const dem = qDemand;
   const res = vDemand;
   const caps = qCap;
   const grant = qGrant;
-  const starts = qStart;
-  const hasDepths = qHasDepths;
+  const sums = qHostSums;
   const depths = qDepth;
-  const bucketTicks = <i64>qBucketTicks;
-  let b = <usize>load<u32>(starts);
-  for (let h: usize = 0; h < H; h++) {
-    const e = <usize>load<u32>(starts + ((h + 1) << 2));
-    let sw = zero;
-    let sd = zero;
-    for (let k = b; k < e; k++) {
-      const v = <usize>load<u32>(order + (k << 2));
-      if (load<i32>(vh + (v << 2)) != <i32>h) return STALE;
-      if (<i32>v == trapAt) unreachable();
-      const d = v128.load(dem + (v << 4));
-      const r = v128.load(res + (v << 4));
-      const ce = hasCaps ? i32x4.max_s(v128.load(caps + (v << 4)), r) : r;
-      const gp = grant + (v << 4);
-      let want: v128;
-      if (shaped >= 0) {
-        // refill() with the settings in locals
-        const rate = load<i32>(res + (v << 4) + sOff);
-        let depth = <i32>min<i64>(<i64>I32_MAX, bucketTicks * <i64>rate);
-        if (hasDepths) {
-          const dv = load<i32>(depths + (v << 2));
-          if (dv != 0) depth = max(dv, rate); // a bucket never holds back the guaranteed rate
-        }
-        const t0 = load<i32>(tokIn + (v << 2));
-        const t = t0 < 0 ? depth : <i32>min<i64>(<i64>depth, <i64>t0 + <i64>rate);
-        want = i32x4.min_s(v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, sMask), ce);
-        v128.store(gp, want);
-        store<i32>(tokOut + (v << 2), t - load<i32>(gp + sOff));
-      } else {
-        want = i32x4.min_s(d, ce);
-        v128.store(gp, want);
+  const acc = qAcc;
+  const sOff = <usize>(qShaped & 3) << 2;
+  const bucketTicks = qBucketTicks;
+  const rateMax = qRateMax; // (a global: V8 would divide once per VM otherwise)
+  let thr = v128.load(acc, ACC_THR);
+  for (let k = b; k < e; k++) {
+    const v = <usize>load<u32>(blk + (k << 2));
+    const h = load<u32>(vh + (v << 2));
+    if (h - h0 >= nh) return true; // (unplaced: h = 2^32 - 1, in no block)
+    const o = v << 4;
+    const d = v128.load(dem + o);
+    const r = v128.load(res + o);
+    let ce = r;
+    if (CAPW == 16) ce = i32x4.max_s(v128.load(caps + o), r);
+    else if (CAPW == 8) ce = i32x4.max_s(i8x16.swizzle(v128.load64_zero(caps + (v << 3)), v128.load(acc, ACC_CAPSWZ)), r);
+    else if (CAPW == 4) ce = i32x4.max_s(i8x16.swizzle(v128.load32_zero(caps + (v << 2)), v128.load(acc, ACC_CAPSWZ)), r);
+    let want: v128;
+    if (SHAPED) {
+      // refill() in i32: depth = min(I32_MAX, bucketTicks x rate) or the VM's own (>= rate);
+      // tokens + rate < 2^32 as u32
+      const rate = load<i32>(res + o + sOff);
+      let depth = rate > rateMax ? I32_MAX : rate * bucketTicks;
+      if (DEPTHS) {
+        const dv = load<i32>(depths + (v << 2));
+        if (dv != 0) depth = max(dv, rate); // a bucket never holds back the guaranteed rate
       }
-      thr = i32x4.sub(thr, i32x4.gt_s(d, want));
-      sd = satAdd(sd, d);
-      sw = satAdd(sw, want);
+      const t0 = load<i32>(tokIn + (v << 2));
+      const t = t0 < 0 ? depth : <i32>min<u32>(<u32>depth, <u32>t0 + <u32>rate);
+      want = i32x4.min_s(v128.bitselect(i32x4.min_s(d, i32x4.splat(t)), d, v128.load(acc, ACC_SMASK)), ce);
+      v128.store(grant + o, want);
+      store<i32>(tokOut + (v << 2), t - load<i32>(grant + o + sOff));
+    } else {
+      want = i32x4.min_s(d, ce);
+      v128.store(grant + o, want);
     }
-    const hw = qHostSums + (h << 5);
-    v128.store(hw, sw);
-    v128.store(hw + 16, sd);
-    const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
-    const c = v128.load(cp);
+    thr = i32x4.sub(thr, i32x4.gt_s(d, want));
+    const hw = sums + (<usize>h << 5);
+    // saturating sums, as satAdd() with the constant from memory
+    const maxv = v128.load(acc, ACC_MAXV);
+    v128.store(hw, i32x4.min_u(i32x4.add(v128.load(hw), want), maxv));
+    v128.store(hw, i32x4.min_u(i32x4.add(v128.load(hw, 16), d), maxv), 16);
+  }
+  v128.store(acc, thr, ACC_THR);
+  return false;
+}
+
+/** Verdicts of hosts [h0, h1) from their sums: totals, hot runs, fair shares on the contended
+ *  ones. Returns 0, -1 (a contended host over the VM limit) or STALE. */
+function blockHosts(h0: usize, h1: usize, hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, hotOut: usize): i32 {
+  // first the verdicts, with no call in the loop (V8 keeps the totals in registers then),
+  // listing the contended hosts and their dimensions in qCList / qHostMask
+  const maxv = v128.load(qAcc, ACC_MAXV);
+  const sums = qHostSums;
+  const types = qType;
+  const typeCap = qTypeCap;
+  const hotList = qHotList;
+  const cList = qCList;
+  const cMask = qHostMask;
+  let sdL = v128.load(qAcc, ACC_SD), sdH = v128.load(qAcc, ACC_SD + 16);
+  let sgL = v128.load(qAcc, ACC_SG), sgH = v128.load(qAcc, ACC_SG + 16);
+  let hot = <usize>qHotN;
+  let nc: usize = 0;
+  for (let h = h0; h < h1; h++) {
+    const hw = sums + (h << 5);
+    const sw = v128.load(hw);
+    const sd = v128.load(hw, 16);
+    const c = v128.load(typeCap + (<usize>load<u16>(types + (h << 1)) << 4));
     // a saturated sum cannot be compared exactly: let the fair-share pass decide
-    const contended = <u32>i32x4.bitmask(v128.or(i32x4.gt_s(sw, c), i32x4.eq(sw, maxv)));
+    const contended = i32x4.bitmask(v128.or(i32x4.gt_s(sw, c), i32x4.eq(sw, maxv)));
     const over = v128.any_true(i32x4.gt_s(sd, c));
     const g = i32x4.min_s(sw, c);
     sdL = i64x2.add(sdL, i64x2.extend_low_i32x4_u(sd));
     sdH = i64x2.add(sdH, i64x2.extend_high_i32x4_u(sd));
-    swL = i64x2.add(swL, i64x2.extend_low_i32x4_u(sw));
-    swH = i64x2.add(swH, i64x2.extend_high_i32x4_u(sw));
     sgL = i64x2.add(sgL, i64x2.extend_low_i32x4_u(g));
     sgH = i64x2.add(sgH, i64x2.extend_high_i32x4_u(g));
     const run = over ? load<u32>(hotIn + (h << 2)) + 1 : 0;
     store<u32>(hotOut + (h << 2), run);
-    if (run >= hotTicks && over) {
-      store<u32>(qHotList + (<usize>hot << 2), <u32>h);
-      hot++;
+    // appended unconditionally, kept when counted (run >= hotTicks >= 1 only when over)
+    store<u32>(hotList + (hot << 2), <u32>h);
+    hot += <usize>(run >= hotTicks);
+    store<u32>(cList + (nc << 2), <u32>h);
+    store<u16>(cMask + (nc << 1), <u16>contended);
+    nc += <usize>(contended != 0);
+  }
+  v128.store(qAcc, sdL, ACC_SD);
+  v128.store(qAcc, sdH, ACC_SD + 16);
+  v128.store(qAcc, sgL, ACC_SG);
+  v128.store(qAcc, sgH, ACC_SG + 16);
+  qHotN = <i32>hot;
+  // then the fair shares, host by host
+  for (let i: usize = 0; i < nc; i++) {
+    const h = <usize>load<u32>(cList + (i << 2));
+    const n = load<u32>(hVmCount + (h << 2));
+    if (n > <u32>QUOTA_MAX_HOST_VMS) {
+      store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
+      return -1;
     }
-    if (contended != 0) {
-      const n = e - b;
-      // a VM placed on h since qOrder was built sits in another group: caught here before
-      // anything is shared out from an incomplete group
-      if (<u32>n != load<u32>(hVmCount + (h << 2))) return STALE;
-      if (n > <usize>QUOTA_MAX_HOST_VMS) {
-        store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
-        return -1;
-      }
-      shareHost(h, b, <i32>n, contended, cp, tokIn, tokOut);
+    // the host's group in qOrder: exact when it holds n entries, all on h (the ids are
+    // distinct, so they are all of h's VMs), in increasing id as built
+    const b = <usize>load<u32>(qStart + (h << 2));
+    if (<usize>load<u32>(qStart + ((h + 1) << 2)) - b != <usize>n) return STALE;
+    for (let k = b; k < b + <usize>n; k++) {
+      if (load<i32>(vHost + (<usize>load<u32>(qOrder + (k << 2)) << 2)) != <i32>h) return STALE;
     }
-    b = e;
+    const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
+    shareHost(h, b, <i32>n, <u32>load<u16>(cMask + (i << 1)), cp, tokIn, tokOut);
   }
-  // the unplaced VMs: no grant, a full bucket when placed again
-  const e = <usize>load<u32>(qStart + ((H + 1) << 2));
-  for (let k = b; k < e; k++) {
-    const v = <usize>load<u32>(qOrder + (k << 2));
-    if (load<i32>(vHost + (v << 2)) >= 0) return STALE;
-    v128.store(qGrant + (v << 4), zero);
-    if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
-  }
-  // totals: the per-host corrections of shareHost are already in qStats
-  addTotals(ST_DEMAND, sdL, sdH);
-  addTotals(ST_WANT, swL, swH);
-  addTotals(ST_GRANT, sgL, sgH);
-  // (store the lane counts through memory: lane extraction needs constant indices)
-  const tmp = qStats + ((ST_SLOTS - 2) << 3); // two spare i64 slots = one v128
-  v128.store(tmp, thr);
-  for (let d: usize = 0; d < 4; d++) {
-    const p = qStats + ((ST_THROTTLED + d) << 3);
-    store<i64>(p, load<i64>(p) + <i64>load<i32>(tmp + (d << 2)));
-  }
-  store<i64>(tmp, 0);
-  store<i64>(tmp + 8, 0);
-  store<i64>(qStats + (ST_HOT << 3), hot);
-  return hot;
+  return 0;
 }
 
 @inline function addTotals(slot: usize, lo: v128, hi: v128): void {
@@ -770,6 +878,8 @@ function shareHost(h: usize, b: usize, n: i32, mask: u32, cp: usize, tokIn: usiz
     m &= m - 1;
     const o = <usize>d << 2;
     const C = <i64>load<i32>(cp + o);
+    const slot = <usize>load<u8>(qCapSlot + <usize>d);
+    const capSlot: usize = hasCaps && slot != 0xff ? slot << 2 : 0xff; // byte offset in a qCap row
     let G: i64 = 0;
     for (let i = 0; i < n; i++) {
       const v = <usize>load<u32>(at4(ids, i));
@@ -781,7 +891,7 @@ function shareHost(h: usize, b: usize, n: i32, mask: u32, cp: usize, tokIn: usiz
         store<i32>(at4(rT, i), t);
         de = min(raw, t);
       }
-      const ce = hasCaps ? max(load<i32>(qCap + (v << 4) + o), r) : r;
+      const ce = capSlot != 0xff ? max(load<i32>(qCap + v * qCapW + capSlot), r) : r;
       const g = min(de, r);
       store<i32>(at4(sBase, i), g);
       store<i32>(at4(sLim, i), min(de, ce) - g);

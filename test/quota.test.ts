@@ -231,3 +231,44 @@ describe("tick order (host by host, or in VM order): same results, placements re
     }
   }
 });
+
+describe("cap table layouts (the core keeps only the shared dimensions' caps when at most two are shared)", () => {
+  // none shared (no caps at all), one, two (compact rows of 4 or 8 bytes), three and four
+  // (full rows); with and without a shaped dimension
+  const cases: { shared: string[]; shaped: string | null }[] = [
+    { shared: [], shaped: null },
+    { shared: ["network"], shaped: "network" },
+    { shared: ["memory", "disk"], shaped: null },
+    { shared: ["cpu", "network", "disk"], shaped: "network" },
+    { shared: ["cpu", "memory", "network", "disk"], shaped: "disk" },
+  ];
+  for (const { shared, shaped } of cases) {
+    it(`shared [${shared.join(", ")}], shaped ${shaped}: agrees with the reference; limitsOf reads the caps back`, () => {
+      const dims = ["cpu", "memory", "network", "disk"];
+      const H = 6;
+      const V = 30;
+      const engine = Engine.create({ hostTypes: [{ capacity: [100, 100, 100, 100], count: H }] }, { vmCapacity: V });
+      for (let v = 0; v < V - 2; v++) engine.placeOn({ id: v, demand: [10 + (v % 7), 5 + (v % 5), 8 + (v % 3), 6 + (v % 4)], tenant: 0 }, v % H);
+      const q = new QuotaEnforcer(engine, { shared, shaped, bucketTicks: 2 });
+      const ids = Array.from({ length: V }, (_, i) => i);
+      const caps = ids.flatMap((v) => dims.map((d, k) => (shared.includes(d) && v % 3 !== 0 ? 30 + ((v * 7 + k * 11) % 40) : 0)));
+      q.setLimits({ ids, caps, weights: ids.map((v) => 1 + (v % 4)) });
+      for (const v of [0, 1, 5, V - 1]) expect(q.limitsOf(v).cap).toEqual(caps.slice(v * 4, v * 4 + 4));
+      const snap = q.snapshot();
+      expect(Array.from(snap.fleet.caps)).toEqual(caps);
+      const refState = snap.state;
+      let seed = 11;
+      const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+      for (let t = 0; t < 5; t++) {
+        const demand = Int32Array.from({ length: V * 4 }, () => rnd(60));
+        const ref = referenceTick(snap.fleet, refState, demand);
+        const r = q.tick(demand);
+        for (let j = 0; j < V * 4; j++) expect(r.grants[j], `tick ${t} vm ${j >> 2} dim ${j & 3}`).toBe(ref.granted[j]);
+        expect(Array.from(r.hostWant)).toEqual(Array.from(ref.hostWant));
+        expect(Object.values(r.throttledVms)).toEqual(ref.throttledVms);
+        expect(Object.values(r.granted)).toEqual(ref.grantedTotal);
+        expect(Array.from(q.snapshot().state.tokens)).toEqual(Array.from(refState.tokens));
+      }
+    });
+  }
+});

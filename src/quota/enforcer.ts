@@ -10,7 +10,7 @@ import type { ReferenceFleet, ReferenceState } from "./reference.js";
 /** The quota exports of the core (assembly/quota.ts). */
 interface QuotaCore {
   memory: WebAssembly.Memory;
-  quotaInit(types: number, shaped: number, bucketTicks: number): void;
+  quotaInit(types: number, shaped: number, bucketTicks: number, sharedMask: number): void;
   quotaSetFlags(hasCaps: number, hasDepths: number): void;
   quotaSetTrapAt(vm: number): void;
   quotaSetOrderMode(mode: number): void;
@@ -19,6 +19,7 @@ interface QuotaCore {
   quotaDemandTable(): number;
   quotaGrantTable(): number;
   quotaCapTable(): number;
+  quotaCapStride(): number;
   quotaWeightTable(): number;
   quotaDepthTable(): number;
   quotaTokensTable(): number;
@@ -97,6 +98,8 @@ interface Tables {
   demand: number;
   grant: number;
   cap: number;
+  /** i32 per VM in the cap table: only the shared dimensions' caps when few enough (see capSlot) */
+  capStride: number;
   weight: number;
   depth: number;
 }
@@ -129,6 +132,9 @@ export class QuotaEnforcer {
   private generation = -1;
   private t: Tables | undefined;
   private seen: Uint8Array;
+  /** Per dimension, its i32 slot in a VM's row of the core's cap table; -1 = not stored (a
+   *  hard dimension, cap always 0). Set when the tables are allocated. */
+  private capSlot: number[] = [];
   private orderMode = 0;
 
   constructor(engine: Engine, options: QuotaOptions = {}) {
@@ -198,7 +204,14 @@ export class QuotaEnforcer {
   private install(q: QuotaCore, generation: number): void {
     const old = this.t;
     const oldState = old ? this.persistent(old) : undefined;
-    q.quotaInit(this.typeCaps.length, this.shapedDim, this.bucketTicks);
+    let sharedMask = 0;
+    this.sharedMask.forEach((on, d) => { if (on && d < 31) sharedMask |= 1 << d; });
+    q.quotaInit(this.typeCaps.length, this.shapedDim, this.bucketTicks, sharedMask >>> 0);
+    const capStride = q.quotaCapStride();
+    // compact rows (capStride < stride): the shared dimensions' caps side by side; else by dim
+    let j = 0;
+    this.capSlot = this.sharedMask.map((on) => (capStride === this.stride ? 0 : on ? j++ : -1));
+    if (capStride === this.stride) this.capSlot = this.capSlot.map((_, d) => d);
     const buf = q.memory.buffer as ArrayBuffer;
     const s = this.stride;
     const tc = new Int32Array(buf, q.quotaTypeTable() >>> 0, this.typeCaps.length * s);
@@ -206,7 +219,7 @@ export class QuotaEnforcer {
     new Uint16Array(buf, q.quotaHostTypeTable() >>> 0, this.H).set(this.hostTypeIdx);
     if (oldState) {
       // carry the configuration and the last committed tick's state over from the old instance
-      new Int32Array(buf, q.quotaCapTable() >>> 0, this.V * s).set(oldState.caps);
+      new Int32Array(buf, q.quotaCapTable() >>> 0, this.V * capStride).set(oldState.caps);
       new Uint16Array(buf, q.quotaWeightTable() >>> 0, this.V).set(oldState.weights);
       new Int32Array(buf, q.quotaDepthTable() >>> 0, this.V).set(oldState.depths);
       new Int32Array(buf, q.quotaTokensTable() >>> 0, this.V).set(oldState.tokens);
@@ -221,6 +234,7 @@ export class QuotaEnforcer {
       demand: q.quotaDemandTable() >>> 0,
       grant: q.quotaGrantTable() >>> 0,
       cap: q.quotaCapTable() >>> 0,
+      capStride,
       weight: q.quotaWeightTable() >>> 0,
       depth: q.quotaDepthTable() >>> 0,
     };
@@ -230,7 +244,7 @@ export class QuotaEnforcer {
     const q = t.core;
     const buf = q.memory.buffer as ArrayBuffer;
     return {
-      caps: new Int32Array(buf, t.cap, this.V * this.stride).slice(),
+      caps: new Int32Array(buf, t.cap, this.V * t.capStride).slice(),
       weights: new Uint16Array(buf, t.weight, this.V).slice(),
       depths: new Int32Array(buf, t.depth, this.V).slice(),
       tokens: new Int32Array(buf, q.quotaTokensTable() >>> 0, this.V).slice(),
@@ -272,12 +286,14 @@ export class QuotaEnforcer {
     if (depths) for (let j = 0; j < n; j++) check.at("limits.depths", depths, j, 0, I32_MAX);
     this.run((t) => {
       const buf = t.buffer;
-      const s = this.stride;
       if (caps) {
-        const cv = new Int32Array(buf, t.cap, this.V * s);
+        const cs = t.capStride;
+        const cv = new Int32Array(buf, t.cap, this.V * cs);
+        const slot = this.capSlot;
         for (let k = 0; k < n; k++) {
           const id = ids[k] as number;
-          for (let d = 0; d < D; d++) cv[id * s + d] = caps[k * D + d] as number;
+          // (a dimension with no slot is hard: its caps were checked to be 0)
+          for (let d = 0; d < D; d++) if (slot[d] >= 0) cv[id * cs + slot[d]] = caps[k * D + d] as number;
         }
         this.hasCaps = true;
       }
@@ -298,7 +314,7 @@ export class QuotaEnforcer {
   limitsOf(vm: number): { cap: number[]; weight: number; depth: number } {
     const v = check.intIn("vm", vm, 0, this.V - 1);
     return this.run((t) => ({
-      cap: Array.from(new Int32Array(t.buffer, t.cap + v * this.stride * 4, this.D)),
+      cap: this.capSlot.map((j) => (j < 0 ? 0 : new Int32Array(t.buffer, t.cap, this.V * t.capStride)[v * t.capStride + j])),
       weight: new Uint16Array(t.buffer, t.weight, this.V)[v],
       depth: new Int32Array(t.buffer, t.depth, this.V)[v],
     }));
@@ -497,9 +513,11 @@ export class QuotaEnforcer {
     for (let h = 0; h < this.H; h++) capacity.set(this.typeCaps[this.hostTypeIdx[h]], h * D);
     return this.run((t) => {
       const q = t.core;
-      const cv = new Int32Array(t.buffer, t.cap, this.V * s);
+      const cs = t.capStride;
+      const cv = new Int32Array(t.buffer, t.cap, this.V * cs);
       const caps = new Int32Array(this.V * D);
-      for (let v = 0; v < this.V; v++) for (let d = 0; d < D; d++) caps[v * D + d] = cv[v * s + d];
+      const slot = this.capSlot;
+      for (let v = 0; v < this.V; v++) for (let d = 0; d < D; d++) if (slot[d] >= 0) caps[v * D + d] = cv[v * cs + slot[d]];
       const fleet: ReferenceFleet = {
         dims: D,
         hostCount: this.H,
@@ -522,8 +540,8 @@ export class QuotaEnforcer {
   }
 
   /** Test hook: the order the core walks the VMs in (up to four dimensions; results are the
-   *  same): "auto" (host by host when each host's VMs have nearby ids, else in VM order),
-   *  "host" or "vm". @internal */
+   *  same): "auto" (by blocks of 1024 hosts, each block's VMs in increasing id), "host" (one
+   *  host a block) or "vm" (one block: the whole VM table in id order). @internal */
   setTickOrder(order: "auto" | "host" | "vm"): void {
     const mode = ["auto", "host", "vm"].indexOf(order);
     if (mode < 0) throw invalid("order", order, "auto, host or vm");
