@@ -2,16 +2,10 @@
 import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { run } from "../src/commands/quota.js";
+import { captureRun } from "./support/cli.js";
 import { bitbrainsDir, loadBitbrains } from "../src/workload/bitbrains.js";
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...a) => { out.push(a.join(" ")); });
-  vi.spyOn(console, "error").mockImplementation((...a) => { err.push(a.join(" ")); });
-  const code = await run(argv);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const capture = (argv: string[]) => captureRun(run, argv);
 
 afterEach(() => { vi.restoreAllMocks(); delete process.env.VMFABRIC_DATA; });
 

@@ -1,16 +1,10 @@
 // `vmfabric simulate` end to end on a small fleet: every phase happens and the numbers add up.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { run } from "../src/commands/simulate.js";
+import { captureRun } from "./support/cli.js";
 import { runScenario } from "../src/fabric/scenario.js";
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...a) => { out.push(a.join(" ")); });
-  vi.spyOn(console, "error").mockImplementation((...a) => { err.push(a.join(" ")); });
-  const code = await run(argv);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const capture = (argv: string[]) => captureRun(run, argv);
 
 afterEach(() => { vi.restoreAllMocks(); });
 
