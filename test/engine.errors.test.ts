@@ -3,6 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { Engine, VmfabricError } from "../src/index.js";
 import type { HostSpec } from "../src/types.js";
+import { observeEngine } from "./support/errors.js";
 
 const HOSTS: HostSpec[] = [
   { capacity: [8, 8, 8], faultDomain: 0 },
@@ -20,18 +21,6 @@ function engine(): Engine {
   return e;
 }
 
-/** Everything observable through the API. */
-function snapshot(e: Engine) {
-  const hosts = [...Array(e.hostCount).keys()];
-  return {
-    vmHost: [...Array(e.vmCapacity).keys()].map((v) => e.hostOf(v)),
-    free: hosts.map((h) => e.freeOf(h)),
-    vms: hosts.map((h) => e.vmsOnHost(h)),
-    inService: hosts.map((h) => e.isHostInService(h)),
-    stats: e.stats(),
-    dedicated: [0, 1, 2, 5].map((t) => e.isTenantDedicated(t)),
-  };
-}
 
 function shown(v: unknown): string {
   return typeof v === "number" ? String(v) : JSON.stringify(v);
@@ -122,10 +111,10 @@ const BATCH_CASES: Case[] = [
 describe("bad input throws VmfabricError and changes nothing", () => {
   test.each([...CASES, ...BATCH_CASES])("%s", (_name, call, code, field, value) => {
     const e = engine();
-    const before = snapshot(e);
+    const before = observeEngine(e, [0, 1, 2, 5]);
     const err = expectError(() => call(e), code, field, value);
     expect(err.field === undefined || err.field.startsWith(field.split("[")[0])).toBe(true);
-    expect(snapshot(e)).toEqual(before);
+    expect(observeEngine(e, [0, 1, 2, 5])).toEqual(before);
     // And the engine still works: a good request after the bad one is placed.
     const p = e.place({ id: 15, demand: [0, 0, 0], tenant: 1 });
     expect(p.host).toBeGreaterThanOrEqual(0);
@@ -133,11 +122,11 @@ describe("bad input throws VmfabricError and changes nothing", () => {
 
   test("a batch with one bad entry at the end places none of the good ones", () => {
     const e = engine();
-    const before = snapshot(e);
+    const before = observeEngine(e, [0, 1, 2, 5]);
     const b = batch(6);
     b.demands[b.demands.length - 1] = -1;
     expect(() => e.placeBatch(b)).toThrow(VmfabricError);
-    expect(snapshot(e)).toEqual(before);
+    expect(observeEngine(e, [0, 1, 2, 5])).toEqual(before);
     // The same batch without the bad entry is accepted, and the ids were not left marked.
     b.demands[b.demands.length - 1] = 1;
     const r = e.placeBatch(b);

@@ -11,6 +11,7 @@ import {
 } from "./support/arbitraries.js";
 import { NO_DEP, RefEngine, type RefRequest } from "./support/reference.js";
 import { World, applyOp, compareFull, doBatch } from "./fuzz/model.js";
+import { observeEngine } from "./support/errors.js";
 
 const RUNS = Number(process.env.PROP_RUNS ?? 150);
 
@@ -301,15 +302,6 @@ function vengine(): Engine {
   return e;
 }
 
-function snapshot(e: Engine) {
-  const hosts = [...Array(e.hostCount).keys()];
-  return {
-    vmHost: [...Array(e.vmCapacity).keys()].map((v) => e.hostOf(v)),
-    free: hosts.map((h) => e.freeOf(h)),
-    vms: hosts.map((h) => e.vmsOnHost(h)),
-    stats: e.stats(),
-  };
-}
 
 const GOOD = { ids: [1, 2], demands: [1, 1, 1, 1], tenants: [1, 1], deployments: [3, 4] };
 const ok = (): { deployments: unknown; faultDomains: unknown; counts: unknown } => ({ deployments: [3, 3, 4], faultDomains: [0, 5, 3], counts: [1, 2, 1] });
@@ -349,7 +341,7 @@ describe("prior validation: a clear error naming field and value, nothing change
     ["Uint32Array count 0", withPrior({ ...ok(), counts: Uint32Array.of(1, 0, 1) }), "prior.counts[1]", 0],
   ])("%s", (_name, call, field, value) => {
     const e = vengine();
-    const before = snapshot(e);
+    const before = observeEngine(e);
     let err: unknown;
     try { call(e); } catch (x) { err = x; }
     expect(err, `expected INVALID_INPUT on ${field}`).toBeInstanceOf(VmfabricError);
@@ -358,7 +350,7 @@ describe("prior validation: a clear error naming field and value, nothing change
     expect(ve.field).toBe(field);
     expect(ve.message).toContain(field);
     if (value !== undefined) expect(ve.message).toContain(typeof value === "number" ? String(value) : JSON.stringify(value));
-    expect(snapshot(e)).toEqual(before);
+    expect(observeEngine(e)).toEqual(before);
     // Nothing of the batch was placed, and the same batch with a good prior goes through.
     const r = e.placeBatch(GOOD, { prior: ok() as PriorPlacements });
     expect(r.placed).toBe(2);
@@ -366,7 +358,7 @@ describe("prior validation: a clear error naming field and value, nothing change
 
   test("more than 2^24 entries: LIMIT, nothing changed", () => {
     const e = vengine();
-    const before = snapshot(e);
+    const before = observeEngine(e);
     const big = new Array<number>(2 ** 24 + 1); // holey: the length is checked before any entry
     let err: unknown;
     try { e.placeBatch(GOOD, { prior: { deployments: big, faultDomains: big, counts: big } }); } catch (x) { err = x; }
@@ -374,7 +366,7 @@ describe("prior validation: a clear error naming field and value, nothing change
     expect((err as VmfabricError).code).toBe("LIMIT");
     expect((err as VmfabricError).field).toBe("prior.deployments");
     expect((err as VmfabricError).message).toContain(String(2 ** 24 + 1));
-    expect(snapshot(e)).toEqual(before);
+    expect(observeEngine(e)).toEqual(before);
   });
 
   test("a fault domain with no host numbered below the highest is accepted (0..highest)", () => {

@@ -16,6 +16,7 @@ import type { ServiceModel } from "../src/fabric/model.js";
 import type { FabricOptions } from "../src/fabric/options.js";
 import { Rec } from "../src/fabric/records.js";
 import { DEFAULT_TIMING, type TimingModel } from "../src/fabric/timing.js";
+import { vmfabricErrorOf } from "./support/errors.js";
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -41,18 +42,9 @@ function timeOf(fc: FabricController, s: number, state: number): number {
   return r.time;
 }
 
-function thrown(f: () => unknown): VmfabricError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VmfabricError);
-    return e as VmfabricError;
-  }
-  throw new Error("expected a VmfabricError, nothing was thrown");
-}
 
 function expectError(f: () => unknown, code: string, field?: string): VmfabricError {
-  const e = thrown(f);
+  const e = vmfabricErrorOf(f);
   expect(e.code).toBe(code);
   if (field !== undefined) expect(e.field).toBe(field);
   return e;

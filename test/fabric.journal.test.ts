@@ -5,11 +5,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { VmfabricError } from "../src/errors.js";
 import {
   FileJournal, JOURNAL_MAGIC, MemoryJournal, crc32, encodeRecord,
   type Journal, type JournalRecord,
 } from "../src/fabric/journal.js";
+import { vmfabricErrorOf } from "./support/errors.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vmfabric-journal-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -61,15 +61,6 @@ function reopen(file: string): { records: JournalRecord[]; droppedBytes: number;
   return { records: all(journal), droppedBytes, journal };
 }
 
-function catchError(f: () => unknown): VmfabricError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VmfabricError);
-    return e as VmfabricError;
-  }
-  throw new Error("expected a VmfabricError");
-}
 
 describe("crc32", () => {
   it("is the standard IEEE CRC-32", () => {
@@ -109,7 +100,7 @@ describe("MemoryJournal", () => {
     const j = new MemoryJournal();
     appendAll(j, SAMPLE);
     for (const i of [-1, SAMPLE.length, 1.5, NaN]) {
-      const e = catchError(() => j.kind(i));
+      const e = vmfabricErrorOf(() => j.kind(i));
       expect(e.code).toBe("INVALID_INPUT");
       expect(e.field).toBe("index");
     }
@@ -119,7 +110,7 @@ describe("MemoryJournal", () => {
     const j = new MemoryJournal();
     appendAll(j, SAMPLE);
     j.close();
-    expect(catchError(() => j.append(1, 1, 1, 1, 1)).code).toBe("JOURNAL_CLOSED");
+    expect(vmfabricErrorOf(() => j.append(1, 1, 1, 1, 1)).code).toBe("JOURNAL_CLOSED");
     expect(all(j)).toEqual(SAMPLE);
   });
 });
@@ -142,7 +133,7 @@ describe("bad input", () => {
         for (const value of values) {
           const args: unknown[] = [1, 2, 3, 4, 5, "ok"];
           args[fields.indexOf(field)] = value;
-          const e = catchError(() => (j.append as (...x: unknown[]) => void)(...args));
+          const e = vmfabricErrorOf(() => (j.append as (...x: unknown[]) => void)(...args));
           expect(e.code).toBe("INVALID_INPUT");
           expect(e.field).toBe(field);
           expect(Object.is(e.value, value)).toBe(true);
@@ -157,7 +148,7 @@ describe("bad input", () => {
   }
 
   it("encodeRecord validates too", () => {
-    expect(catchError(() => encodeRecord(1, -1, 1, 1, 1)).field).toBe("time");
+    expect(vmfabricErrorOf(() => encodeRecord(1, -1, 1, 1, 1)).field).toBe("time");
   });
 });
 
@@ -220,8 +211,8 @@ describe("FileJournal round trip and format", () => {
   it("refuses appends after close", () => {
     const { journal } = FileJournal.open(tmp());
     journal.close();
-    expect(catchError(() => journal.append(1, 1, 1, 1, 1)).code).toBe("JOURNAL_CLOSED");
-    expect(catchError(() => journal.sync()).code).toBe("JOURNAL_CLOSED");
+    expect(vmfabricErrorOf(() => journal.append(1, 1, 1, 1, 1)).code).toBe("JOURNAL_CLOSED");
+    expect(vmfabricErrorOf(() => journal.sync()).code).toBe("JOURNAL_CLOSED");
   });
 });
 
@@ -245,7 +236,7 @@ describe("header", () => {
   it("refuses a file that is not a journal, and leaves it alone", () => {
     for (const text of ["hello", "VMFJ0002 and more", "not a journal at all"]) {
       const f = withBytes(new TextEncoder().encode(text));
-      expect(catchError(() => FileJournal.open(f)).code).toBe("JOURNAL_CORRUPT");
+      expect(vmfabricErrorOf(() => FileJournal.open(f)).code).toBe("JOURNAL_CORRUPT");
       expect(fs.readFileSync(f, "utf8")).toBe(text);
     }
   });
@@ -292,7 +283,7 @@ describe("torn and damaged records", () => {
         const damaged = bytes.slice();
         damaged[at] ^= 0xff;
         const file = withBytes(damaged);
-        const e = catchError(() => FileJournal.open(file));
+        const e = vmfabricErrorOf(() => FileJournal.open(file));
         expect(e.code).toBe("JOURNAL_CORRUPT");
         expect(fs.statSync(file).size).toBe(bytes.length);
       }

@@ -7,27 +7,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../src/engine.js";
-import { VmfabricError } from "../src/errors.js";
 import { parseJsonInstance } from "../src/instance/json.js";
 import { loadInstance } from "../src/instance/load.js";
 import { effectiveCapacity } from "../src/offline/bound.js";
 import { fleetOf } from "../src/offline/best.js";
 import { DEFAULT_DIMENSIONS, NO_DEPLOYMENT } from "../src/types.js";
 import { dataDirCandidates, findDataSet } from "../src/data.js";
+import { vmfabricErrorOf } from "./support/errors.js";
 
 const FIX = new URL("./fixtures/pack/", import.meta.url).pathname;
 const CT = join(findDataSet("vbp-caprara-toth-2d") ?? join(dataDirCandidates()[0], "vbp-caprara-toth-2d"), "CT01_demand1");
 const parse = (text: string, file = "i.json") => parseJsonInstance(Buffer.from(text, "utf8"), file);
 
-function errorOf(f: () => unknown): VmfabricError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VmfabricError);
-    return e as VmfabricError;
-  }
-  throw new Error("expected an error");
-}
 
 describe("JSON instances", () => {
   it("accepts the issue's example as written", () => {
@@ -119,7 +110,7 @@ describe("JSON instances", () => {
   ];
   for (const [what, text, re] of bad) {
     it(`rejects ${what}, naming file, line and field`, () => {
-      const e = errorOf(() => parse(text, "bad.json"));
+      const e = vmfabricErrorOf(() => parse(text, "bad.json"));
       expect(e.code).toBe("INVALID_INPUT");
       expect(e.message).toMatch(re);
     });
