@@ -1,5 +1,6 @@
 // VM sizes a service model may ask for, and base images a role may boot from.
 import { invalid } from "../errors.js";
+import { intIn } from "../validate.js";
 
 /** One VM size. Units match the FC engine's dimensions: millicores, MiB, Mbps, GiB. */
 export interface VmSize {
@@ -59,7 +60,7 @@ export function checkCatalog(c: unknown): Catalog {
     names.add(s.name);
     for (const k of ["cpuMillicores", "memoryMiB", "networkMbps", "localDiskGiB", "storageQuotaGiB"] as const) {
       const v = s[k];
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw invalid(`${f}.${k}`, v, "an integer in [0, 2147483647]");
+      intIn(`${f}.${k}`, v, 0, 0x7fffffff);
     }
   });
   const images = new Set<string>();

@@ -1,6 +1,7 @@
 // The physical data center the FC runs: racks of identical servers, image servers, address pools.
 import { invalid } from "../errors.js";
 import type { FleetSpec } from "../types.js";
+import { intIn } from "../validate.js";
 
 export interface ServerSpec {
   cores: number;
@@ -37,19 +38,14 @@ export type ResolvedDataCenter = Required<DataCenterSpec> & { servers: number };
 export const DEFAULT_SERVER: ServerSpec = Object.freeze({ cores: 64, memoryGiB: 256, nicMbps: 25_000, diskGiB: 16_384 });
 export const DEFAULT_HOST_RESERVATION: ServerSpec = Object.freeze({ cores: 4, memoryGiB: 16, nicMbps: 1000, diskGiB: 512 });
 
-function int(field: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw invalid(field, v, `an integer in [${min}, ${max}]`);
-  return v;
-}
-
 function server(field: string, v: unknown): ServerSpec {
   if (typeof v !== "object" || v === null) throw invalid(field, v, "an object {cores, memoryGiB, nicMbps, diskGiB}");
   const s = v as ServerSpec;
   return {
-    cores: int(`${field}.cores`, s.cores, 0, 1 << 20),
-    memoryGiB: int(`${field}.memoryGiB`, s.memoryGiB, 0, 1 << 20),
-    nicMbps: int(`${field}.nicMbps`, s.nicMbps, 0, 1 << 30),
-    diskGiB: int(`${field}.diskGiB`, s.diskGiB, 0, 1 << 30),
+    cores: intIn(`${field}.cores`, s.cores, 0, 1 << 20),
+    memoryGiB: intIn(`${field}.memoryGiB`, s.memoryGiB, 0, 1 << 20),
+    nicMbps: intIn(`${field}.nicMbps`, s.nicMbps, 0, 1 << 30),
+    diskGiB: intIn(`${field}.diskGiB`, s.diskGiB, 0, 1 << 30),
   };
 }
 
@@ -68,7 +64,7 @@ function pool(field: string, v: unknown, def: AddressPoolSpec): AddressPoolSpec 
   if (typeof v !== "object" || v === null) throw invalid(field, v, "an object {base, size}");
   const p = v as AddressPoolSpec;
   const base = parseIPv4(`${field}.base`, p.base);
-  const size = int(`${field}.size`, p.size, 1, 1 << 26);
+  const size = intIn(`${field}.size`, p.size, 1, 1 << 26);
   if (base + size > 2 ** 32) throw invalid(`${field}.size`, size, `at most ${2 ** 32 - base} from ${p.base}`);
   return { base: p.base, size };
 }
@@ -76,8 +72,8 @@ function pool(field: string, v: unknown, def: AddressPoolSpec): AddressPoolSpec 
 export function resolveDataCenter(spec: unknown): ResolvedDataCenter {
   if (typeof spec !== "object" || spec === null) throw invalid("datacenter", spec, "an object {racks, serversPerRack, ...}");
   const d = spec as DataCenterSpec;
-  const racks = int("datacenter.racks", d.racks, 1, 65_536);
-  const serversPerRack = int("datacenter.serversPerRack", d.serversPerRack, 1, 4096);
+  const racks = intIn("datacenter.racks", d.racks, 1, 65_536);
+  const serversPerRack = intIn("datacenter.serversPerRack", d.serversPerRack, 1, 4096);
   const servers = racks * serversPerRack;
   if (servers > 1 << 22) throw invalid("datacenter.racks", racks, `at most ${1 << 22} servers in all (racks x serversPerRack)`);
   const srv = d.server === undefined ? DEFAULT_SERVER : server("datacenter.server", d.server);
@@ -91,8 +87,8 @@ export function resolveDataCenter(spec: unknown): ResolvedDataCenter {
     servers,
     server: srv,
     hostReservation: res,
-    imageServers: d.imageServers === undefined ? Math.max(1, Math.ceil(racks / 8)) : int("datacenter.imageServers", d.imageServers, 1, 65_536),
-    imageServerMbps: d.imageServerMbps === undefined ? 40_000 : int("datacenter.imageServerMbps", d.imageServerMbps, 1, 1 << 30),
+    imageServers: d.imageServers === undefined ? Math.max(1, Math.ceil(racks / 8)) : intIn("datacenter.imageServers", d.imageServers, 1, 65_536),
+    imageServerMbps: d.imageServerMbps === undefined ? 40_000 : intIn("datacenter.imageServerMbps", d.imageServerMbps, 1, 1 << 30),
     // Enough DIPs for 32 guests per server plus healing headroom by default.
     dipPool: pool("datacenter.dipPool", d.dipPool, { base: "10.0.0.0", size: Math.min(1 << 26, Math.max(1024, servers * 40)) }),
     vipPool: pool("datacenter.vipPool", d.vipPool, { base: "100.64.0.0", size: 1 << 20 }),

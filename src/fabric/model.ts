@@ -1,6 +1,7 @@
 // A tenant's service model: the roles of one deployment, and how the FC resolves it.
 import { invalid } from "../errors.js";
 import type { Catalog } from "./catalog.js";
+import { intIn } from "../validate.js";
 
 export interface RoleModel {
   name: string;
@@ -34,12 +35,10 @@ export const MAX_ROLE_INSTANCES = 1 << 20;
 export function resolveModel(m: unknown, catalog: Catalog): ResolvedModel {
   if (typeof m !== "object" || m === null) throw invalid("model", m, "an object {tenant, roles, updateDomains?}");
   const s = m as ServiceModel;
-  if (typeof s.tenant !== "number" || !Number.isInteger(s.tenant) || s.tenant < 0 || s.tenant > 0xfffffffe) {
-    throw invalid("model.tenant", s.tenant, "an integer in [0, 4294967294]");
-  }
+  intIn("model.tenant", s.tenant, 0, 0xfffffffe);
   if (s.name !== undefined && typeof s.name !== "string") throw invalid("model.name", s.name, "a string");
   const ud = s.updateDomains ?? 5;
-  if (typeof ud !== "number" || !Number.isInteger(ud) || ud < 1 || ud > 20) throw invalid("model.updateDomains", ud, "an integer in [1, 20]");
+  intIn("model.updateDomains", ud, 1, 20);
   if (!Array.isArray(s.roles) || s.roles.length < 1 || s.roles.length > 64) throw invalid("model.roles", s.roles, "an array of 1 to 64 roles");
   const names = new Set<string>();
   const roles = s.roles.map((r: RoleModel, i: number) => {
@@ -51,9 +50,7 @@ export function resolveModel(m: unknown, catalog: Catalog): ResolvedModel {
     if (size < 0) throw invalid(`${f}.size`, r.size, `one of ${catalog.sizes.map((z) => z.name).join(", ")}`);
     const image = r.image === undefined ? 0 : catalog.images.findIndex((z) => z.name === r.image);
     if (image < 0) throw invalid(`${f}.image`, r.image, `one of ${catalog.images.map((z) => z.name).join(", ")}`);
-    if (typeof r.instances !== "number" || !Number.isInteger(r.instances) || r.instances < 1 || r.instances > MAX_ROLE_INSTANCES) {
-      throw invalid(`${f}.instances`, r.instances, `an integer in [1, ${MAX_ROLE_INSTANCES}]`);
-    }
+    intIn(`${f}.instances`, r.instances, 1, MAX_ROLE_INSTANCES);
     const endpoints = r.endpoints ?? [];
     if (!Array.isArray(endpoints) || endpoints.length > 16) throw invalid(`${f}.endpoints`, endpoints, "an array of at most 16 ports");
     const ports = new Set<number>();

@@ -4,6 +4,7 @@ import { POLICIES, type Policy } from "../types.js";
 import { DEFAULT_CATALOG, checkCatalog, type Catalog } from "./catalog.js";
 import { resolveDataCenter, type DataCenterSpec, type ResolvedDataCenter } from "./datacenter.js";
 import { resolveTiming, type TimingModel } from "./timing.js";
+import { intIn } from "../validate.js";
 
 export interface FabricOptions {
   datacenter: DataCenterSpec;
@@ -41,14 +42,14 @@ export function resolveOptions(o: unknown): ResolvedOptions {
   const catalog = f.catalog === undefined ? DEFAULT_CATALOG : checkCatalog(f.catalog);
   const timing = resolveTiming(f.timing);
   const seed = f.seed ?? 1;
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) throw invalid("seed", seed, "an integer in [0, 2147483647]");
+  intIn("seed", seed, 0, 0x7fffffff);
   const heal = f.maxConcurrentHealing ?? 100;
-  if (typeof heal !== "number" || !Number.isInteger(heal) || heal < 1 || heal > 1 << 24) throw invalid("maxConcurrentHealing", heal, "an integer in [1, 16777216]");
+  intIn("maxConcurrentHealing", heal, 1, 1 << 24);
   const maxInstances = f.maxInstances ?? Math.min(1 << 26, Math.max(1024, datacenter.servers * 32));
-  if (typeof maxInstances !== "number" || !Number.isInteger(maxInstances) || maxInstances < 1 || maxInstances > 1 << 26) throw invalid("maxInstances", maxInstances, "an integer in [1, 67108864]");
+  intIn("maxInstances", maxInstances, 1, 1 << 26);
   const policy = f.policy ?? "best-fit";
   if (!POLICIES.includes(policy)) throw invalid("policy", policy, `one of ${POLICIES.join(", ")}`);
   const boots = f.maxBootsPerImageServer ?? 64;
-  if (typeof boots !== "number" || !Number.isInteger(boots) || boots < 1 || boots > 1 << 24) throw invalid("maxBootsPerImageServer", boots, "an integer in [1, 16777216]");
+  intIn("maxBootsPerImageServer", boots, 1, 1 << 24);
   return { datacenter, catalog, timing, seed, maxConcurrentHealing: heal, maxInstances, policy, maxBootsPerImageServer: boots };
 }

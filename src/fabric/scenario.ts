@@ -6,6 +6,7 @@ import { rng } from "../workload/rng.js";
 import { FabricController } from "./controller.js";
 import { ServerState, SERVER_STATE_NAMES, Stage } from "./lifecycle.js";
 import type { ServiceModel } from "./model.js";
+import { intIn } from "../validate.js";
 
 export interface ScenarioOptions {
   racks: number;
@@ -64,16 +65,11 @@ export function serviceModel(d: number, instances: number, random: () => number)
   return { tenant: Math.floor(d / 3), name: `svc-${d}`, roles, updateDomains: 5 };
 }
 
-function int(field: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw invalid(field, v, `an integer in [${min}, ${max}]`);
-  return v;
-}
-
 export function runScenario(o: ScenarioOptions, say: (line: string) => void = () => {}): Timeline {
-  int("racks", o.racks, 1, 65_536);
-  int("serversPerRack", o.serversPerRack, 1, 4096);
-  int("deployments", o.deployments, 0, 1 << 22);
-  int("instances", o.instances, 1, 1 << 16);
+  intIn("racks", o.racks, 1, 65_536);
+  intIn("serversPerRack", o.serversPerRack, 1, 4096);
+  intIn("deployments", o.deployments, 0, 1 << 22);
+  intIn("instances", o.instances, 1, 1 << 16);
   if (typeof o.failPercent !== "number" || !(o.failPercent >= 0 && o.failPercent <= 100)) throw invalid("fail", o.failPercent, "a percentage in [0, 100]");
   const servers = o.racks * o.serversPerRack;
   const wall0 = performance.now();
