@@ -70,10 +70,11 @@ export class FabricController {
   private readonly bootSlots: Int32Array;
   private readonly bootSlot: Uint8Array;
   private bootWaiting: number[][];
+  /** Index of the first server still waiting in each bootWaiting queue (no O(n) shift). */
+  private bootHead: Int32Array;
   private readonly upgradeLeft = new Map<number, number>();
   private readonly demands: number[][];
   private diskSeq: number;
-  private replaying = false;
   /** Set by a restore: the healing queue is rebuilt, and the next run() starts pumping it
    *  (restoring itself must not change state, so the restored snapshot equals the original). */
   private resumeHealing = false;
@@ -101,6 +102,7 @@ export class FabricController {
     this.bootSlots = new Int32Array(dc.imageServers);
     this.bootSlot = new Uint8Array(dc.servers);
     this.bootWaiting = Array.from({ length: dc.imageServers }, () => []);
+    this.bootHead = new Int32Array(dc.imageServers);
     this.demands = options.catalog.sizes.map(demandOf);
     this.diskSeq = 1;
   }
@@ -145,15 +147,8 @@ export class FabricController {
 
   /** Applies records [from, length) of the FC's own journal to its state. */
   private applyTail(journal: Journal, from: number): void {
-    this.replaying = true;
-    try {
-      for (let i = from; i < journal.length; i++) {
-        const k = journal.kind(i);
-        const t = journal.time(i);
-        this.state.apply(k, t, journal.a(i), journal.b(i), journal.c(i), journal.blob(i));
-      }
-    } finally {
-      this.replaying = false;
+    for (let i = from; i < journal.length; i++) {
+      this.state.apply(journal.kind(i), journal.time(i), journal.a(i), journal.b(i), journal.c(i), journal.blob(i));
     }
     this.afterRestore();
   }
@@ -177,6 +172,7 @@ export class FabricController {
     for (let i = 0; i < st.instances; i++) this.healingActive += st.instHealing[i];
     this.bootSlots.fill(0);
     this.bootWaiting = Array.from({ length: st.dc.imageServers }, () => []);
+    this.bootHead.fill(0);
     this.bootSlot.fill(0);
     for (let s = 0; s < st.dc.servers; s++) {
       const x = st.serverState[s];
@@ -342,9 +338,13 @@ export class FabricController {
     this.bootSlot[s] = 0;
     this.bootSlots[l]--;
     const q = this.bootWaiting[l];
-    while (q.length > 0 && this.bootSlots[l] < this.options.maxBootsPerImageServer) {
-      const next = q.shift()!;
+    while (this.bootHead[l] < q.length && this.bootSlots[l] < this.options.maxBootsPerImageServer) {
+      const next = q[this.bootHead[l]++];
       if (this.state.serverState[next] === ServerState.PoweredOff) this.boot(next);
+    }
+    if (this.bootHead[l] === q.length) {
+      this.bootWaiting[l] = [];
+      this.bootHead[l] = 0;
     }
   }
 
@@ -676,7 +676,6 @@ export class FabricController {
 
   /** Re-places evicted instances, at most maxConcurrentHealing in flight. */
   private pumpHealing(): void {
-    if (this.replaying) return;
     const st = this.state;
     const q = this.healQueue;
     while (this.healingActive < this.options.maxConcurrentHealing && this.healHead < q.length) {

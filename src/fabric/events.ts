@@ -1,14 +1,12 @@
 // Kinds of event on the virtual clock. Reports carry (server, incarnation) for server-level
 // reports and (instance, server) for guest-level ones; the world drops any that a server could
-// no longer send (dead, or power-cycled since).
+// no longer send (dead, or power-cycled since). Reports that end a download (registration of
+// the maintenance agent, ImageDownloaded) are delivered from the download's own event.
 export const Ev = {
   // agent -> FC reports
-  RegisteredMaintenance: 1,
-  RegisteredHost: 2,
   HostPartitionCreated: 3,
   HostOSBooting: 4,
   GuestPartitionCreated: 5,
-  ImageDownloaded: 6, // a server, b image (checked against the server's incarnation in the world)
   DiffDiskCreated: 7,
   RoleDeployed: 8,
   GuestReady: 9,
@@ -21,8 +19,3 @@ export const Ev = {
   LinkDone: 32, // a link, b link version
   HostOSUp: 33, // a server, b incarnation
 } as const;
-
-/** Kinds the FC handles; the rest belong to the simulated world. */
-export function isFcEvent(kind: number): boolean {
-  return kind === Ev.StepTimeout;
-}

@@ -28,12 +28,3 @@ export type Report =
   /** From the guest agent inside the VM: the role is running. */
   | { type: "GuestReady"; server: number; instance: number }
   | { type: "RoleStopped"; server: number; instance: number };
-
-export type CommandType = Command["type"];
-export type ReportType = Report["type"];
-
-/** Report kinds as numbers, for the event queue (no object per pending report). */
-export const REPORT_TYPES: readonly ReportType[] = [
-  "Registered", "HostPartitionCreated", "HostOSBooting", "Heartbeat", "GuestPartitionCreated",
-  "ImageDownloaded", "DiffDiskCreated", "RoleDeployed", "GuestReady", "RoleStopped",
-];

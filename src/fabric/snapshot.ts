@@ -2,7 +2,9 @@
 // followed by the per-server and per-instance typed arrays. Two FCs in the same state give
 // byte-identical snapshots, so tests compare states by comparing snapshots.
 import { VmfabricError } from "../errors.js";
+import { ServerState } from "./lifecycle.js";
 import type { ResolvedOptions } from "./options.js";
+import { Rec } from "./records.js";
 import type { FcState } from "./state.js";
 
 const MAGIC = 0x534d4656; // "VFMS"
@@ -83,7 +85,7 @@ export function loadSnapshot(bytes: Uint8Array, st: FcState, serverInService: (s
   const h = decodeHeader(bytes);
   for (const d of h.deployments) {
     const id = st.deployments.length;
-    st.apply(2 /* Rec.DeploymentCreated */, h.time, id, d.tenant, 0, JSON.stringify(d.model));
+    st.apply(Rec.DeploymentCreated, h.time, id, d.tenant, 0, JSON.stringify(d.model));
     const row = st.deployments[id];
     row.version = d.version;
     row.upgradeUd = d.upgradeUd;
@@ -105,7 +107,7 @@ export function loadSnapshot(bytes: Uint8Array, st: FcState, serverInService: (s
   for (const [t, g] of h.tenantStorageGiB) st.tenantStorageGiB.set(t, g);
   st.spreadRelaxed.clear();
   for (const [i, f] of h.spreadRelaxed) st.spreadRelaxed.set(i, f);
-  for (let s = 0; s < st.dc.servers; s++) if (st.serverState[s] === 7 /* InService */) serverInService(s);
+  for (let s = 0; s < st.dc.servers; s++) if (st.serverState[s] === ServerState.InService) serverInService(s);
   h.deployments.forEach((d, id) => { if (d.vip) st.vips.take(d.vip, id); });
   st.rebuildPlacements();
   st.dips.cursor = h.dipCursor;

@@ -133,7 +133,7 @@ export class SimulatedDataCenter {
 
   // ---- the world's own events ----
 
-  /** Handles a world event; returns false if it was an agent report to drop or deliver. */
+  /** Handles a world event: an agent report to deliver (or drop), or the world's own step. */
   handle(kind: number, a: number, b: number): void {
     const now = this.clock.now;
     switch (kind) {
