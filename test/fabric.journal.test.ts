@@ -6,9 +6,10 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  FileJournal, JOURNAL_MAGIC, MemoryJournal, crc32, encodeRecord,
+  JOURNAL_MAGIC, MemoryJournal, crc32, encodeRecord,
   type Journal, type JournalRecord,
 } from "../src/fabric/journal.js";
+import { FileJournal } from "../src/fabric/file-journal.js";
 import { vmfabricErrorOf } from "./support/errors.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vmfabric-journal-"));
