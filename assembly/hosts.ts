@@ -2,11 +2,26 @@
 // empty-host tree) in step with its free vector, service state and dedicated owner.
 
 import { bitClear, bitSet } from "./bits";
+import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { countAdd, countSub, fitMask } from "./shapes";
 import {
   NONE, NO_LEVEL, STATE_IN_SERVICE, emptyBits, freePtr, hFit, hLevel, hostOwner, hostState,
-  hostType, hostVmCount, levelTree, shapeTree,
+  hostType, hostVmCount, indexedBits, levelCount, levelTree, levelsUsed, setLevelsUsed, shapeTree,
 } from "./state";
+
+function levelJoin(l: i32): void {
+  const p = levelCount + (<usize>l << 2);
+  const c = load<u32>(p);
+  store<u32>(p, c + 1);
+  if (c == 0) setLevelsUsed(levelsUsed | (<u64>1 << <u64>l));
+}
+
+function levelLeave(l: i32): void {
+  const p = levelCount + (<usize>l << 2);
+  const c = load<u32>(p) - 1;
+  store<u32>(p, c);
+  if (c == 0) setLevelsUsed(levelsUsed & ~(<u64>1 << <u64>l));
+}
 import { freeLevel } from "./vec";
 
 /** Re-derive host h's index entries. Call after any change to its free vector, VM count,
@@ -23,11 +38,15 @@ export function refreshHost(h: i32): void {
   if (oldL != newL) {
     if (oldL != <i32>NO_LEVEL) {
       bitClear(levelTree(oldL), h);
+      levelLeave(oldL);
+      if (newL == <i32>NO_LEVEL) bitClear(indexedBits, h);
       let m = oldFit;
       while (m != 0) { countSub(<i32>ctz(m), oldL); m &= m - 1; }
     }
     if (newL != <i32>NO_LEVEL) {
       bitSet(levelTree(newL), h);
+      levelJoin(newL);
+      if (oldL == <i32>NO_LEVEL) bitSet(indexedBits, h);
       let m = newFit;
       while (m != 0) { countAdd(<i32>ctz(m), newL); m &= m - 1; }
     }
@@ -47,6 +66,13 @@ export function refreshHost(h: i32): void {
       else bitClear(shapeTree(s), h);
     }
     store<u32>(hFit + (<usize>h << 2), newFit);
+  }
+  if (newL != <i32>NO_LEVEL) {
+    // Bounds only ever need raising here; searches lower them (maxtree.ts).
+    const sector = sectorOf(free, hostType(h));
+    setHostSector(h, sector);
+    maxRaise(newL, h, sector);
+    maxRaise(ALL_LEVELS, h, sector);
   }
   if (inService && hostVmCount(h) == 0) bitSet(emptyBits, h);
   else bitClear(emptyBits, h);

@@ -4,11 +4,14 @@
 
 import { tableBytes, scratchBytes } from "./memory";
 import { refreshHost } from "./hosts";
+import { classBuilds } from "./shapes";
+import { inServiceUsedHosts, totals } from "./totals";
+import { totalsService } from "./totals";
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
   DIMS, HOSTS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
-  hostType, hostsUsed, inServiceCount, init, tCapF, vHost, vmDeployment, vmHost, vmTenant,
+  hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
   vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead,
 } from "./state";
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
@@ -23,9 +26,15 @@ const io = memory.data(16 * 8 * 2, 16);
 
 export function ioPtr(): usize { return io; }
 
-/** faultDomains: highest fault domain + 1 (sizes the per-domain table). */
+/** Room for `hosts` hosts, `types` host types and fault domains 0..faultDomains-1; hosts are
+ *  added with addHosts. */
 export function create(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: i32): void {
   init(dims, hosts, vms, types, faultDomains);
+}
+
+/** Hosts HOSTS..n-1 exist from now on (each then set with setHost). */
+export function addHosts(n: i32): void {
+  setHostCount(n);
 }
 
 /** Host type t's effective capacity (capacity - reservation, x oversubscription) from io. */
@@ -50,6 +59,7 @@ export function setHostState(h: i32, state: u8): void {
   if (was != now) {
     const p = fdInService + (<usize>hostFd(h) << 2);
     const c = load<u32>(p);
+    totalsService(h, now ? 1 : -1);
     if (now) {
       addInService(1);
       store<u32>(p, c + 1);
@@ -113,28 +123,15 @@ export function moveVm(v: i32, target: i32, k: u32, policy: i32, window: i32): i
 }
 
 export function lastReason(): i32 { return reason; }
+/** Shape classes built so far (admissions): a diagnostic for benchmarks. */
+export function shapeClassBuilds(): u32 { return classBuilds; }
 export function lastReasonDim(): i32 { return reasonDim; }
 
-/** Writes per dimension the used and the effective capacity of in-service hosts to io (f64 x 2 x DIMS). */
-export function fleetUsage(): void {
-  memory.fill(io, 0, <usize>DIMS * 16);
-  for (let h = 0; h < HOSTS; h++) {
-    if (hostState(h) != STATE_IN_SERVICE) continue;
-    const f = freePtr(h);
-    const c = capPtr(hostType(h));
-    for (let d = 0; d < DIMS; d++) {
-      const o = <usize>d << 2;
-      const cap = <f64>load<i32>(c + o);
-      const used = cap - <f64>load<i32>(f + o);
-      const pu = io + (<usize>d << 3);
-      const pc = io + ((<usize>DIMS + <usize>d) << 3);
-      store<f64>(pu, load<f64>(pu) + used);
-      store<f64>(pc, load<f64>(pc) + cap);
-    }
-  }
-}
-
 export function hostsUsedCount(): i32 { return hostsUsed; }
+/** In-service hosts holding at least one VM. */
+export function inServiceUsedCount(): i32 { return inServiceUsedHosts; }
+/** i64 x 64: live demand, capacity of hosts in use, used and capacity of in-service hosts (x 16 dims each). */
+export function totalsTable(): usize { return totals; }
 export function vmsPlacedCount(): i32 { return vmsPlaced; }
 export function inServiceHosts(): i32 { return inServiceCount; }
 export function faultDomains(): i32 { return fdCount; }

@@ -8,14 +8,19 @@ import {
   ANTI_AFFINITY, BEST_FIT, DEDICATED_HOST, DIM_NONE, DOT_PRODUCT, FAULT_DOMAIN_SPREAD, FIRST_FIT,
   L2, NO_CAPACITY, NO_HOST_IN_SERVICE, OK, SPREAD,
 } from "./reasons";
-import { levelMask, noCapacityDim, noCapacityEpoch, rememberNoCapacity, shapeOf } from "./shapes";
+import { ALL_LEVELS, maxNext } from "./maxtree";
 import {
-  DIMS, HOSTS, LANES, MAX_DEDICATED, NONE, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey, emptyBits,
-  freePtr, hFit, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount, levelTree, shapeTree,
+  classOf, levelMask, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
+  unclassedNoCapDim, unclassedNoCapEpoch, unclassedSlot,
+} from "./shapes";
+import {
+  DIMS, HOSTS, LANES, MAX_DEDICATED, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
+  emptyBits, freePtr, hFit, hLevel, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
+  indexedBits, levelTree, levelsUsed, shapeTree,
 } from "./state";
 import { dedicatedSlot, ownedHead, ownedNext } from "./tenants";
 import { countOnHost } from "./vms";
-import { dotScore, fits, freeLevel, l2Score } from "./vec";
+import { copyVec, dotScore, fits, freeLevel, l2Score, sameVec } from "./vec";
 
 export let reason: i32 = OK;
 export let reasonDim: i32 = DIM_NONE;
@@ -64,8 +69,16 @@ let fdBlocked = false;
   return policy == DOT_PRODUCT ? dotScore(freePtr(h), qDemand, t) : -l2Score(freePtr(h), qDemand, t);
 }
 
+/** The first candidate at or after `from` in level l's order (l = ALL_LEVELS: every level, for
+ *  first-fit) that has room for the request: from the class's fit bits when the demand has a
+ *  class (s >= 0), else from the free-capacity trees. Both are exact and give the same order. */
+@inline function nextAt(s: i32, l: i32, from: i32): i32 {
+  if (s >= 0) return l == ALL_LEVELS ? bitNext(shapeTree(s), from) : bitNextBoth(levelTree(l), shapeTree(s), from);
+  return maxNext(l, l == ALL_LEVELS ? indexedBits : levelTree(l), from, qDemand, -1);
+}
+
 // Where the last search of a deployment stopped. Consecutive instances of one deployment with
-// the same shape (a role's instances) would otherwise re-examine, one by one, every host the
+// the same demand (a role's instances) would otherwise re-examine, one by one, every host the
 // earlier instances already ruled out: O(k^2) for a k-instance deployment under spread rules.
 // Between two such searches nothing changed but the host P the first one chose (the capacity
 // epoch says so), every host before P in the policy's order was ruled out for reasons that
@@ -74,7 +87,7 @@ let fdBlocked = false;
 // prefix would have contributed to the reason.
 let curValid = false;
 let curEpoch: u32 = 0;
-let curShape = -1;
+const curDemand = memory.data(64, 16);
 let curPolicy = -1;
 let curDep: u32 = NONE;
 let curK: u32 = 0;
@@ -84,6 +97,7 @@ let curHost = -1;
 let curUsable = false;      // the prefix (hosts before P, and P) held a usable host with room
 let curAaOk = false;        // ... and one of those passing anti-affinity
 // The search that just succeeded: what noteCommit needs.
+let lastShared = false;
 let lastShape = -1;
 let lastPolicy = -1;
 let lastLevel = 0;
@@ -91,10 +105,9 @@ let lastUsableBefore = false;
 let lastAaBefore = false;
 
 function searchShared(s: i32, policy: i32, window: i32): i32 {
-  const tree = shapeTree(s);
   let startLevel = -1;
   let startHost = 0;
-  if (curValid && curEpoch == capacityEpoch && curShape == s && curPolicy == policy && curDep == qDep &&
+  if (curValid && curEpoch == capacityEpoch && sameVec(curDemand, qDemand) && curPolicy == policy && curDep == qDep &&
       curK == qK && curFdLimit == qFdLimit && qExclude < 0) {
     startLevel = curLevel;
     startHost = curHost + 1;
@@ -102,19 +115,20 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
     sawAntiAffinityOk = curAaOk;
   }
   curValid = false;
+  lastShared = true;
   lastShape = s;
   lastPolicy = policy;
   if (policy == FIRST_FIT) {
-    let h = bitNext(tree, startHost);
+    let h = nextAt(s, ALL_LEVELS, startHost);
     while (h >= 0) {
       const usableBefore = sawUsable;
       const aaBefore = sawAntiAffinityOk;
       if (allowed(h)) { lastUsableBefore = usableBefore; lastAaBefore = aaBefore; return h; }
-      h = bitNext(tree, resumeAfter(h));
+      h = nextAt(s, ALL_LEVELS, resumeAfter(h));
     }
     return -1;
   }
-  let levels = levelMask(s);
+  let levels = s >= 0 ? levelMask(s) : levelsUsed;
   if (startLevel >= 0) {
     // Levels the previous search already passed hold nothing usable.
     levels &= policy == SPREAD ? (<u64>-1 >>> <u64>(63 - startLevel)) : (<u64>-1 << <u64>startLevel);
@@ -125,8 +139,7 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
   while (levels != 0) {
     const l = policy == SPREAD ? 63 - <i32>clz(levels) : <i32>ctz(levels);
     levels &= ~(<u64>1 << <u64>l);
-    const lt = levelTree(l);
-    let h = bitNextBoth(lt, tree, l == startLevel ? startHost : 0);
+    let h = nextAt(s, l, l == startLevel ? startHost : 0);
     while (h >= 0) {
       const usableBefore = sawUsable;
       const aaBefore = sawAntiAffinityOk;
@@ -139,7 +152,7 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
         if (seen == 0 || r > bestRank) { best = h; bestRank = r; }
         if (++seen >= window) return best;
       }
-      h = bitNextBoth(lt, tree, resumeAfter(h));
+      h = nextAt(s, l, resumeAfter(h));
     }
   }
   return best;
@@ -154,11 +167,14 @@ export function forgetResumePoint(): void {
  *  count taken): sets the resume point for the deployment's next instance when that is sound. */
 export function noteCommit(h: i32): void {
   curValid = false;
-  if (qDep == NONE || qExclude >= 0 || lastPolicy == DOT_PRODUCT || lastPolicy == L2 || lastShape < 0) return;
-  const stillFits = (load<u32>(hFit + (<usize>h << 2)) >>> <u32>lastShape) & 1;
+  if (qDep == NONE || qExclude >= 0 || lastPolicy == DOT_PRODUCT || lastPolicy == L2 || !lastShared) return;
+  // Whether P is still a candidate for the same demand (indexed, with room).
+  const stillFits = lastShape >= 0
+    ? ((load<u32>(hFit + (<usize>h << 2)) >>> <u32>lastShape) & 1) != 0
+    : load<u8>(hLevel + <usize>h) != NO_LEVEL && fits(freePtr(h), qDemand);
   let usable = lastUsableBefore;
   let aaOk = lastAaBefore;
-  if (stillFits != 0) {
+  if (stillFits) {
     const aaBlocked = countOnHost(h, qDep, qK) >= qK;
     const fdFull = qFdLimit != 0 && fdUsed(qDep, hostFd(h)) >= qFdLimit;
     if (!aaBlocked && !fdFull) return; // P could take another instance: no shortcut
@@ -167,7 +183,7 @@ export function noteCommit(h: i32): void {
   }
   curValid = true;
   curEpoch = capacityEpoch;
-  curShape = lastShape;
+  copyVec(curDemand, qDemand);
   curPolicy = lastPolicy;
   curDep = qDep;
   curK = qK;
@@ -216,10 +232,14 @@ function searchDedicated(slot: i32, policy: i32): i32 {
 
 /** Whether any in-service host other than the excluded one has room, whoever holds it. */
 function anyRoom(s: i32): bool {
-  const tree = shapeTree(s);
-  let h = bitNext(tree, 0);
-  if (h >= 0 && h == qExclude) h = bitNext(tree, h + 1);
-  if (h >= 0) return true;
+  if (s >= 0) {
+    const tree = shapeTree(s);
+    let h = bitNext(tree, 0);
+    if (h >= 0 && h == qExclude) h = bitNext(tree, h + 1);
+    if (h >= 0) return true;
+  } else if (maxNext(ALL_LEVELS, indexedBits, 0, qDemand, qExclude) >= 0) {
+    return true;
+  }
   for (let i = 0; i < MAX_DEDICATED * 2; i++) {
     if (load<u32>(dedKey + (<usize>i << 2)) == NONE) continue;
     let o = load<i32>(dedHead + (<usize>i << 2));
@@ -276,17 +296,23 @@ export function findHost(
   qK = k;
   qExclude = exclude;
   qFdLimit = fdLimit(deployment);
-  const s = shapeOf(demand);
-  if (exclude < 0 && noCapacityEpoch(s) == capacityEpoch) {
+  const s = classOf(demand);
+  const slot = s < 0 ? unclassedSlot : -1;
+  if (exclude < 0 && s >= 0 && noCapacityEpoch(s) == capacityEpoch) {
     reason = NO_CAPACITY;
     reasonDim = noCapacityDim(s);
     return -1;
   }
+  if (exclude < 0 && slot >= 0 && unclassedNoCapEpoch(slot) == capacityEpoch) {
+    reason = NO_CAPACITY;
+    reasonDim = unclassedNoCapDim(slot);
+    return -1;
+  }
   sawUsable = false;
   sawAntiAffinityOk = false;
-  const slot = dedicatedSlot(tenant);
-  lastShape = -1;
-  const h = slot >= 0 ? searchDedicated(slot, policy) : searchShared(s, policy, window);
+  lastShared = false;
+  const ded = dedicatedSlot(tenant);
+  const h = ded >= 0 ? searchDedicated(ded, policy) : searchShared(s, policy, window);
   if (h >= 0) return h;
   // A dedicated tenant's search covered its own hosts and the empty ones, a shared tenant's
   // every shared host: room anywhere else is room the tenancy rule keeps it from.
@@ -297,7 +323,8 @@ export function findHost(
   } else {
     reason = NO_CAPACITY;
     reasonDim = shortestDim();
-    if (exclude < 0) rememberNoCapacity(s, capacityEpoch, reasonDim);
+    if (exclude < 0 && s >= 0) rememberNoCapacity(s, capacityEpoch, reasonDim);
+    if (exclude < 0 && slot >= 0) rememberUnclassedNoCapacity(slot, capacityEpoch, reasonDim);
   }
   return -1;
 }

@@ -1,12 +1,17 @@
-// Shape classes: the distinct demand vectors recently asked for. Each indexed host carries a
-// fit bit per class, so "which hosts can take this VM?" is a bit tree, exact in every
-// dimension however fragmented the fleet is (memory-heavy and CPU-heavy VMs mixed).
-// A new class costs one pass over the hosts; a 33rd evicts the least recently used.
+// Shape classes: up to 32 demand vectors asked for often. Each indexed host carries a fit bit
+// per class, so "which hosts can take this VM?" is a bit tree, exact in every dimension however
+// fragmented the fleet is. A class costs one pass over the hosts to build and one fit test per
+// host change, so classes go only to demands that keep coming back: a demand earns one after
+// ADMIT_AFTER requests (counted in a small direct-mapped table), and takes a full table's
+// least-used class only when it is asked for more than twice as often. Every other demand is
+// served, just as exactly, by the free-capacity trees (maxtree.ts). Counts halve every
+// AGE_EVERY lookups, so the classes follow a workload that changes.
 
 import { bitSet } from "./bits";
 import {
-  HOSTS, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, freePtr, hFit, hLevel, setShapeValid, shapeDemand,
-  shapeLevelCount, shapeLevelMask, shapeStamp, shapeTree, shapeValid, tickShapeClock, treeBytes,
+  ADM_SLOTS, DIMS, HOSTS, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, freePtr, hFit,
+  hLevel, setShapeValid, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, shapeValid,
+  treeBytes,
 } from "./state";
 import { copyVec, fits, sameVec } from "./vec";
 
@@ -78,7 +83,10 @@ function evict(s: i32): void {
   store<u64>(shapeLevelMask + (<usize>s << 3), 0);
 }
 
+export let classBuilds: u32 = 0;
+
 function build(s: i32, demand: usize): void {
+  classBuilds++;
   copyVec(shapeDemandPtr(s), demand);
   rememberNoCapacity(s, 0, 0);
   const bit = <u32>1 << <u32>s;
@@ -96,30 +104,86 @@ function build(s: i32, demand: usize): void {
   setShapeValid(shapeValid | bit);
 }
 
-/** The class of a demand vector, creating (and possibly evicting) one when needed. */
-export function shapeOf(demand: usize): i32 {
+const ADMIT_AFTER: u32 = 8;
+const AGE_EVERY: u32 = 1 << 16;
+let lookups: u32 = 0;
+
+/** Admission-table slot of the demand the last classOf() returned -1 for, or -1 when that
+ *  demand lost its slot to a collision (then it has no cached verdicts either). */
+export let unclassedSlot: i32 = -1;
+
+@inline function hits(s: i32): usize { return shapeHits + (<usize>s << 2); }
+@inline function admKeyPtr(slot: i32): usize { return admKey + <usize>slot * VEC; }
+@inline function admCountPtr(slot: i32): usize { return admCount + (<usize>slot << 2); }
+
+function slotOf(demand: usize): i32 {
+  let h: u32 = 0x811c9dc5;
+  for (let d = 0; d < DIMS; d++) {
+    h = (h ^ load<u32>(demand + (<usize>d << 2))) * 0x9e3779b1;
+    h ^= h >>> 15;
+  }
+  return <i32>(h & <u32>(ADM_SLOTS - 1));
+}
+
+function age(): void {
+  for (let s = 0; s < MAX_SHAPES; s++) store<u32>(hits(s), load<u32>(hits(s)) >>> 1);
+  for (let i = 0; i < ADM_SLOTS; i++) store<u32>(admCountPtr(i), load<u32>(admCountPtr(i)) >>> 1);
+}
+
+/** The class of a demand vector, or -1 when it has none (it may earn one here). */
+export function classOf(demand: usize): i32 {
+  if ((++lookups & (AGE_EVERY - 1)) == 0) age();
   let live = shapeValid;
   while (live != 0) {
     const s = <i32>ctz(live);
     live &= live - 1;
     if (sameVec(shapeDemandPtr(s), demand)) {
-      store<u32>(shapeStamp + (<usize>s << 2), tickShapeClock());
+      store<u32>(hits(s), load<u32>(hits(s)) + 1);
       return s;
     }
   }
+  const slot = slotOf(demand);
+  const key = admKeyPtr(slot);
+  const cp = admCountPtr(slot);
+  let c = load<u32>(cp);
+  if (sameVec(key, demand)) {
+    c++;
+  } else if (c <= 1) {
+    copyVec(key, demand);
+    c = 1;
+    store<u32>(admNoCap + (<usize>slot << 3), 0);
+  } else {
+    // Another demand holds the slot: count against it (frequent demands keep theirs).
+    store<u32>(cp, c - 1);
+    unclassedSlot = -1;
+    return -1;
+  }
+  store<u32>(cp, c);
+  unclassedSlot = slot;
+  if (c < ADMIT_AFTER) return -1;
   let victim = -1;
   if (shapeValid != 0xffffffff) {
     victim = <i32>ctz(~shapeValid);
   } else {
-    let oldest: u32 = 0xffffffff;
+    let least: u32 = 0xffffffff;
     for (let s = 0; s < MAX_SHAPES; s++) {
-      const t = load<u32>(shapeStamp + (<usize>s << 2));
-      if (t < oldest) { oldest = t; victim = s; }
+      const n = load<u32>(hits(s));
+      if (n < least) { least = n; victim = s; }
     }
+    if (<u64>least * 2 + <u64>ADMIT_AFTER > <u64>c) return -1;
     evict(victim);
   }
   build(victim, demand);
-  store<u32>(shapeStamp + (<usize>victim << 2), tickShapeClock());
+  store<u32>(hits(victim), c);
+  store<u32>(cp, 0);
+  unclassedSlot = -1;
   return victim;
 }
 
+/** Cached "no capacity" verdict for the unclassed demand in `slot` (epoch, dimension). */
+@inline export function unclassedNoCapEpoch(slot: i32): u32 { return load<u32>(admNoCap + (<usize>slot << 3)); }
+@inline export function unclassedNoCapDim(slot: i32): i32 { return load<i32>(admNoCap + (<usize>slot << 3) + 4); }
+export function rememberUnclassedNoCapacity(slot: i32, epoch: u32, dim: i32): void {
+  store<u32>(admNoCap + (<usize>slot << 3), epoch);
+  store<i32>(admNoCap + (<usize>slot << 3) + 4, dim);
+}

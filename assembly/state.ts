@@ -4,6 +4,8 @@
 
 import { allocTable } from "./memory";
 import { bitTreeBytes, bitTreeInit } from "./bits";
+import { maxTreeBytes, maxTreeInit } from "./maxtree";
+import { totalsBytes, totalsInit } from "./totals";
 
 export const NONE: u32 = 0xffffffff;
 export const MAX_SHAPES: i32 = 32;   // shape classes with a fit bit per host (u32 mask)
@@ -17,7 +19,8 @@ export const STATE_IN_SERVICE: u8 = 1;
 export let DIMS: i32 = 4;
 export let LANES: i32 = 1;
 export let VEC: usize = 16;          // bytes per resource vector
-export let HOSTS: i32 = 0;
+export let HOSTS: i32 = 0;           // hosts added so far (ids 0..HOSTS-1)
+export let HOST_CAP: i32 = 0;        // hosts the tables have room for
 export let VMS: i32 = 0;
 export let TYPES: i32 = 0;
 
@@ -51,11 +54,17 @@ export let levelBits: usize = 0;     // LEVELS bit trees: indexed hosts at level
 export let emptyBits: usize = 0;     // in-service hosts holding no VM
 export let treeBytes: usize = 0;
 export let shapeDemand: usize = 0;   // VEC per shape class
-export let shapeStamp: usize = 0;    // u32 last use, for LRU eviction
+export let shapeHits: usize = 0;     // u32 requests per class (halved as they age), for admission
+export const ADM_SLOTS: i32 = 4096;  // admission table: demands without a class, and their counts
+export let admKey: usize = 0;        // VEC per slot
+export let admCount: usize = 0;      // u32 per slot
+export let admNoCap: usize = 0;      // (u32 epoch, i32 dimension) per slot: cached NO_CAPACITY
+export let levelCount: usize = 0;    // u32 per level: indexed hosts at that level
+export let levelsUsed: u64 = 0;      // bit l set when levelCount[l] > 0
+export let indexedBits: usize = 0;   // bit tree: hosts in the shared index (any level)
 export let shapeLevelCount: usize = 0; // u32 [MAX_SHAPES][LEVELS]: indexed hosts fitting s at level l
 export let shapeLevelMask: usize = 0;  // u64 per shape: bit l set when count[s][l] > 0
 export let shapeValid: u32 = 0;
-let shapeClock: u32 = 0;
 
 // Dedicated tenants: open-addressing set of tenant ids with the head of their owned-host list.
 export let dedKey: usize = 0;        // u32, NONE = empty slot
@@ -74,7 +83,8 @@ export let vmsPlaced: i32 = 0;
 export let capacityEpoch: u32 = 1;
 
 export function setShapeValid(v: u32): void { shapeValid = v; }
-export function tickShapeClock(): u32 { return ++shapeClock; }
+export function setHostCount(n: i32): void { HOSTS = n; }
+export function setLevelsUsed(m: u64): void { levelsUsed = m; }
 export function bumpEpoch(): void { capacityEpoch++; }
 export function addInService(delta: i32): void { inServiceCount += delta; }
 export function addFdCount(delta: i32): void { fdCount += delta; }
@@ -82,11 +92,14 @@ export function addHostsUsed(delta: i32): void { hostsUsed += delta; }
 export function addVmsPlaced(delta: i32): void { vmsPlaced += delta; }
 export function addDedicated(delta: i32): void { dedicatedCount += delta; }
 
+/** Tables for up to `hosts` hosts (added with setHostCount), `types` host types and
+ *  `faultDomains` fault domains. */
 export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: i32): void {
   DIMS = dims;
   LANES = (dims + 3) >>> 2;
   VEC = <usize>LANES << 4;
-  HOSTS = hosts;
+  HOSTS = 0;
+  HOST_CAP = hosts;
   VMS = vms;
   TYPES = types;
   const H = <usize>hosts;
@@ -123,7 +136,14 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   levelBits = allocTable(<usize>LEVELS * treeBytes);
   emptyBits = allocTable(treeBytes);
   shapeDemand = allocTable(<usize>MAX_SHAPES * VEC);
-  shapeStamp = allocTable(<usize>MAX_SHAPES * 4);
+  shapeHits = allocTable(<usize>MAX_SHAPES * 4);
+  admKey = allocTable(<usize>ADM_SLOTS * VEC);
+  admCount = allocTable(<usize>ADM_SLOTS * 4);
+  admNoCap = allocTable(<usize>ADM_SLOTS * 8);
+  levelCount = allocTable(<usize>LEVELS * 4);
+  indexedBits = allocTable(treeBytes);
+  maxTreeInit(allocTable(maxTreeBytes(hosts)), allocTable(H));
+  totalsInit(allocTable(totalsBytes()));
   shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 4);
   shapeLevelMask = allocTable(<usize>MAX_SHAPES * 8);
 

@@ -6,6 +6,7 @@ import {
   hostOwner, vDeployment, vHost, vNext, vTenant, vmDeployment, vmHost,
 } from "./state";
 import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
+import { totalsCommit, totalsRelease } from "./totals";
 import { addInto, copyVec, subInto } from "./vec";
 
 /** One bit of a 32-bit per-host filter: clear means "no VM of this deployment here",
@@ -48,6 +49,7 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
     store<u32>(sp, load<u32>(sp) | deploymentBit(deployment));
   }
   addVmsPlaced(1);
+  totalsCommit(h, demandPtr(v));
   bumpEpoch();
   refreshHost(h);
 }
@@ -82,6 +84,7 @@ export function release(v: i32): void {
   }
   store<i32>(vHost + (<usize>v << 2), -1);
   addVmsPlaced(-1);
+  totalsRelease(h, demandPtr(v));
   bumpEpoch();
   refreshHost(h);
 }

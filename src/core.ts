@@ -21,7 +21,10 @@ export interface CoreExports {
   moveVm(v: number, target: number, k: number, policy: number, window: number): number;
   lastReason(): number;
   lastReasonDim(): number;
-  fleetUsage(): void;
+  addHosts(n: number): void;
+  inServiceUsedCount(): number;
+  totalsTable(): number;
+  shapeClassBuilds(): number;
   hostsUsedCount(): number;
   vmsPlacedCount(): number;
   inServiceHosts(): number;

@@ -3,6 +3,7 @@ import { instantiateCore, type CoreExports } from "./core.js";
 import { VmfabricError, invalid, show } from "./errors.js";
 import { expandFleet, type ExpandedFleet, type HostType } from "./fleet.js";
 import { rejection } from "./reasons.js";
+import { lowerBound } from "./lower-bound.js";
 import {
   DEFAULT_DIMENSIONS, NO_DEPLOYMENT, POLICIES, SIZE_MEASURES,
   type BatchOptions, type BatchResult, type EngineOptions, type EngineStats, type FleetSpec, type HostSpec,
@@ -27,6 +28,7 @@ interface Views {
   vmDeployment: Uint32Array;
   vmNext: Int32Array;
   hostVmHead: Int32Array;
+  totals: BigInt64Array;
 }
 
 interface Resolved {
@@ -40,9 +42,14 @@ type Rollback = Array<[vm: number, host: number]>;
 
 export class Engine {
   readonly dimensions: readonly string[];
-  readonly hostCount: number;
   readonly vmCapacity: number;
-  private readonly fleet: ExpandedFleet;
+  private fleet: ExpandedFleet;
+  /** Hosts and host types the core's tables have room for; addHosts past them rebuilds the core. */
+  private hostRoom = 0;
+  private typeRoom = 0;
+  /** In-service hosts per host type, for the lower bound. */
+  private typeInService: number[] = [];
+  private retiredCount = 0;
   private readonly stride: number; // i32 per vector in the core (lanes x 4)
   private readonly defaults: Resolved;
   private readonly dedicated = new Set<number>();
@@ -50,29 +57,45 @@ export class Engine {
   private v!: Views;
   private generation = 0;
   private batchSeen: Uint8Array;
-  private readonly maxFaultDomain: number;
+  private maxFaultDomain: number;
 
   private constructor(fleet: ExpandedFleet, dimensions: string[], opts: EngineOptions) {
     this.dimensions = Object.freeze(dimensions);
     this.fleet = fleet;
-    this.hostCount = fleet.hostType.length;
+    const hosts = fleet.count;
     this.vmCapacity = opts.vmCapacity === undefined
-      ? Math.min(this.hostCount * 8, 1 << 26)
+      ? Math.min(hosts * 8, 1 << 26)
       : check.intIn("vmCapacity", opts.vmCapacity, 1, 1 << 26);
     this.stride = ((dimensions.length + 3) >> 2) * 4;
     this.defaults = this.resolve(opts, { policy: 1, k: 1, window: 16 });
-    // The core's tables must fit 32-bit linear memory (4 GiB): per host a vector and ~48 B of
-    // fields and bit trees, per VM a vector and 16 B. Leave a quarter for scratch.
-    const vecBytes = this.stride * 4;
-    const need = this.hostCount * (vecBytes + 48) + this.vmCapacity * (vecBytes + 16);
-    if (need > 3 * 2 ** 30) {
-      throw new VmfabricError("LIMIT", `vmCapacity ${this.vmCapacity} with ${this.hostCount} hosts and ${dimensions.length} dimensions needs about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, "vmCapacity", this.vmCapacity);
-    }
+    this.hostRoom = opts.hostCapacity === undefined
+      ? Math.min(1 << 24, hosts + Math.max(64, Math.ceil(hosts / 8)))
+      : check.intIn("hostCapacity", opts.hostCapacity, hosts, 1 << 24);
+    this.typeRoom = Math.min(0x10000, Math.max(16, fleet.types.length * 2));
+    this.checkMemory(this.hostRoom, "vmCapacity", this.vmCapacity);
     this.batchSeen = new Uint8Array(this.vmCapacity);
     let maxFd = 0;
-    for (const fd of fleet.faultDomain) if (fd > maxFd) maxFd = fd;
+    for (let h = 0; h < hosts; h++) if (fleet.faultDomain[h] > maxFd) maxFd = fleet.faultDomain[h];
     this.maxFaultDomain = maxFd;
     this.boot();
+  }
+
+  /** The core's tables must fit 32-bit linear memory (4 GiB); a quarter is left for scratch. */
+  private checkMemory(hostRoom: number, field: string, value: unknown): void {
+    const vecBytes = this.stride * 4;
+    // Per host: its free vector, ~48 B of fields and bit trees, and the free-capacity trees'
+    // bounds (65 trees x 8 sectors x a vector per 63 hosts; 2 sectors above 2^21 hosts).
+    const sectors = hostRoom <= 1 << 21 ? 8 : 2;
+    const perHost = vecBytes + 48 + (65 * sectors * vecBytes) / 63;
+    const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 16);
+    if (need > 3 * 2 ** 30) {
+      throw new VmfabricError("LIMIT", `${field} ${show(value)}: ${this.vmCapacity} VMs with room for ${hostRoom} hosts and ${this.dimensions.length} dimensions need about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, field, value);
+    }
+  }
+
+  /** Hosts in the fleet, retired ones included (host ids are 0..hostCount-1). */
+  get hostCount(): number {
+    return this.fleet.count;
   }
 
   /** An engine over a host list (`[{capacity, reservation?, oversubscription?, faultDomain?, inService?}]`)
@@ -90,18 +113,31 @@ export class Engine {
     this.core = instantiateCore();
     this.generation++;
     const D = this.dimensions.length;
-    let fds = 0;
-    for (const fd of this.fleet.faultDomain) if (fd >= fds) fds = fd + 1;
-    this.core.create(D, this.hostCount, this.vmCapacity, this.fleet.types.length, fds);
+    // Every fault domain (0..65535) has a slot: racks may arrive later.
+    this.core.create(D, this.hostRoom, this.vmCapacity, this.typeRoom, 0x10000);
     this.refreshViews();
-    this.fleet.types.forEach((t: HostType, i) => {
-      this.writeIo(t.effective);
-      this.core.setType(i);
-    });
-    for (let h = 0; h < this.hostCount; h++) {
-      this.core.setHost(h, this.fleet.hostType[h], this.fleet.faultDomain[h], this.fleet.inService[h]);
-    }
+    this.typeInService = [];
+    this.setTypes(0);
+    this.setHosts(0);
     for (const t of this.dedicated) this.core.setDedicated(t);
+  }
+
+  private setTypes(from: number): void {
+    for (let i = from; i < this.fleet.types.length; i++) {
+      this.writeIo(this.fleet.types[i].effective);
+      this.core.setType(i);
+      this.typeInService.push(0);
+    }
+  }
+
+  /** Hosts from..count-1 enter the core. */
+  private setHosts(from: number): void {
+    const f = this.fleet;
+    this.core.addHosts(f.count);
+    for (let h = from; h < f.count; h++) {
+      this.core.setHost(h, f.hostType[h], f.faultDomain[h], f.inService[h]);
+      if (f.inService[h] === IN_SERVICE) this.typeInService[f.hostType[h]]++;
+    }
   }
 
   private refreshViews(): Views {
@@ -112,15 +148,16 @@ export class Engine {
       buffer,
       io: new Int32Array(buffer, io, 32),
       ioF64: new Float64Array(buffer, io, 32),
-      free: new Int32Array(buffer, c.hostFreeTable() >>> 0, this.hostCount * this.stride),
-      hostVms: new Uint32Array(buffer, c.hostVmCountTable() >>> 0, this.hostCount),
-      hostState: new Uint8Array(buffer, c.hostStateTable() >>> 0, this.hostCount),
+      free: new Int32Array(buffer, c.hostFreeTable() >>> 0, this.hostRoom * this.stride),
+      hostVms: new Uint32Array(buffer, c.hostVmCountTable() >>> 0, this.hostRoom),
+      hostState: new Uint8Array(buffer, c.hostStateTable() >>> 0, this.hostRoom),
       vmHost: new Int32Array(buffer, c.vmHostTable() >>> 0, this.vmCapacity),
       vmDemand: new Int32Array(buffer, c.vmDemandTable() >>> 0, this.vmCapacity * this.stride),
       vmTenant: new Uint32Array(buffer, c.vmTenantTable() >>> 0, this.vmCapacity),
       vmDeployment: new Uint32Array(buffer, c.vmDeploymentTable() >>> 0, this.vmCapacity),
       vmNext: new Int32Array(buffer, c.vmNextTable() >>> 0, this.vmCapacity),
-      hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, this.hostCount),
+      hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, this.hostRoom),
+      totals: new BigInt64Array(buffer, c.totalsTable() >>> 0, 64),
     };
     return this.v;
   }
@@ -152,6 +189,12 @@ export class Engine {
   }
 
   private recover(rollback: Rollback): void {
+    this.rebuild(rollback);
+  }
+
+  /** A new core instance (with the current host and type room) holding the old one's
+   *  placements, with `rollback`'s VMs put back where they were. */
+  private rebuild(rollback: Rollback): void {
     const old = this.refreshViews();
     const vmHost = old.vmHost.slice();
     const demand = old.vmDemand.slice();
@@ -172,8 +215,7 @@ export class Engine {
         throw new VmfabricError("CORE_TRAP", `recovery could not restore vm ${vm} on host ${h}`);
       }
     }
-    for (let h = 0; h < this.hostCount; h++) if (state[h] !== IN_SERVICE) this.core.setHostState(h, state[h]);
-    this.fleet.inService.set(state);
+    for (let h = 0; h < this.hostCount; h++) if (state[h] !== IN_SERVICE) this.setState(h, state[h]);
   }
 
   // ---- option and input checks ----
@@ -409,8 +451,69 @@ export class Engine {
   setHostInService(host: number, inService: boolean): void {
     const h = this.hostId("host", host);
     if (typeof inService !== "boolean") throw invalid("inService", inService, "a boolean");
-    this.guard(() => this.core.setHostState(h, inService ? IN_SERVICE : OUT_OF_SERVICE), () => []);
-    this.fleet.inService[h] = inService ? 1 : 0;
+    if (inService && this.fleet.retired[h]) throw new VmfabricError("HOST_RETIRED", `host ${h} was retired and cannot return to service`, "host", host);
+    this.guard(() => this.setState(h, inService ? IN_SERVICE : OUT_OF_SERVICE), () => []);
+  }
+
+  /** The one place a host's service state changes: core, fleet and per-type counts together. */
+  private setState(h: number, state: number): void {
+    const f = this.fleet;
+    const was = f.inService[h] === IN_SERVICE;
+    this.core.setHostState(h, state);
+    f.inService[h] = state;
+    const now = state === IN_SERVICE;
+    if (was !== now) this.typeInService[f.hostType[h]] += now ? 1 : -1;
+  }
+
+  /**
+   * Adds hosts (a rack arriving): a host list or a fleet spec, as for `create`. New hosts get
+   * the next ids; a fleet spec's racks are numbered after the highest fault domain so far.
+   * Returns the first new host id. Within the engine's `hostCapacity` this costs O(new hosts);
+   * past it the core is rebuilt with room for twice the hosts (O(fleet + VMs), so rarely).
+   */
+  addHosts(hosts: readonly HostSpec[] | FleetSpec): number {
+    const grown = expandFleet(hosts, this.dimensions.length, this.fleet);
+    const first = this.fleet.count;
+    let maxFd = this.maxFaultDomain;
+    for (let h = first; h < grown.count; h++) if (grown.faultDomain[h] > maxFd) maxFd = grown.faultDomain[h];
+    const hostRoom = grown.count > this.hostRoom ? Math.min(1 << 24, Math.max(grown.count, this.hostRoom * 2)) : this.hostRoom;
+    const typeRoom = grown.types.length > this.typeRoom ? Math.min(0x10000, grown.types.length * 2) : this.typeRoom;
+    if (hostRoom !== this.hostRoom) this.checkMemory(hostRoom, "hosts", grown.count);
+    const typesBefore = this.fleet.types.length;
+    this.fleet = grown;
+    this.maxFaultDomain = maxFd;
+    if (hostRoom !== this.hostRoom || typeRoom !== this.typeRoom) {
+      this.hostRoom = hostRoom;
+      this.typeRoom = typeRoom;
+      this.guard(() => this.rebuild([]), () => []);
+    } else {
+      this.guard(() => {
+        this.setTypes(typesBefore);
+        this.setHosts(first);
+      }, () => []);
+    }
+    return first;
+  }
+
+  /**
+   * Retires an empty host for good: out of service, never back, left out of the statistics.
+   * Its id stays taken. A host holding VMs is refused: drain it first (take it out of service,
+   * then move each VM).
+   */
+  retireHost(host: number): void {
+    const h = this.hostId("host", host);
+    if (this.fleet.retired[h]) return;
+    const n = this.views.hostVms[h];
+    if (n > 0) {
+      throw new VmfabricError("HOST_NOT_EMPTY", `host ${h} holds ${n} VM${n === 1 ? "" : "s"}; drain it first (setHostInService(${h}, false), then move each VM)`, "host", host);
+    }
+    this.guard(() => this.setState(h, OUT_OF_SERVICE), () => []);
+    this.fleet.retired[h] = 1;
+    this.retiredCount++;
+  }
+
+  isHostRetired(host: number): boolean {
+    return this.fleet.retired[this.hostId("host", host)] === 1;
   }
 
   isHostInService(host: number): boolean {
@@ -508,22 +611,41 @@ export class Engine {
     return out;
   }
 
+  /**
+   * Fleet statistics in O(dimensions + host types): the core keeps its totals up to date on
+   * every placement, release, move and service change, so a replay may sample after every event.
+   */
   stats(): EngineStats {
     const c = this.core;
-    c.fleetUsage();
-    const f = this.views.ioF64;
-    const D = this.dimensions.length;
+    const t = this.views.totals;
     const utilization: Record<string, number> = {};
+    const utilizationOfUsedHosts: Record<string, number> = {};
+    const liveDemand: Record<string, number> = {};
+    const live: number[] = [];
     this.dimensions.forEach((name, d) => {
-      utilization[name] = f[D + d] > 0 ? f[d] / f[D + d] : 0;
+      const demand = Number(t[d]);
+      const usedCap = Number(t[16 + d]);
+      const isUsed = Number(t[32 + d]);
+      const isCap = Number(t[48 + d]);
+      live.push(demand);
+      liveDemand[name] = demand;
+      utilization[name] = isCap > 0 ? isUsed / isCap : 0;
+      utilizationOfUsedHosts[name] = usedCap > 0 ? demand / usedCap : 0;
     });
+    const retired = this.retiredCount;
+    const inService = c.inServiceHosts();
     return {
-      hosts: this.hostCount,
-      hostsInService: c.inServiceHosts(),
+      hosts: this.hostCount - retired,
+      hostsInService: inService,
       hostsUsed: c.hostsUsedCount(),
+      emptyHosts: inService - c.inServiceUsedCount(),
+      retiredHosts: retired,
       faultDomains: c.faultDomains(),
       vmsPlaced: c.vmsPlacedCount(),
       utilization,
+      utilizationOfUsedHosts,
+      liveDemand,
+      lowerBound: lowerBound(live, this.fleet.types.map((ty) => ty.effective), this.typeInService),
       coreBytes: c.coreBytes() >>> 0,
       scratchBytes: c.scratchSize() >>> 0,
     };

@@ -17,6 +17,12 @@ export interface ExpandedFleet {
   hostType: Uint16Array;
   faultDomain: Uint16Array;
   inService: Uint8Array;
+  /** Hosts retired for good (retireHost): never in service again. */
+  retired: Uint8Array;
+  /** Hosts in the fleet; the arrays may be longer (room for addHosts). */
+  count: number;
+  /** Host type by its capacity|reservation|oversubscription key. */
+  typeIndex: Map<string, number>;
 }
 
 export function isFleetSpec(x: unknown): x is FleetSpec {
@@ -56,7 +62,10 @@ function hostType(field: string, h: HostSpec, dims: number): HostType {
   return { capacity, reservation, oversubscription, effective };
 }
 
-export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number): ExpandedFleet {
+/** The fleet a spec describes, or, with `into`, `into` grown by the spec's hosts (new host ids
+ *  follow the existing ones; a fleet spec's racks are numbered after the highest fault domain so
+ *  far). Everything is checked before `into` changes. */
+export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number, into?: ExpandedFleet): ExpandedFleet {
   const entries: Array<{ field: string; spec: HostSpec; count: number; perFd?: number; interleaved?: boolean }> = [];
   if (isFleetSpec(spec)) {
     if (!Array.isArray(spec.hostTypes) || spec.hostTypes.length === 0) throw invalid("hostTypes", spec.hostTypes, "a non-empty array");
@@ -71,16 +80,28 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number)
     if (!Array.isArray(spec)) throw invalid("hosts", spec, "an array of hosts or a fleet spec");
     spec.forEach((h, i) => entries.push({ field: `hosts[${i}]`, spec: h, count: 1 }));
   }
-  const total = entries.reduce((s, e) => s + e.count, 0);
-  if (total < 1 || total > 1 << 24) throw invalid("hosts", total, "a fleet of 1 to 16777216 hosts");
+  const added = entries.reduce((s, e) => s + e.count, 0);
+  const before = into?.count ?? 0;
+  const total = before + added;
+  if (added < 1 || total > 1 << 24) {
+    throw invalid("hosts", added, into ? `1 to ${(1 << 24) - before} more hosts (the fleet holds ${before}; at most 16777216)` : "a fleet of 1 to 16777216 hosts");
+  }
 
-  const types: HostType[] = [];
-  const typeIndex = new Map<string, number>();
+  const types: HostType[] = into ? [...into.types] : [];
+  const typeIndex = new Map(into?.typeIndex);
   const hostTypeOf = new Uint16Array(total);
   const faultDomain = new Uint16Array(total);
   const inService = new Uint8Array(total);
-  let h = 0;
+  const retired = new Uint8Array(total);
+  if (into) {
+    hostTypeOf.set(into.hostType.subarray(0, before));
+    faultDomain.set(into.faultDomain.subarray(0, before));
+    inService.set(into.inService.subarray(0, before));
+    retired.set(into.retired.subarray(0, before));
+  }
+  let h = before;
   let fdBase = 0;
+  if (into) for (let i = 0; i < before; i++) if (into.faultDomain[i] >= fdBase) fdBase = into.faultDomain[i] + 1;
   for (const e of entries) {
     const t = hostType(e.field, e.spec, dims);
     // An entry with no hosts is checked but adds no type: types set the offline size scale.
@@ -108,5 +129,5 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number)
     }
     if (e.perFd !== undefined) fdBase += Math.ceil(e.count / e.perFd);
   }
-  return { types, hostType: hostTypeOf, faultDomain, inService };
+  return { types, hostType: hostTypeOf, faultDomain, inService, retired, count: total, typeIndex };
 }

@@ -47,6 +47,8 @@ export interface EngineOptions {
   dimensions?: readonly string[];
   /** Highest VM id + 1 the engine will hold (default 8 x hosts). Memory is reserved up front. */
   vmCapacity?: number;
+  /** Hosts the core has room for before addHosts must rebuild it (default hosts + max(64, hosts / 8)). */
+  hostCapacity?: number;
   /** Default policy for place / placeBatch / move (default best-fit). */
   policy?: Policy;
   /** Default anti-affinity: at most this many instances of one deployment per host (default 1). */
@@ -130,13 +132,25 @@ export interface BatchResult {
 }
 
 export interface EngineStats {
+  /** Hosts in the fleet, retired ones left out. */
   hosts: number;
   hostsInService: number;
+  /** Hosts holding at least one VM ("hosts in use"), in service or not. */
   hostsUsed: number;
+  /** In-service hosts holding no VM. */
+  emptyHosts: number;
+  retiredHosts: number;
   faultDomains: number;
   vmsPlaced: number;
   /** Per dimension: allocated / effective capacity over in-service hosts. */
   utilization: Record<string, number>;
+  /** Per dimension: demand of the placed VMs / effective capacity of the hosts in use. */
+  utilizationOfUsedHosts: Record<string, number>;
+  /** Per dimension: the summed demand of every placed VM. */
+  liveDemand: Record<string, number>;
+  /** Fewest in-service hosts that could hold the live demand: per dimension, hosts taken
+   *  largest first until their capacity covers it; the max over dimensions (see README). */
+  lowerBound: number;
   /** Bytes of linear memory held by the core's tables (capacity reserved up front). */
   coreBytes: number;
   /** Bytes of the per-call scratch region (batch inputs and outputs). */

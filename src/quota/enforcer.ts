@@ -188,6 +188,9 @@ export class QuotaEnforcer {
     if (active.get(this.engine) !== this) {
       throw new VmfabricError("STALE_ENFORCER", "a newer QuotaEnforcer was created on this engine; only the newest one may be used");
     }
+    if (this.engine.hostCount !== this.H) {
+      throw new VmfabricError("STALE_ENFORCER", `the engine's fleet changed (${this.H} hosts when this QuotaEnforcer was created, ${this.engine.hostCount} now); create a new QuotaEnforcer`, "hostCount", this.engine.hostCount);
+    }
     return this.engine.runCore((core: CoreExports, generation: number) => {
       const q = core as unknown as QuotaCore;
       if (generation !== this.generation) this.install(q, generation);

@@ -1,0 +1,155 @@
+// Free-capacity summaries for demands that have no shape class: for each free level (and one
+// tree over all indexed hosts, for first-fit), a 64-ary tree mirroring the bit trees whose nodes
+// hold upper bounds of the free capacity of the tree's hosts below them. A subtree whose bounds
+// do not cover the demand holds no fitting host, so a search descends only where a fit may be,
+// then checks each host exactly.
+//
+// One bound per node would mislead: at one free level a CPU-rich and a memory-rich host give a
+// bound that covers a balanced VM neither can hold. So each node keeps SECTORS bounds, one per
+// sector of the hosts' balance between the first two dimensions (cpu and memory by default):
+// hosts in one sector of one level have similar free vectors, and their bound is tight.
+//
+// Bounds are raised eagerly (a host's free capacity grew or it joined the tree) and lowered
+// lazily: a search that scans a whole group without a fit writes back the group's true maxima.
+// Upkeep is O(1) per host change, and none of it depends on how many distinct demands exist.
+
+import { W0, W1, W2 } from "./bits";
+import { DIMS, VEC, freePtr, tCapF } from "./state";
+import { fits } from "./vec";
+
+/** Trees 0..LEVELS-1 are per free level; tree LEVELS covers every indexed host. */
+export const ALL_LEVELS: i32 = 64;
+export const MAX_TREES: i32 = 65;
+const MAX_SECTORS: i32 = 8;
+/** Bounds per node: 8 up to 2^21 hosts; above that 2, so the trees stay within 4 GiB of memory. */
+export let SECTORS: i32 = 8;
+
+let base: usize = 0;        // MAX_TREES x (W0 + W1 + W2) nodes x SECTORS x VEC bytes
+let perTree: usize = 0;
+let node: usize = 0;        // bytes per node
+let lanes: i32 = 1;
+let hSector: usize = 0;     // u8 per host: its sector when it was last raised
+
+export function maxTreeBytes(hosts: i32): usize {
+  SECTORS = hosts <= (1 << 21) ? MAX_SECTORS : 2;
+  return <usize>MAX_TREES * <usize>(W0 + W1 + W2) * <usize>SECTORS * VEC;
+}
+
+/** Called once the bit-tree sizes are known, with zeroed regions of maxTreeBytes() and one byte per host. */
+export function maxTreeInit(region: usize, sectors: usize): void {
+  base = region;
+  node = <usize>SECTORS * VEC;
+  perTree = <usize>(W0 + W1 + W2) * node;
+  lanes = <i32>(VEC >>> 4);
+  hSector = sectors;
+}
+
+@inline function leafPtr(t: i32, g: i32): usize { return base + <usize>t * perTree + <usize>g * node; }
+@inline function midPtr(t: i32, m: i32): usize { return base + <usize>t * perTree + <usize>(W0 + m) * node; }
+@inline function topPtr(t: i32, x: i32): usize { return base + <usize>t * perTree + <usize>(W0 + W1 + x) * node; }
+
+@inline function maxInto(dst: usize, src: usize): void {
+  for (let k = 0; k < lanes; k++) {
+    const o = <usize>k << 4;
+    v128.store(dst + o, i32x4.max_s(v128.load(dst + o), v128.load(src + o)));
+  }
+}
+
+/** Every sector bound of src folded into dst's. */
+@inline function maxNodeInto(dst: usize, src: usize): void {
+  for (let s = 0; s < SECTORS; s++) maxInto(dst + <usize>s * VEC, src + <usize>s * VEC);
+}
+
+@inline function anyFits(n: usize, demand: usize): bool {
+  for (let s = 0; s < SECTORS; s++) if (fits(n + <usize>s * VEC, demand)) return true;
+  return false;
+}
+
+/** The sector of a free vector on a host of type `type`: where free cpu / (free cpu + free
+ *  memory), as shares of capacity, falls in [0, 1], cut into SECTORS. */
+export function sectorOf(free: usize, type: i32): i32 {
+  if (DIMS < 2) return 0;
+  const caps = tCapF + <usize>type * <usize>DIMS * 8;
+  const c0 = load<f64>(caps), c1 = load<f64>(caps + 8);
+  const a = c0 > 0 ? <f64>load<i32>(free) / c0 : 0;
+  const b = c1 > 0 ? <f64>load<i32>(free + 4) / c1 : 0;
+  if (a + b <= 0) return 0;
+  const s = <i32>(<f64>SECTORS * (a / (a + b)));
+  return s >= SECTORS ? SECTORS - 1 : s;
+}
+
+/** Host h (of sector s) is in tree t with its current free vector: bounds on its path cover it. */
+export function maxRaise(t: i32, h: i32, s: i32): void {
+  const f = freePtr(h);
+  const g = h >>> 6;
+  const o = <usize>s * VEC;
+  maxInto(leafPtr(t, g) + o, f);
+  maxInto(midPtr(t, g >>> 6) + o, f);
+  maxInto(topPtr(t, g >>> 12) + o, f);
+}
+
+export function setHostSector(h: i32, s: i32): void { store<u8>(hSector + <usize>h, <u8>s); }
+
+// Accumulators for tightening, one node per tree level.
+const accLeaf = memory.data(MAX_SECTORS * 16 * 4, 16);
+const accMid = memory.data(MAX_SECTORS * 16 * 4, 16);
+const accTop = memory.data(MAX_SECTORS * 16 * 4, 16);
+
+@inline function zero(dst: usize): void {
+  memory.fill(dst, 0, node);
+}
+
+@inline function copyNode(dst: usize, src: usize): void {
+  memory.copy(dst, src, node);
+}
+
+/**
+ * The first host >= from in tree t whose free vector covers `demand`, or -1. `members` is the
+ * bit tree of the hosts in tree t (its level-0 words say which hosts of a group belong);
+ * `exclude` is a host never returned. Groups scanned whole without a fit get exact bounds.
+ */
+export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclude: i32): i32 {
+  if (from < 0) from = 0;
+  const g0 = from >>> 6;
+  if (g0 >= W0) return -1;
+  const m0 = g0 >>> 6;
+  const x0 = m0 >>> 6;
+  for (let x = x0; x < W2; x++) {
+    const tp = topPtr(t, x);
+    if (!anyFits(tp, demand)) continue;
+    const mFirst = x == x0 ? m0 : x << 6;
+    const mEnd = min((x << 6) + 64, W1);
+    const wholeTop = mFirst == (x << 6);
+    zero(accTop);
+    for (let m = mFirst; m < mEnd; m++) {
+      const mp = midPtr(t, m);
+      if (!anyFits(mp, demand)) { if (wholeTop) maxNodeInto(accTop, mp); continue; }
+      const gFirst = m == m0 && x == x0 ? g0 : m << 6;
+      const gEnd = min((m << 6) + 64, W0);
+      const wholeMid = gFirst == (m << 6);
+      zero(accMid);
+      for (let g = gFirst; g < gEnd; g++) {
+        const lp = leafPtr(t, g);
+        if (!anyFits(lp, demand)) { if (wholeMid) maxNodeInto(accMid, lp); continue; }
+        let mask = load<u64>(members + (<usize>g << 3));
+        const whole = g != g0 || (from & 63) == 0;
+        if (!whole) mask &= <u64>-1 << <u64>(from & 63);
+        zero(accLeaf);
+        while (mask != 0) {
+          const h = (g << 6) | <i32>ctz(mask);
+          mask &= mask - 1;
+          const f = freePtr(h);
+          if (h != exclude && fits(f, demand)) return h;
+          // (The excluded host, a move's source, is folded in too: it stays covered.)
+          maxInto(accLeaf + <usize>load<u8>(hSector + <usize>h) * VEC, f);
+        }
+        if (whole) copyNode(lp, accLeaf);
+        if (wholeMid) maxNodeInto(accMid, lp);
+      }
+      if (wholeMid) copyNode(mp, accMid);
+      if (wholeTop) maxNodeInto(accTop, mp);
+    }
+    if (wholeTop) copyNode(tp, accTop);
+  }
+  return -1;
+}

@@ -1,0 +1,196 @@
+// Churn with many VM sizes: place + release on a half-full fleet, per size set, side by side in
+// one process (so the ratios hold on a noisy shared machine), and churn on a fragmented fleet.
+//
+//   node dist/bench/churn.js [--hosts N] [--ops N] [--seed S] [--json]
+//   node dist/bench/churn.js --fragmented [--hosts 250000] ...
+//
+// Size sets: the 16 Azure 2017 sizes; every distinct (vcpu, memory) of the gcp, aws and azure
+// catalogs (../shared/data/vm-catalogs) that fits the host; and "random": every VM its own size.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { findDataSet } from "../src/data.js";
+import { Engine } from "../src/engine.js";
+
+const HOST = { capacity: [80_000, 516_096], reservation: [2_000, 8_192] };
+const EFFECTIVE = HOST.capacity.map((c, d) => c - HOST.reservation[d]);
+const AZURE_2017: Array<[number, number]> = [
+  [1, 0.75], [1, 1.75], [1, 3.5], [2, 3.5], [2, 7], [2, 14], [4, 7], [4, 14], [4, 28], [8, 14], [8, 28], [8, 56],
+  [16, 28], [16, 56], [16, 112], [32, 448],
+].map(([c, m]) => [c * 1000, Math.round(m * 1024)]);
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 0x100000000;
+  };
+}
+
+type Sizes = { name: string; sizes: Array<[number, number]> | "random" };
+
+function catalogSizes(file: string): Array<[number, number]> | undefined {
+  const dir = findDataSet("vm-catalogs");
+  if (!dir) return undefined;
+  const lines = readFileSync(join(dir, file), "utf8").trim().split("\n");
+  const head = lines[0].split(",");
+  const iv = head.indexOf("vcpu"), im = head.indexOf("memory");
+  const seen = new Set<string>();
+  const out: Array<[number, number]> = [];
+  for (const line of lines.slice(1)) {
+    const f = line.split(",");
+    const cpu = Math.round(Number(f[iv]) * 1000), mem = Math.round(Number(f[im]) * 1024);
+    if (!(cpu > 0 && mem > 0) || cpu > EFFECTIVE[0] || mem > EFFECTIVE[1]) continue;
+    const k = `${cpu},${mem}`;
+    if (!seen.has(k)) { seen.add(k); out.push([cpu, mem]); }
+  }
+  return out;
+}
+
+function demandOf(s: Sizes, rand: () => number): [number, number] {
+  if (s.sizes === "random") {
+    // Kubernetes-style arbitrary requests: 0.25 to 16 cores, 1 to 8 GiB per core.
+    const cpu = 250 + Math.floor(rand() * 15_750);
+    return [cpu, Math.floor((cpu / 1000) * (1024 + rand() * 7 * 1024))];
+  }
+  return s.sizes[Math.floor(rand() * s.sizes.length)];
+}
+
+interface ChurnResult { sizes: string; distinct: number; opsPerSecond: number; placed: number; rejected: number }
+
+/** Fill every host to about half its cpu (spread), then churn: release a random VM, place a new one (best-fit). */
+function halfFullChurn(H: number, ops: number, s: Sizes, seed: number): ChurnResult {
+  const rand = rng(seed);
+  const vmCap = H * 40;
+  const engine = Engine.create({ hostTypes: [{ ...HOST, count: H, hostsPerFaultDomain: 40 }] }, { dimensions: ["cpu", "memory"], vmCapacity: vmCap });
+  const live: number[] = [];
+  const free: number[] = [];
+  for (let v = vmCap - 1; v >= 0; v--) free.push(v);
+  // Half full without the policy under test: VMs dealt round the hosts with placeOn.
+  const used = new Float64Array(H);
+  for (let h = 0, misses = 0; misses < H; h = (h + 1) % H) {
+    if (used[h] >= 0.5 * EFFECTIVE[0]) { misses++; continue; }
+    const d = demandOf(s, rand);
+    const id = free.pop()!;
+    if (engine.placeOn({ id, demand: d, tenant: 1 }, h).host < 0) { free.push(id); misses++; continue; }
+    misses = 0;
+    used[h] += d[0];
+    live.push(id);
+  }
+  const distinct = new Set<string>();
+  let placed = 0, rejected = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const j = Math.floor(rand() * live.length);
+    const gone = live[j];
+    live[j] = live[live.length - 1];
+    live.pop();
+    engine.release(gone);
+    free.push(gone);
+    const d = demandOf(s, rand);
+    if (i < 10_000) distinct.add(`${d[0]},${d[1]}`);
+    const id = free.pop()!;
+    const p = engine.place({ id, demand: d, tenant: 1 });
+    if (p.host >= 0) { live.push(id); placed++; } else { free.push(id); rejected++; }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { sizes: s.name, distinct: s.sizes === "random" ? distinct.size : s.sizes.length, opsPerSecond: (2 * ops) / seconds, placed, rejected };
+}
+
+interface FragResult { sizes: string; fillPerSecond: number; churnPerSecond: number; ratio: number; cpuUtil: number }
+
+/** Fill to 80% cpu with catalog sizes (best-fit), then churn: release a random VM, place a new
+ *  one of `churnSizes`. Placements/s of the churn against the fill's placements/s. */
+function fragmentedChurn(H: number, ops: number, fill: Sizes, churn: Sizes, seed: number): FragResult {
+  const rand = rng(seed);
+  const vmCap = H * 40;
+  const engine = Engine.create({ hostTypes: [{ ...HOST, count: H, hostsPerFaultDomain: 40 }] }, { dimensions: ["cpu", "memory"], vmCapacity: vmCap });
+  const live: number[] = [];
+  let next = 0;
+  let cpu = 0;
+  const target = 0.8 * H * EFFECTIVE[0];
+  let fills = 0;
+  const t0 = performance.now();
+  while (cpu < target) {
+    const d = demandOf(fill, rand);
+    const p = engine.place({ id: next, demand: d, tenant: 1 });
+    if (p.host < 0) break;
+    live.push(next++);
+    cpu += d[0];
+    fills++;
+  }
+  const fillSeconds = (performance.now() - t0) / 1000;
+  // Fragment: release a random third, refill with other sizes, so free space is scattered.
+  for (let i = 0; i < live.length / 3; i++) {
+    const j = Math.floor(rand() * live.length);
+    engine.release(live[j]);
+    live[j] = live[live.length - 1];
+    live.pop();
+  }
+  const freeIds: number[] = [];
+  for (let v = vmCap - 1; v >= next; v--) freeIds.push(v);
+  while (engine.stats().utilization.cpu < 0.8) {
+    const id = freeIds.pop()!;
+    if (engine.place({ id, demand: demandOf(fill, rand), tenant: 1 }).host < 0) { freeIds.push(id); break; }
+    live.push(id);
+  }
+  let placed = 0;
+  const t1 = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const j = Math.floor(rand() * live.length);
+    const gone = live[j];
+    live[j] = live[live.length - 1];
+    live.pop();
+    engine.release(gone);
+    freeIds.push(gone);
+    const id = freeIds.pop()!;
+    if (engine.place({ id, demand: demandOf(churn, rand), tenant: 1 }).host >= 0) { live.push(id); placed++; } else freeIds.push(id);
+  }
+  const churnSeconds = (performance.now() - t1) / 1000;
+  const fillPerSecond = fills / fillSeconds;
+  const churnPerSecond = ops / churnSeconds;
+  return { sizes: churn.name, fillPerSecond, churnPerSecond, ratio: churnPerSecond / fillPerSecond, cpuUtil: engine.stats().utilization.cpu };
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      hosts: { type: "string" }, ops: { type: "string" }, seed: { type: "string", default: "1" },
+      json: { type: "boolean", default: false }, fragmented: { type: "boolean", default: false },
+      only: { type: "string" },
+    },
+    strict: true,
+  });
+  const seed = Number(values.seed);
+  const sets: Sizes[] = [{ name: "azure2017-16", sizes: AZURE_2017 }];
+  for (const c of ["gcp", "aws", "azure"]) {
+    const sizes = catalogSizes(`${c}.csv`);
+    if (sizes) sets.push({ name: `${c}-catalog`, sizes });
+    else console.error(`skipping ${c}: ../shared/data/vm-catalogs not found`);
+  }
+  sets.push({ name: "random", sizes: "random" });
+  if (values.only) {
+    const keep = values.only.split(",");
+    for (let i = sets.length - 1; i > 0; i--) if (!keep.some((k) => sets[i].name.startsWith(k))) sets.splice(i, 1);
+  }
+  const fmt = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0);
+  if (values.fragmented) {
+    const H = Number(values.hosts ?? 250_000), ops = Number(values.ops ?? 100_000);
+    const out = sets.slice(1).map((s) => fragmentedChurn(H, s.sizes === "random" ? Math.min(ops, 20_000) : ops, sets[1] ?? sets[0], s, seed));
+    if (values.json) { console.log(JSON.stringify({ hosts: H, ops, runs: out })); return; }
+    console.log(`fragmented fleet: ${H} hosts at 80% cpu, fill with ${sets[1]?.name ?? sets[0].name}, best-fit`);
+    console.log("churn sizes | fill placements/s | churn placements/s | churn / fill | cpu");
+    for (const r of out) console.log(`${r.sizes} | ${fmt(r.fillPerSecond)} | ${fmt(r.churnPerSecond)} | ${r.ratio.toFixed(2)} | ${(100 * r.cpuUtil).toFixed(1)}%`);
+    return;
+  }
+  const H = Number(values.hosts ?? 100_000), ops = Number(values.ops ?? 200_000);
+  const out = sets.map((s) => halfFullChurn(H, s.sizes === "random" ? Math.min(ops, 50_000) : ops, s, seed));
+  if (values.json) { console.log(JSON.stringify({ hosts: H, ops, runs: out })); return; }
+  console.log(`half-full churn: ${H} hosts, best-fit, release + place (ops = both)`);
+  console.log("sizes | distinct | ops/s | vs 16 sizes | rejected");
+  for (const r of out) console.log(`${r.sizes} | ${r.distinct} | ${fmt(r.opsPerSecond)} | ${(r.opsPerSecond / out[0].opsPerSecond).toFixed(2)}x | ${r.rejected}`);
+}
+
+main();
