@@ -14,6 +14,7 @@ import { ServerState, Stage, holdsHost } from "./lifecycle.js";
 import type { Command, Report } from "./messages.js";
 import { resolveModel, type ServiceModel } from "./model.js";
 import { lbBackends, reachable } from "./network.js";
+import { appendOptionsRecord, checkOptionsRecord } from "./journal-options.js";
 import { resolveOptions, type FabricOptions, type ResolvedOptions } from "./options.js";
 import { Evict, FabricReason, Rec } from "./records.js";
 import { decodeHeader, encodeSnapshot, loadSnapshot } from "./snapshot.js";
@@ -117,8 +118,10 @@ export class FabricController {
   /** Rebuilds the FC state by applying every record of a journal to an empty FC, which then
    *  goes on appending to that journal. */
   static replay(options: FabricOptions, journal: Journal): FabricController {
-    const fc = new FabricController(resolveOptions(options), journal);
-    fc.applyTail(journal, 0);
+    const resolved = resolveOptions(options);
+    const from = checkOptionsRecord(journal, resolved);
+    const fc = new FabricController(resolved, journal);
+    fc.applyTail(journal, from);
     return fc;
   }
 
@@ -132,6 +135,7 @@ export class FabricController {
    *  Without a journal it starts a new in-memory one at the snapshot's position. */
   static restore(snapshot: Uint8Array, journal?: Journal): FabricController {
     const h = decodeHeader(snapshot);
+    if (journal !== undefined) checkOptionsRecord(journal, h.options);
     if (journal !== undefined && journal.length < h.journalLength) {
       throw invalid("journal", journal.length, `a journal of at least ${h.journalLength} records (the snapshot's position)`);
     }
@@ -148,6 +152,7 @@ export class FabricController {
   /** Applies records [from, length) of the FC's own journal to its state. */
   private applyTail(journal: Journal, from: number): void {
     for (let i = from; i < journal.length; i++) {
+      if (i === 0 && journal.kind(0) === Rec.Options) continue; // checked by the caller; changes no state
       this.state.apply(journal.kind(i), journal.time(i), journal.a(i), journal.b(i), journal.c(i), journal.blob(i));
     }
     this.afterRestore();
@@ -230,6 +235,9 @@ export class FabricController {
   // ---- the only writer ----
 
   private rec(kind: number, a: number, b: number, c: number, blob?: string): void {
+    // A journal the FC starts begins with the options its records depend on (written with the
+    // first change, so an FC that changed nothing leaves its journal empty).
+    if (this.journal.length === 0 && this.journalBase === 0) appendOptionsRecord(this.journal, this.options);
     const now = this.clock.now;
     this.state.apply(kind, now, a, b, c, blob);
     this.journal.append(kind, now, a, b, c, blob);
