@@ -140,7 +140,7 @@ export class FabricController {
       throw invalid("journal", journal.length, `a journal of at least ${h.journalLength} records (the snapshot's position)`);
     }
     const fc = new FabricController(h.options, journal ?? new MemoryJournal(1 << 12));
-    loadSnapshot(snapshot, fc.state, (s) => fc.state.engine.setHostInService(s, true));
+    loadSnapshot(snapshot, h, fc.state, (s) => fc.state.engine.setHostInService(s, true));
     if (journal !== undefined) fc.applyTail(journal, h.journalLength);
     else {
       fc.journalBase = h.journalLength;

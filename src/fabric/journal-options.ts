@@ -13,7 +13,7 @@ import { Rec } from "./records.js";
 export const OPTIONS_RECORD_VERSION = 1;
 
 /** JSON with object keys sorted at every level: equal options give equal text. */
-function canonical(x: unknown): string {
+export function canonical(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonical).join(",")}]`;
   if (typeof x === "object" && x !== null) {
     return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`).join(",")}}`;
