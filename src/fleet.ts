@@ -19,6 +19,18 @@ export interface ExpandedFleet {
   inService: Uint8Array;
 }
 
+/** Most hosts one engine holds (the documented maximum). */
+export const MAX_HOSTS = 1 << 24;
+
+/** A size: an integer in [min, max]; above max it is a LIMIT (a valid number the engine
+ *  cannot hold), checked before anything of that size is allocated. */
+export function sizeIn(field: string, value: unknown, min: number, max: number, what: string): number {
+  if (typeof value === "number" && Number.isInteger(value) && value > max) {
+    throw new VmfabricError("LIMIT", `${field} is ${value}; at most ${max} ${what}`, field, value);
+  }
+  return intIn(field, value, min, max);
+}
+
 export function isFleetSpec(x: unknown): x is FleetSpec {
   return typeof x === "object" && x !== null && !Array.isArray(x) && "hostTypes" in x;
 }
@@ -61,7 +73,7 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number)
   if (isFleetSpec(spec)) {
     if (!Array.isArray(spec.hostTypes) || spec.hostTypes.length === 0) throw invalid("hostTypes", spec.hostTypes, "a non-empty array");
     spec.hostTypes.forEach((t, i) => {
-      const count = intIn(`hostTypes[${i}].count`, t.count, 0, 1 << 24);
+      const count = sizeIn(`hostTypes[${i}].count`, t.count, 0, MAX_HOSTS, "hosts in a fleet");
       const perFd = t.hostsPerFaultDomain === undefined ? undefined : intIn(`hostTypes[${i}].hostsPerFaultDomain`, t.hostsPerFaultDomain, 1, 1 << 24);
       const layout = t.faultDomainLayout ?? "contiguous";
       if (layout !== "contiguous" && layout !== "interleaved") throw invalid(`hostTypes[${i}].faultDomainLayout`, layout, '"contiguous" or "interleaved"');
@@ -72,7 +84,8 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number)
     spec.forEach((h, i) => entries.push({ field: `hosts[${i}]`, spec: h, count: 1 }));
   }
   const total = entries.reduce((s, e) => s + e.count, 0);
-  if (total < 1 || total > 1 << 24) throw invalid("hosts", total, "a fleet of 1 to 16777216 hosts");
+  if (total > MAX_HOSTS) throw new VmfabricError("LIMIT", `the fleet has ${total} hosts; an engine holds at most ${MAX_HOSTS} (2^24)`, "hosts", total);
+  if (total < 1) throw invalid("hosts", total, "a fleet of 1 to 16777216 hosts");
 
   const types: HostType[] = [];
   const typeIndex = new Map<string, number>();
