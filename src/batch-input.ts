@@ -62,17 +62,13 @@ function checkLength(field: string, n: number, want: number): void {
 
 /** Entries of a copy as integers in [min, max]; returns the copy as the typed array the core
  *  takes (the copy itself when it already is one). */
-function ints<T extends Uint32Array | Int32Array>(field: string, copy: Numbers, min: number, max: number, make: (n: number) => T, skip?: number): T {
+function ints(field: string, copy: Numbers, min: number, max: number, skip?: number): Uint32Array {
   for (let i = 0; i < copy.length; i++) {
     const x = copy[i];
     if (x === skip) continue;
     if (!(Number.isInteger(x) && x >= min && x <= max)) throw invalid(`${field}[${i}]`, x, `an integer in [${min}, ${max}]`);
   }
-  const target = make(0);
-  if (copy.constructor === target.constructor) return copy as T;
-  const out = make(copy.length);
-  out.set(copy);
-  return out;
+  return copy instanceof Uint32Array ? copy : Uint32Array.from(copy);
 }
 
 export interface BatchCopy {
@@ -104,7 +100,7 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
   checkLength("batch.tenants", lengthOf("batch.tenants", tenantsIn), n);
   if (depsIn !== undefined) checkLength("batch.deployments", lengthOf("batch.deployments", depsIn), n);
 
-  const ids = ints("batch.ids", copyOnce("batch.ids", idsIn, n, "a VM id"), 0, vmCapacity - 1, (k) => new Uint32Array(k));
+  const ids = ints("batch.ids", copyOnce("batch.ids", idsIn, n, "a VM id"), 0, vmCapacity - 1);
   let i = 0;
   try {
     for (; i < n; i++) {
@@ -125,10 +121,10 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
     }
   }
   const demands = demandCopy instanceof Int32Array ? demandCopy : Int32Array.from(demandCopy);
-  const tenants = ints("batch.tenants", copyOnce("batch.tenants", tenantsIn, n, "a tenant id"), 0, TENANT_MAX, (k) => new Uint32Array(k));
+  const tenants = ints("batch.tenants", copyOnce("batch.tenants", tenantsIn, n, "a tenant id"), 0, TENANT_MAX);
   const deployments = depsIn === undefined
     ? new Uint32Array(n).fill(NO_DEPLOYMENT)
-    : ints("batch.deployments", copyOnce("batch.deployments", depsIn, n, "a deployment id"), 0, TENANT_MAX, (k) => new Uint32Array(k), NO_DEPLOYMENT);
+    : ints("batch.deployments", copyOnce("batch.deployments", depsIn, n, "a deployment id"), 0, TENANT_MAX, NO_DEPLOYMENT);
   return { n, ids, demands, tenants, deployments };
 }
 
@@ -137,7 +133,7 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
 export function copyRelease(vmIds: unknown, vmCapacity: number, vmHost: Int32Array, seen: Uint8Array): { ids: Uint32Array; hosts: Int32Array } {
   const n = lengthOf("vmIds", vmIds);
   if (n > BATCH_MAX) throw new VmfabricError("LIMIT", `vmIds has ${n} entries; one call releases at most ${BATCH_MAX} (2^26) VMs`, "vmIds", n);
-  const ids = ints("vmIds", copyOnce("vmIds", vmIds, n, "a VM id"), 0, vmCapacity - 1, (k) => new Uint32Array(k));
+  const ids = ints("vmIds", copyOnce("vmIds", vmIds, n, "a VM id"), 0, vmCapacity - 1);
   const hosts = new Int32Array(n);
   let i = 0;
   try {
@@ -175,7 +171,7 @@ export function copyPrior(field: string, value: unknown, maxFd: number): { deplo
   }
   checkLength(`${field}.faultDomains`, lengthOf(`${field}.faultDomains`, fdIn), m);
   checkLength(`${field}.counts`, lengthOf(`${field}.counts`, countIn), m);
-  const deployments = ints(`${field}.deployments`, copyOnce(`${field}.deployments`, depIn, m, "a deployment id"), 0, TENANT_MAX, (k) => new Uint32Array(k));
+  const deployments = ints(`${field}.deployments`, copyOnce(`${field}.deployments`, depIn, m, "a deployment id"), 0, TENANT_MAX);
   const fdCopy = copyOnce(`${field}.faultDomains`, fdIn, m, "a fault domain");
   for (let j = 0; j < m; j++) {
     const fd = fdCopy[j];
@@ -184,8 +180,8 @@ export function copyPrior(field: string, value: unknown, maxFd: number): { deplo
       throw new VmfabricError("INVALID_INPUT", `${f} must be a fault domain of this fleet (an integer in [0, ${maxFd}]), got ${show(fd)}`, f, fd);
     }
   }
-  const faultDomains = ints(`${field}.faultDomains`, fdCopy, 0, maxFd, (k) => new Uint32Array(k));
-  const counts = ints(`${field}.counts`, copyOnce(`${field}.counts`, countIn, m, "a count"), 1, I32_MAX, (k) => new Uint32Array(k));
+  const faultDomains = ints(`${field}.faultDomains`, fdCopy, 0, maxFd);
+  const counts = ints(`${field}.counts`, copyOnce(`${field}.counts`, countIn, m, "a count"), 1, I32_MAX);
   let total = 0;
   for (let j = 0; j < m; j++) total += counts[j];
   if (total > I32_MAX) {
