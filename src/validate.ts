@@ -62,3 +62,14 @@ export function arrayLike(field: string, value: unknown, length?: number): Array
   }
   return arr;
 }
+
+/** Refuses keys an options object does not know: a misspelt option (`updatedomains`) would
+ *  otherwise be silently ignored. Keys whose value is undefined count as absent. */
+export function onlyKeys(field: string, value: object, keys: readonly string[]): void {
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === undefined || keys.includes(k)) continue;
+    const f = field ? `${field}.${k}` : k;
+    throw new VmfabricError("INVALID_INPUT", `${f} is not a known field (known: ${keys.join(", ")}), got ${show(v)}`, f, v);
+  }
+}

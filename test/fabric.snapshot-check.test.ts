@@ -116,7 +116,7 @@ describe("snapshot checks", () => {
     ["a DIP cursor past the pool", (h) => { h.dipCursor = 9; }, "dipCursor"],
     ["a VIP cursor of 1.5", (h) => { h.vipCursor = 1.5; }, "vipCursor"],
     ["a heartbeat of 0 that create refuses", (h) => { h.options.timing.heartbeatIntervalMs = 0; }, "options.timing.heartbeatIntervalMs"],
-    ["an unknown option", (h) => { h.options.updatedomains = 3; }, "options"],
+    ["an unknown option", (h) => { h.options.updatedomains = 3; }, "options.updatedomains"],
     ["servers that do not match racks x serversPerRack", (h) => { h.options.datacenter.servers = 3; }, "options.datacenter.servers"],
     ["a model size outside the catalog", (h) => { h.deployments[0].model.roles[0].size = 7; }, "deployments[0].model.roles[0].size"],
     ["a model with 0 update domains", (h) => { h.deployments[0].model.updateDomains = 0; }, "deployments[0].model.updateDomains"],
