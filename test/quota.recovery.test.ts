@@ -67,3 +67,18 @@ describe("quota across a trap recovery", () => {
     expect(q.grantOf(0)).toEqual(Array.from(again.grants.subarray(0, 4)));
   });
 });
+
+describe("quota memory is checked up front", () => {
+  it("the estimate bounds what the core really allocates, within a factor of 2", async () => {
+    const { quotaCoreBytes } = await import("../src/quota/enforcer.js");
+    for (const [hosts, vms, dims] of [[1000, 8000, 4], [300, 20000, 6], [5000, 100, 2]] as const) {
+      const engine = Engine.create({ hostTypes: [{ capacity: Array(dims).fill(100), count: hosts }] }, { vmCapacity: vms, dimensions: Array.from({ length: dims }, (_, d) => `d${d}`) });
+      const before = engine.stats().coreBytes;
+      new QuotaEnforcer(engine, { shared: [], shaped: null });
+      const grown = engine.stats().coreBytes - before;
+      const est = quotaCoreBytes(vms, hosts, dims).tables;
+      expect(est).toBeGreaterThanOrEqual(grown);
+      expect(est).toBeLessThan(2 * grown);
+    }
+  });
+});

@@ -112,6 +112,17 @@ const ST_GRANT = 32;
 const ST_THROTTLED = 48;
 const ST_CONTENDED = 64;
 
+/** An upper bound of the core memory quota enforcement adds (assembly/quota.ts quotaInit:
+ *  per VM demand, grant, caps, weight, depth, two token copies, two orders; per host sums,
+ *  hot runs and lists; the tick's scratch when every VM sits on a contended host). */
+export function quotaCoreBytes(vms: number, hosts: number, dims: number): { tables: number; scratch: number } {
+  const vec = Math.ceil(dims / 4) * 16;
+  return {
+    tables: vms * (3 * vec + 24) + hosts * (2 * vec + 40) + 64 * 1024,
+    scratch: vms * (12 + 4 * vec) + 65536 * 21 + 128,
+  };
+}
+
 export class QuotaEnforcer {
   readonly engine: Engine;
   readonly dimensions: readonly string[];
@@ -180,6 +191,12 @@ export class QuotaEnforcer {
         this.typeCaps.push(ht.capacity.map((c, d) => c - ht.reservation[d]));
       }
       this.hostTypeIdx[h] = i;
+    }
+    const stats = engine.stats();
+    const need = quotaCoreBytes(this.V, this.H, this.D);
+    if (stats.coreBytes + need.tables + Math.max(stats.scratchBytes, need.scratch) + 2 ** 20 > 2 ** 32) {
+      const mib = (x: number) => Math.ceil(x / 2 ** 20);
+      throw new VmfabricError("LIMIT", `engine: quota enforcement over vmCapacity ${this.V} and ${this.H} hosts needs about ${mib(need.tables + need.scratch)} MiB of core memory beside the engine's ${mib(stats.coreBytes)} MiB, more than WebAssembly's 4 GiB; use an engine with a smaller vmCapacity`, "engine", this.V);
     }
     this.seen = new Uint8Array(this.V);
     active.set(engine, this);
