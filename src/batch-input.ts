@@ -63,6 +63,14 @@ function checkLength(field: string, n: number, want: number): void {
 /** Entries of a copy as integers in [min, max]; returns the copy as the typed array the core
  *  takes (the copy itself when it already is one). */
 function ints(field: string, copy: Numbers, min: number, max: number, skip?: number): Uint32Array {
+  if (copy instanceof Uint32Array || copy instanceof Int32Array) {
+    // integers already: only the range is left to check (the common, million-entry case)
+    for (let i = 0; i < copy.length; i++) {
+      const x = copy[i];
+      if ((x < min || x > max) && x !== skip) throw invalid(`${field}[${i}]`, x, `an integer in [${min}, ${max}]`);
+    }
+    return copy instanceof Uint32Array ? copy : Uint32Array.from(copy);
+  }
   for (let i = 0; i < copy.length; i++) {
     const x = copy[i];
     if (x === skip) continue;
@@ -113,9 +121,10 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
     for (let j = 0; j < i; j++) seen[ids[j]] = 0;
   }
   const demandCopy = copyOnce("batch.demands", demandsIn, n * D, "an integer demand");
+  const int32 = demandCopy instanceof Int32Array;
   for (let j = 0; j < demandCopy.length; j++) {
     const x = demandCopy[j];
-    if (!(Number.isInteger(x) && x >= 0 && x <= I32_MAX)) {
+    if (int32 ? x < 0 : !(Number.isInteger(x) && x >= 0 && x <= I32_MAX)) {
       const field = `batch.demands[${j}] (vm #${Math.floor(j / D)}, ${dimensions[j % D]})`;
       throw new VmfabricError("INVALID_INPUT", `${field} must be an integer in [0, ${I32_MAX}], got ${show(x)}`, `batch.demands[${j}]`, x);
     }
