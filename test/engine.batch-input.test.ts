@@ -149,6 +149,23 @@ describe("unsupported arrays and bad indexes", () => {
     expect(vmfabricErrorOf(() => e.releaseBatch({ length: 1, 0: 1 } as never)).field).toBe("vmIds");
   });
 
+  it("typed inputs: each entry's range is checked (the fast path for integer arrays)", () => {
+    const e = engine();
+    const before = observeEngine(e);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ids: new Int32Array([1, -1]), demands: new Int32Array(4), tenants: new Uint32Array(2) }, "batch.ids[1]"],
+      [{ ids: new Uint32Array([1, CAP]), demands: new Int32Array(4), tenants: new Uint32Array(2) }, "batch.ids[1]"],
+      [{ ids: new Uint32Array([1, 2]), demands: new Int32Array([1, 1, 1, -1]), tenants: new Uint32Array(2) }, "batch.demands[3]"],
+      [{ ids: new Uint32Array([1, 2]), demands: new Int32Array(4), tenants: new Uint32Array([0, 0xffffffff]) }, "batch.tenants[1]"],
+      [{ ids: new Uint32Array([1, 2]), demands: new Float64Array([1, 1, 1, 0.5]), tenants: new Uint32Array(2) }, "batch.demands[3]"],
+      [{ ids: new Uint32Array([1, 2]), demands: new Int32Array(4), tenants: new Int32Array([0, -3]) }, "batch.tenants[1]"],
+    ];
+    for (const [batch, field] of cases) expect(vmfabricErrorOf(() => e.placeBatch(batch as never)).field).toBe(field);
+    expect(observeEngine(e)).toEqual(before);
+    // "no deployment" (2^32 - 1) is allowed in deployments, not in tenants
+    expect(e.placeBatch({ ids: new Uint32Array([1]), demands: new Int32Array(2), tenants: new Uint32Array(1), deployments: new Uint32Array([0xffffffff]) }).placed).toBe(1);
+  });
+
   it("explain(result, i) with a bad i or result is a VmfabricError", () => {
     const e = engine();
     const r = e.placeBatch({ ids: [1, 2], demands: [1, 1, 1000, 1000], tenants: [0, 0] });
