@@ -56,6 +56,14 @@ function copyOnce(field: string, value: unknown, n: number, expected: string): N
   return out;
 }
 
+/** An input array of numbers copied once (see copyOnce), with `length` entries if given. The
+ *  caller validates the copy and uses only it. */
+export function copyNumbers(field: string, value: unknown, length?: number): ArrayLike<number> {
+  const n = lengthOf(field, value);
+  if (length !== undefined) checkLength(field, n, length);
+  return copyOnce(field, value, n, "a number");
+}
+
 function checkLength(field: string, n: number, want: number): void {
   if (n !== want) throw new VmfabricError("INVALID_INPUT", `${field} must have ${want} entries, got ${n}`, field, n);
 }

@@ -1,7 +1,7 @@
 // Engine: one WebAssembly core instance behind a validating, typed API.
 import { checkBatchFits, copyBatch, copyPrior, copyRelease } from "./batch-input.js";
 import { instantiateCore, type CoreExports } from "./core.js";
-import { VmfabricError, invalid, show } from "./errors.js";
+import { VmfabricError, invalid } from "./errors.js";
 import { expandFleet, sizeIn, type ExpandedFleet, type HostType } from "./fleet.js";
 import { rejection } from "./reasons.js";
 import {

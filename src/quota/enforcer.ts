@@ -5,6 +5,7 @@ import type { Engine } from "../engine.js";
 import type { CoreExports } from "../core.js";
 import { VmfabricError, invalid, show } from "../errors.js";
 import * as check from "../validate.js";
+import { copyNumbers } from "../batch-input.js";
 import type { ReferenceFleet, ReferenceState } from "./reference.js";
 
 /** The quota exports of the core (assembly/quota.ts). */
@@ -313,12 +314,13 @@ export class QuotaEnforcer {
    *  VM id). Validated whole first: one bad entry throws and nothing changes. */
   setLimits(limits: QuotaLimits): void {
     if (typeof limits !== "object" || limits === null) throw invalid("limits", limits, "an object with ids");
-    const ids = check.arrayLike("limits.ids", limits.ids);
+    // Each array read once; the checks and the core see only the copies.
+    const ids = copyNumbers("limits.ids", limits.ids);
     const n = ids.length;
     const D = this.D;
-    const caps = limits.caps === undefined ? undefined : check.arrayLike("limits.caps", limits.caps, n * D);
-    const weights = limits.weights === undefined ? undefined : check.arrayLike("limits.weights", limits.weights, n);
-    const depths = limits.depths === undefined ? undefined : check.arrayLike("limits.depths", limits.depths, n);
+    const caps = limits.caps === undefined ? undefined : copyNumbers("limits.caps", limits.caps, n * D);
+    const weights = limits.weights === undefined ? undefined : copyNumbers("limits.weights", limits.weights, n);
+    const depths = limits.depths === undefined ? undefined : copyNumbers("limits.depths", limits.depths, n);
     const seen = this.seen;
     let i = 0;
     try {
@@ -393,17 +395,18 @@ export class QuotaEnforcer {
   tick(demands?: ArrayLike<number>): QuotaTick {
     const D = this.D;
     const s = this.stride;
-    if (demands !== undefined) {
-      const dem = check.arrayLike("demands", demands, this.V * D);
-      this.validateDemands(dem);
+    // Read once: a copy is validated and goes to the core (the caller's array may change).
+    const copy = demands === undefined ? undefined : copyNumbers("demands", demands, this.V * D);
+    if (copy !== undefined) {
+      this.validateDemands(copy);
     } else {
       this.validateDemands(this.demandBuffer(), true);
     }
     const hot = this.run((t) => {
-      if (demands !== undefined) {
+      if (copy !== undefined) {
         const view = new Int32Array(t.buffer, t.demand, this.V * s);
-        if (s === D) view.set(demands);
-        else for (let v = 0; v < this.V; v++) for (let d = 0; d < D; d++) view[v * s + d] = demands[v * D + d];
+        if (s === D) view.set(copy);
+        else for (let v = 0; v < this.V; v++) for (let d = 0; d < D; d++) view[v * s + d] = copy[v * D + d];
       }
       this.ticking = true;
       const hot = t.core.quotaTick(this.hotTicks);
