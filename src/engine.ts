@@ -1,7 +1,8 @@
 // Engine: one WebAssembly core instance behind a validating, typed API.
+import { checkBatchFits, copyBatch, copyPrior, copyRelease } from "./batch-input.js";
 import { instantiateCore, type CoreExports } from "./core.js";
 import { VmfabricError, invalid, show } from "./errors.js";
-import { expandFleet, type ExpandedFleet, type HostType } from "./fleet.js";
+import { expandFleet, sizeIn, type ExpandedFleet, type HostType } from "./fleet.js";
 import { rejection } from "./reasons.js";
 import { lowerBound } from "./lower-bound.js";
 import {
@@ -65,7 +66,7 @@ export class Engine {
     const hosts = fleet.count;
     this.vmCapacity = opts.vmCapacity === undefined
       ? Math.min(hosts * 8, 1 << 26)
-      : check.intIn("vmCapacity", opts.vmCapacity, 1, 1 << 26);
+      : sizeIn("vmCapacity", opts.vmCapacity, 1, 1 << 26, "VM ids (2^26)");
     this.stride = ((dimensions.length + 3) >> 2) * 4;
     this.defaults = this.resolve(opts, { policy: 1, k: 1, window: 16 });
     this.hostRoom = opts.hostCapacity === undefined
@@ -77,7 +78,13 @@ export class Engine {
     let maxFd = 0;
     for (let h = 0; h < hosts; h++) if (fleet.faultDomain[h] > maxFd) maxFd = fleet.faultDomain[h];
     this.maxFaultDomain = maxFd;
-    this.boot();
+    try {
+      this.boot();
+    } catch (e) {
+      // The core traps when it cannot grow its memory for the tables.
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      throw new VmfabricError("LIMIT", `${this.hostCount} hosts and vmCapacity ${this.vmCapacity} do not fit the core's 4 GiB of memory (${(e as Error).message}); use fewer hosts or a smaller vmCapacity`, "vmCapacity", this.vmCapacity);
+    }
   }
 
   /** The core's tables must fit 32-bit linear memory (4 GiB); a quarter is left for scratch. */
@@ -303,31 +310,26 @@ export class Engine {
     const offline = options?.offline ?? false;
     if (typeof offline !== "boolean") throw invalid("offline", offline, "a boolean");
     const measure = options?.sizeMeasure === undefined ? 0 : SIZE_MEASURES.indexOf(check.sizeMeasure("sizeMeasure", options.sizeMeasure));
-    const prior = options?.prior === undefined ? undefined : check.prior("prior", options.prior, this.maxFaultDomain);
+    const prior = options?.prior === undefined ? undefined : copyPrior("prior", options.prior, this.maxFaultDomain);
     const m = prior === undefined ? 0 : prior.deployments.length;
-    const ids = check.arrayLike("batch.ids", batch.ids);
-    const n = ids.length;
+    // Read once: the core is filled from these validated copies, never from the caller's arrays.
+    const { n, ids, demands, tenants, deployments: deps } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.batchSeen);
     const D = this.dimensions.length;
-    const demands = check.arrayLike("batch.demands", batch.demands, n * D);
-    const tenants = check.arrayLike("batch.tenants", batch.tenants, n);
-    const deps = batch.deployments === undefined ? undefined : check.arrayLike("batch.deployments", batch.deployments, n);
-    this.validateBatch(ids, demands, tenants, deps);
+    checkBatchFits("batch.ids", n, m, D, this.core.coreBytes() >>> 0);
     const { hosts, codes } = this.guard(() => {
       const c = this.core;
       c.batchPrepare(n, m);
       const buf = this.views.buffer;
       const s = this.stride;
-      new Uint32Array(buf, c.inVm.value >>> 0, n).set(ids as ArrayLike<number>);
+      new Uint32Array(buf, c.inVm.value >>> 0, n).set(ids);
       const dem = new Int32Array(buf, c.inDemand.value >>> 0, n * s);
-      if (s === D) dem.set(demands as ArrayLike<number>);
+      if (s === D) dem.set(demands);
       else {
         dem.fill(0);
-        for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) dem[i * s + d] = demands[i * D + d] as number;
+        for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) dem[i * s + d] = demands[i * D + d];
       }
-      new Uint32Array(buf, c.inTenant.value >>> 0, n).set(tenants as ArrayLike<number>);
-      const depView = new Uint32Array(buf, c.inDep.value >>> 0, n);
-      if (deps) depView.set(deps as ArrayLike<number>);
-      else depView.fill(NO_DEPLOYMENT);
+      new Uint32Array(buf, c.inTenant.value >>> 0, n).set(tenants);
+      new Uint32Array(buf, c.inDep.value >>> 0, n).set(deps);
       if (prior !== undefined && m > 0) {
         new Uint32Array(buf, c.inPriorDep.value >>> 0, m).set(prior.deployments);
         new Uint32Array(buf, c.inPriorFd.value >>> 0, m).set(prior.faultDomains);
@@ -339,7 +341,7 @@ export class Engine {
         hosts: new Int32Array(out, c.outHost.value >>> 0, n).slice(),
         codes: new Uint32Array(out, c.outReason.value >>> 0, n).slice(),
       };
-    }, () => Array.from({ length: n }, (_, i) => [ids[i] as number, -1] as [number, number]));
+    }, () => Array.from(ids, (id) => [id, -1] as [number, number]));
     const reasons = new Uint8Array(n);
     const reasonDims = new Uint8Array(n);
     let placed = 0;
@@ -351,48 +353,12 @@ export class Engine {
     return { hosts, reasons, reasonDims, placed, rejected: n - placed };
   }
 
-  private validateBatch(ids: ArrayLike<unknown>, demands: ArrayLike<unknown>, tenants: ArrayLike<unknown>, deps?: ArrayLike<unknown>): void {
-    const n = ids.length;
-    const seen = this.batchSeen;
-    const vmHost = this.views.vmHost;
-    let i = 0;
-    try {
-      for (; i < n; i++) {
-        const id = check.at("batch.ids", ids, i, 0, this.vmCapacity - 1);
-        if (vmHost[id] >= 0) throw new VmfabricError("DUPLICATE_VM", `batch.ids[${i}]: vm ${id} is already placed on host ${vmHost[id]}`, `batch.ids[${i}]`, id);
-        if (seen[id]) throw new VmfabricError("DUPLICATE_VM", `batch.ids[${i}]: vm ${id} appears twice in the batch`, `batch.ids[${i}]`, id);
-        seen[id] = 1;
-      }
-    } finally {
-      for (let j = 0; j < i && j < n; j++) {
-        const id = ids[j];
-        if (typeof id === "number" && id >= 0 && id < this.vmCapacity) seen[id] = 0;
-      }
-    }
-    if (demands instanceof Int32Array) {
-      for (let j = 0; j < demands.length; j++) {
-        if (demands[j] < 0) throw this.badDemand(j, demands[j]);
-      }
-    } else {
-      for (let j = 0; j < demands.length; j++) {
-        const x = demands[j];
-        if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > check.I32_MAX) throw this.badDemand(j, x);
-      }
-    }
-    for (let j = 0; j < n; j++) check.at("batch.tenants", tenants, j, 0, TENANT_MAX);
-    if (deps) for (let j = 0; j < n; j++) {
-      if (deps[j] !== NO_DEPLOYMENT) check.at("batch.deployments", deps, j, 0, TENANT_MAX);
-    }
-  }
-
-  private badDemand(j: number, x: unknown): VmfabricError {
-    const D = this.dimensions.length;
-    const field = `batch.demands[${j}] (vm #${Math.floor(j / D)}, ${this.dimensions[j % D]})`;
-    return new VmfabricError("INVALID_INPUT", `${field} must be an integer in [0, ${check.I32_MAX}], got ${show(x)}`, `batch.demands[${j}]`, x);
-  }
-
   /** The rejection behind entry i of a batch result. */
   explain(result: BatchResult, i: number): Rejection | undefined {
+    if (typeof result !== "object" || result === null || !(result.reasons instanceof Uint8Array) || !(result.reasonDims instanceof Uint8Array)) {
+      throw invalid("result", result, "a placeBatch result");
+    }
+    check.intIn("i", i, 0, result.reasons.length - 1);
     const code = result.reasons[i];
     return code === 0 ? undefined : rejection(code, result.reasonDims[i], this.dimensions);
   }
@@ -406,28 +372,14 @@ export class Engine {
 
   /** Releases many VMs in one core call; all ids are checked first. */
   releaseBatch(vmIds: Uint32Array | readonly number[]): void {
-    const ids = check.arrayLike("vmIds", vmIds);
+    const { ids, hosts } = copyRelease(vmIds, this.vmCapacity, this.views.vmHost, this.batchSeen);
     const n = ids.length;
-    const hostsBefore = new Int32Array(n);
-    const seen = this.batchSeen;
-    const vmHost = this.views.vmHost;
-    let i = 0;
-    try {
-      for (; i < n; i++) {
-        const vm = check.at("vmIds", ids, i, 0, this.vmCapacity - 1);
-        if (vmHost[vm] < 0) throw new VmfabricError("UNKNOWN_VM", `vmIds[${i}]: vm ${vm} is not placed`, `vmIds[${i}]`, vm);
-        if (seen[vm]) throw new VmfabricError("DUPLICATE_VM", `vmIds[${i}]: vm ${vm} appears twice`, `vmIds[${i}]`, vm);
-        seen[vm] = 1;
-        hostsBefore[i] = vmHost[vm];
-      }
-    } finally {
-      for (let j = 0; j < i; j++) seen[ids[j] as number] = 0;
-    }
+    checkBatchFits("vmIds", n, 0, this.dimensions.length, this.core.coreBytes() >>> 0);
     this.guard(() => {
       this.core.batchPrepare(n, 0);
-      new Uint32Array(this.views.buffer, this.core.inVm.value >>> 0, n).set(ids as ArrayLike<number>);
+      new Uint32Array(this.views.buffer, this.core.inVm.value >>> 0, n).set(ids);
       this.core.releaseBatch(n);
-    }, () => Array.from(hostsBefore, (h, j) => [ids[j] as number, h] as [number, number]));
+    }, () => Array.from(ids, (id, j) => [id, hosts[j]] as [number, number]));
   }
 
   /** Moves a VM to `target`, or where the policy says (never its current host). The target is

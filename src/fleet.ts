@@ -25,6 +25,18 @@ export interface ExpandedFleet {
   typeIndex: Map<string, number>;
 }
 
+/** Most hosts one engine holds (the documented maximum). */
+export const MAX_HOSTS = 1 << 24;
+
+/** A size: an integer in [min, max]; above max it is a LIMIT (a valid number the engine
+ *  cannot hold), checked before anything of that size is allocated. */
+export function sizeIn(field: string, value: unknown, min: number, max: number, what: string): number {
+  if (typeof value === "number" && Number.isInteger(value) && value > max) {
+    throw new VmfabricError("LIMIT", `${field} is ${value}; at most ${max} ${what}`, field, value);
+  }
+  return intIn(field, value, min, max);
+}
+
 export function isFleetSpec(x: unknown): x is FleetSpec {
   return typeof x === "object" && x !== null && !Array.isArray(x) && "hostTypes" in x;
 }
@@ -70,7 +82,7 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number,
   if (isFleetSpec(spec)) {
     if (!Array.isArray(spec.hostTypes) || spec.hostTypes.length === 0) throw invalid("hostTypes", spec.hostTypes, "a non-empty array");
     spec.hostTypes.forEach((t, i) => {
-      const count = intIn(`hostTypes[${i}].count`, t.count, 0, 1 << 24);
+      const count = sizeIn(`hostTypes[${i}].count`, t.count, 0, MAX_HOSTS, "hosts in a fleet");
       const perFd = t.hostsPerFaultDomain === undefined ? undefined : intIn(`hostTypes[${i}].hostsPerFaultDomain`, t.hostsPerFaultDomain, 1, 1 << 24);
       const layout = t.faultDomainLayout ?? "contiguous";
       if (layout !== "contiguous" && layout !== "interleaved") throw invalid(`hostTypes[${i}].faultDomainLayout`, layout, '"contiguous" or "interleaved"');
@@ -83,9 +95,10 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number,
   const added = entries.reduce((s, e) => s + e.count, 0);
   const before = into?.count ?? 0;
   const total = before + added;
-  if (added < 1 || total > 1 << 24) {
-    throw invalid("hosts", added, into ? `1 to ${(1 << 24) - before} more hosts (the fleet holds ${before}; at most 16777216)` : "a fleet of 1 to 16777216 hosts");
+  if (total > MAX_HOSTS) {
+    throw new VmfabricError("LIMIT", `the fleet would have ${total} hosts; an engine holds at most ${MAX_HOSTS} (2^24)`, "hosts", total);
   }
+  if (added < 1) throw invalid("hosts", added, into ? "at least one more host" : "a fleet of 1 to 16777216 hosts");
 
   const types: HostType[] = into ? [...into.types] : [];
   const typeIndex = new Map(into?.typeIndex);

@@ -2,7 +2,7 @@
 // to 1 and NaN to 0), so everything is checked here, and a batch is checked whole before
 // the core sees any of it.
 import { VmfabricError, invalid, show } from "./errors.js";
-import { POLICIES, SIZE_MEASURES, type Policy, type PriorPlacements, type SizeMeasure } from "./types.js";
+import { POLICIES, SIZE_MEASURES, type Policy, type SizeMeasure } from "./types.js";
 
 export const I32_MAX = 0x7fffffff;
 
@@ -63,37 +63,13 @@ export function arrayLike(field: string, value: unknown, length?: number): Array
   return arr;
 }
 
-/** Most prior entries one batch takes (keeps the core's table sizes far from i32 overflow;
- *  a role has one entry per fault domain it uses). */
-export const PRIOR_MAX = 1 << 24;
-
-/** A batch's `prior` option, checked whole: three arrays of one length; deployments in
- *  [0, 2^32 - 2], fault domains in [0, maxFd] (the fleet's), counts >= 1 adding up to at
- *  most I32_MAX (so the core's 32-bit shares never overflow). */
-export function prior(field: string, value: unknown, maxFd: number): { deployments: ArrayLike<number>; faultDomains: ArrayLike<number>; counts: ArrayLike<number> } {
-  if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
-    throw invalid(field, value, "an object with deployments, faultDomains and counts");
+/** Refuses keys an options object does not know: a misspelt option (`updatedomains`) would
+ *  otherwise be silently ignored. Keys whose value is undefined count as absent. */
+export function onlyKeys(field: string, value: object, keys: readonly string[]): void {
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === undefined || keys.includes(k)) continue;
+    const f = field ? `${field}.${k}` : k;
+    throw new VmfabricError("INVALID_INPUT", `${f} is not a known field (known: ${keys.join(", ")}), got ${show(v)}`, f, v);
   }
-  const p = value as Partial<Record<keyof PriorPlacements, unknown>>;
-  const deployments = arrayLike(`${field}.deployments`, p.deployments);
-  const m = deployments.length;
-  if (m > PRIOR_MAX) {
-    throw new VmfabricError("LIMIT", `${field}.deployments has ${m} entries, at most ${PRIOR_MAX} are allowed`, `${field}.deployments`, m);
-  }
-  const faultDomains = arrayLike(`${field}.faultDomains`, p.faultDomains, m);
-  const counts = arrayLike(`${field}.counts`, p.counts, m);
-  for (let j = 0; j < m; j++) at(`${field}.deployments`, deployments, j, 0, 0xfffffffe);
-  for (let j = 0; j < m; j++) {
-    const fd = faultDomains[j];
-    if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0 || fd > maxFd) {
-      const f = `${field}.faultDomains[${j}]`;
-      throw new VmfabricError("INVALID_INPUT", `${f} must be a fault domain of this fleet (an integer in [0, ${maxFd}]), got ${show(fd)}`, f, fd);
-    }
-  }
-  let total = 0;
-  for (let j = 0; j < m; j++) total += at(`${field}.counts`, counts, j, 1, I32_MAX);
-  if (total > I32_MAX) {
-    throw new VmfabricError("INVALID_INPUT", `${field}.counts must add up to at most ${I32_MAX}, got ${total}`, `${field}.counts`, total);
-  }
-  return { deployments: deployments as ArrayLike<number>, faultDomains: faultDomains as ArrayLike<number>, counts: counts as ArrayLike<number> };
 }

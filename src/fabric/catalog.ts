@@ -1,6 +1,6 @@
 // VM sizes a service model may ask for, and base images a role may boot from.
 import { invalid } from "../errors.js";
-import { intIn } from "../validate.js";
+import { intIn, onlyKeys } from "../validate.js";
 
 /** One VM size. Units match the FC engine's dimensions: millicores, MiB, Mbps, GiB. */
 export interface VmSize {
@@ -50,13 +50,17 @@ export const MAX_IMAGES = 32;
 
 export function checkCatalog(c: unknown): Catalog {
   if (typeof c !== "object" || c === null) throw invalid("catalog", c, "an object with sizes and images");
+  onlyKeys("catalog", c, ["sizes", "images"]);
   const cat = c as Catalog;
   if (!Array.isArray(cat.sizes) || cat.sizes.length < 1 || cat.sizes.length > 255) throw invalid("catalog.sizes", cat.sizes, "an array of 1 to 255 sizes");
   if (!Array.isArray(cat.images) || cat.images.length < 1 || cat.images.length > MAX_IMAGES) throw invalid("catalog.images", cat.images, `an array of 1 to ${MAX_IMAGES} images`);
   const names = new Set<string>();
   cat.sizes.forEach((s, i) => {
     const f = `catalog.sizes[${i}]`;
-    if (typeof s?.name !== "string" || s.name === "" || names.has(s.name)) throw invalid(`${f}.name`, s?.name, "a unique non-empty string");
+    if (typeof s !== "object" || s === null) throw invalid(f, s, "a VM size object");
+    onlyKeys(f, s, ["name", "cpuMillicores", "memoryMiB", "networkMbps", "localDiskGiB", "storageQuotaGiB", "coreGHz"]);
+    if (typeof s.name !== "string" || s.name === "" || names.has(s.name)) throw invalid(`${f}.name`, s.name, "a unique non-empty string");
+    if (typeof s.coreGHz !== "string") throw invalid(`${f}.coreGHz`, s.coreGHz, "a string (for reports)");
     names.add(s.name);
     for (const k of ["cpuMillicores", "memoryMiB", "networkMbps", "localDiskGiB", "storageQuotaGiB"] as const) {
       const v = s[k];
@@ -66,7 +70,9 @@ export function checkCatalog(c: unknown): Catalog {
   const images = new Set<string>();
   cat.images.forEach((im, i) => {
     const f = `catalog.images[${i}]`;
-    if (typeof im?.name !== "string" || im.name === "" || images.has(im.name)) throw invalid(`${f}.name`, im?.name, "a unique non-empty string");
+    if (typeof im !== "object" || im === null) throw invalid(f, im, "a base image object");
+    onlyKeys(f, im, ["name", "sizeMB"]);
+    if (typeof im.name !== "string" || im.name === "" || images.has(im.name)) throw invalid(`${f}.name`, im.name, "a unique non-empty string");
     images.add(im.name);
     if (typeof im.sizeMB !== "number" || !(im.sizeMB > 0) || !Number.isFinite(im.sizeMB)) throw invalid(`${f}.sizeMB`, im.sizeMB, "a positive number");
   });

@@ -14,6 +14,7 @@ import { ServerState, Stage, holdsHost } from "./lifecycle.js";
 import type { Command, Report } from "./messages.js";
 import { resolveModel, type ServiceModel } from "./model.js";
 import { lbBackends, reachable } from "./network.js";
+import { appendOptionsRecord, checkOptionsRecord } from "./journal-options.js";
 import { resolveOptions, type FabricOptions, type ResolvedOptions } from "./options.js";
 import { Evict, FabricReason, Rec } from "./records.js";
 import { decodeHeader, encodeSnapshot, loadSnapshot } from "./snapshot.js";
@@ -110,6 +111,7 @@ export class FabricController {
   /** A new FC over a simulated data center whose servers are all powered off. */
   static create(options: FabricOptions, journal: Journal = new MemoryJournal(1 << 16)): FabricController {
     const resolved = resolveOptions(options);
+    checkJournal(journal);
     if (journal.length !== 0) throw invalid("journal", journal.length, "an empty journal (use FabricController.replay for a used one)");
     return new FabricController(resolved, journal);
   }
@@ -117,8 +119,11 @@ export class FabricController {
   /** Rebuilds the FC state by applying every record of a journal to an empty FC, which then
    *  goes on appending to that journal. */
   static replay(options: FabricOptions, journal: Journal): FabricController {
-    const fc = new FabricController(resolveOptions(options), journal);
-    fc.applyTail(journal, 0);
+    const resolved = resolveOptions(options);
+    checkJournal(journal);
+    const from = checkOptionsRecord(journal, resolved);
+    const fc = new FabricController(resolved, journal);
+    fc.applyTail(journal, from);
     return fc;
   }
 
@@ -132,11 +137,13 @@ export class FabricController {
    *  Without a journal it starts a new in-memory one at the snapshot's position. */
   static restore(snapshot: Uint8Array, journal?: Journal): FabricController {
     const h = decodeHeader(snapshot);
+    if (journal !== undefined) checkJournal(journal);
+    if (journal !== undefined) checkOptionsRecord(journal, h.options);
     if (journal !== undefined && journal.length < h.journalLength) {
       throw invalid("journal", journal.length, `a journal of at least ${h.journalLength} records (the snapshot's position)`);
     }
     const fc = new FabricController(h.options, journal ?? new MemoryJournal(1 << 12));
-    loadSnapshot(snapshot, fc.state, (s) => fc.state.engine.setHostInService(s, true));
+    loadSnapshot(snapshot, h, fc.state, (s) => fc.state.engine.setHostInService(s, true));
     if (journal !== undefined) fc.applyTail(journal, h.journalLength);
     else {
       fc.journalBase = h.journalLength;
@@ -148,6 +155,7 @@ export class FabricController {
   /** Applies records [from, length) of the FC's own journal to its state. */
   private applyTail(journal: Journal, from: number): void {
     for (let i = from; i < journal.length; i++) {
+      if (i === 0 && journal.kind(0) === Rec.Options) continue; // checked by the caller; changes no state
       this.state.apply(journal.kind(i), journal.time(i), journal.a(i), journal.b(i), journal.c(i), journal.blob(i));
     }
     this.afterRestore();
@@ -230,6 +238,9 @@ export class FabricController {
   // ---- the only writer ----
 
   private rec(kind: number, a: number, b: number, c: number, blob?: string): void {
+    // A journal the FC starts begins with the options its records depend on (written with the
+    // first change, so an FC that changed nothing leaves its journal empty).
+    if (this.journal.length === 0 && this.journalBase === 0) appendOptionsRecord(this.journal, this.options);
     const now = this.clock.now;
     this.state.apply(kind, now, a, b, c, blob);
     this.journal.append(kind, now, a, b, c, blob);
@@ -243,6 +254,7 @@ export class FabricController {
 
   /** Processes events until nothing is pending (or the clock passes `until`); returns the time. */
   run(until = Infinity): number {
+    if (typeof until !== "number" || Number.isNaN(until) || until < 0) throw invalid("until", until, "a virtual time in ms (a number >= 0, or Infinity)");
     const q = this.clock;
     if (this.resumeHealing) {
       this.resumeHealing = false;
@@ -283,6 +295,9 @@ export class FabricController {
   /** Powers servers on (all powered-off ones by default) to start their boot. */
   powerOn(servers?: Iterable<number>): void {
     const S = this.state.dc.servers;
+    if (servers !== undefined && (typeof servers !== "object" || servers === null || typeof (servers as Iterable<number>)[Symbol.iterator] !== "function")) {
+      throw invalid("servers", servers, "an array (or other iterable) of server indexes");
+    }
     const list = servers === undefined ? Array.from({ length: S }, (_, s) => s) : [...servers];
     list.forEach((s, k) => {
       if (typeof s !== "number" || !Number.isInteger(s) || s < 0 || s >= S) throw invalid(`servers[${k}]`, s, `a server index in [0, ${S - 1}]`);
@@ -769,6 +784,8 @@ export class FabricController {
 
   /** DIPs behind VIP:port (ready instances of the role with that endpoint). */
   lbBackends(vip: string, port: number): string[] {
+    if (typeof vip !== "string") throw invalid("vip", vip, "a dotted IPv4 address");
+    if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) throw invalid("port", port, "a port, an integer in [1, 65535]");
     const st = this.state;
     return lbBackends(st, vip, port).map((i) => st.dips.format(st.instDip[i]));
   }
@@ -788,5 +805,15 @@ export class FabricController {
   private instanceId(i: unknown): number {
     if (typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= this.state.instances) throw invalid("instance", i, `an instance id in [0, ${this.state.instances - 1}]`);
     return i;
+  }
+}
+
+const JOURNAL_METHODS = ["append", "kind", "time", "a", "b", "c", "blob", "get", "sync", "close"] as const;
+
+/** A journal argument must be one (a MemoryJournal, a FileJournal or the same interface). */
+function checkJournal(journal: unknown): void {
+  const j = journal as Record<string, unknown>;
+  if (typeof journal !== "object" || journal === null || typeof j.length !== "number" || JOURNAL_METHODS.some((m) => typeof j[m] !== "function")) {
+    throw invalid("journal", journal, "a Journal (MemoryJournal or FileJournal)");
   }
 }

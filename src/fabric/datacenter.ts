@@ -1,7 +1,10 @@
 // The physical data center the FC runs: racks of identical servers, image servers, address pools.
 import { invalid } from "../errors.js";
 import type { FleetSpec } from "../types.js";
-import { intIn } from "../validate.js";
+import { intIn, onlyKeys } from "../validate.js";
+
+const DATACENTER_KEYS = ["racks", "serversPerRack", "server", "hostReservation", "imageServers", "imageServerMbps", "dipPool", "vipPool"];
+const SERVER_KEYS = ["cores", "memoryGiB", "nicMbps", "diskGiB"];
 
 export interface ServerSpec {
   cores: number;
@@ -38,13 +41,16 @@ export type ResolvedDataCenter = Required<DataCenterSpec> & { servers: number };
 export const DEFAULT_SERVER: ServerSpec = Object.freeze({ cores: 64, memoryGiB: 256, nicMbps: 25_000, diskGiB: 16_384 });
 export const DEFAULT_HOST_RESERVATION: ServerSpec = Object.freeze({ cores: 4, memoryGiB: 16, nicMbps: 1000, diskGiB: 512 });
 
-function server(field: string, v: unknown): ServerSpec {
+/** A server's NIC carries its boot downloads, so it needs at least 1 Mbps; the host VM's
+ *  reservation of it may be 0. */
+function server(field: string, v: unknown, minNic: number): ServerSpec {
   if (typeof v !== "object" || v === null) throw invalid(field, v, "an object {cores, memoryGiB, nicMbps, diskGiB}");
+  onlyKeys(field, v, SERVER_KEYS);
   const s = v as ServerSpec;
   return {
     cores: intIn(`${field}.cores`, s.cores, 0, 1 << 20),
     memoryGiB: intIn(`${field}.memoryGiB`, s.memoryGiB, 0, 1 << 20),
-    nicMbps: intIn(`${field}.nicMbps`, s.nicMbps, 0, 1 << 30),
+    nicMbps: intIn(`${field}.nicMbps`, s.nicMbps, minNic, 1 << 30),
     diskGiB: intIn(`${field}.diskGiB`, s.diskGiB, 0, 1 << 30),
   };
 }
@@ -62,6 +68,7 @@ export function formatIPv4(a: number): string {
 function pool(field: string, v: unknown, def: AddressPoolSpec): AddressPoolSpec {
   if (v === undefined) return def;
   if (typeof v !== "object" || v === null) throw invalid(field, v, "an object {base, size}");
+  onlyKeys(field, v, ["base", "size"]);
   const p = v as AddressPoolSpec;
   const base = parseIPv4(`${field}.base`, p.base);
   const size = intIn(`${field}.size`, p.size, 1, 1 << 26);
@@ -71,13 +78,14 @@ function pool(field: string, v: unknown, def: AddressPoolSpec): AddressPoolSpec 
 
 export function resolveDataCenter(spec: unknown): ResolvedDataCenter {
   if (typeof spec !== "object" || spec === null) throw invalid("datacenter", spec, "an object {racks, serversPerRack, ...}");
+  onlyKeys("datacenter", spec, DATACENTER_KEYS);
   const d = spec as DataCenterSpec;
   const racks = intIn("datacenter.racks", d.racks, 1, 65_536);
   const serversPerRack = intIn("datacenter.serversPerRack", d.serversPerRack, 1, 4096);
   const servers = racks * serversPerRack;
   if (servers > 1 << 22) throw invalid("datacenter.racks", racks, `at most ${1 << 22} servers in all (racks x serversPerRack)`);
-  const srv = d.server === undefined ? DEFAULT_SERVER : server("datacenter.server", d.server);
-  const res = d.hostReservation === undefined ? DEFAULT_HOST_RESERVATION : server("datacenter.hostReservation", d.hostReservation);
+  const srv = d.server === undefined ? DEFAULT_SERVER : server("datacenter.server", d.server, 1);
+  const res = d.hostReservation === undefined ? DEFAULT_HOST_RESERVATION : server("datacenter.hostReservation", d.hostReservation, 0);
   for (const k of ["cores", "memoryGiB", "nicMbps", "diskGiB"] as const) {
     if (res[k] > srv[k]) throw invalid(`datacenter.hostReservation.${k}`, res[k], `at most the server's ${srv[k]}`);
   }

@@ -2,10 +2,10 @@
 // CRC per record. Node-only (node:fs), so it lives apart from what a browser loads.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { VmfabricError, invalid, show } from "../errors.js";
+import { VmfabricError, show } from "../errors.js";
+import { JournalLock } from "./journal-lock.js";
 import {
   FIXED_PAYLOAD_BYTES, JOURNAL_MAGIC, MemoryJournal, RECORD_HEADER_BYTES, corrupt, crc32, decoder, encodeInto, encodeRecord,
-  type JournalRecord,
 } from "./journal.js";
 
 /** Above this many buffered bytes append writes them out (without fsync), so the buffer stays
@@ -24,11 +24,15 @@ export class FileJournal extends MemoryJournal {
   private pending = 0;
   /** Set when a write or fsync failed: what reached the disk is then unknown, so the journal
    *  refuses to go on rather than claim durability it may not have. */
-  private failed: unknown = undefined;
+  private failed: VmfabricError | undefined = undefined;
+  readonly file: string;
+  private readonly lock: JournalLock;
 
-  private constructor(fd: number, filePos: number, initialCapacity: number) {
+  private constructor(file: string, fd: number, lock: JournalLock, filePos: number, initialCapacity: number) {
     super(initialCapacity);
+    this.file = file;
     this.fd = fd;
+    this.lock = lock;
     this.filePos = filePos;
   }
 
@@ -40,18 +44,32 @@ export class FileJournal extends MemoryJournal {
    *  whole. A file shorter than the header is a torn header only if its bytes are a prefix of
    *  the magic (or zeros); anything else is not ours to overwrite and is JOURNAL_CORRUPT. */
   static open(file: string): { journal: FileJournal; droppedBytes: number } {
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+    if (typeof file !== "string" || file.length === 0 || file.includes("\0")) {
+      throw new VmfabricError("INVALID_INPUT", `journal file must be a non-empty path, got ${show(file)}`, "file", file);
+    }
+    checkPath(file);
+    const lock = io(file, "take the lock of", () => JournalLock.acquire(file));
+    let fd: number;
     try {
-      const size = fs.fstatSync(fd).size;
+      // O_NONBLOCK: opening a named pipe must not wait for a writer; it is refused just below.
+      fd = io(file, "open", () => fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o644));
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    try {
+      const st = io(file, "stat", () => fs.fstatSync(fd));
+      if (!st.isFile()) throw notRegular(file);
+      const size = st.size;
       const data = new Uint8Array(size);
       for (let got = 0; got < size;) {
-        const n = fs.readSync(fd, data, got, size - got, got);
+        const n = io(file, "read", () => fs.readSync(fd, data, got, size - got, got));
         if (n === 0) throw corrupt(`journal ${show(file)} shrank while being read`);
         got += n;
       }
       const magic = JOURNAL_MAGIC.length;
       let good: number;
-      const journal = new FileJournal(fd, 0, Math.max(16, Math.floor(size / (RECORD_HEADER_BYTES + FIXED_PAYLOAD_BYTES))));
+      const journal = new FileJournal(file, fd, lock, 0, Math.max(16, Math.floor(size / (RECORD_HEADER_BYTES + FIXED_PAYLOAD_BYTES))));
       if (size < magic) {
         for (let i = 0; i < size; i++) {
           if (data[i] !== JOURNAL_MAGIC[i] && data[i] !== 0) throw corrupt(`${show(file)} is not a vmfabric journal (bad magic)`);
@@ -66,21 +84,26 @@ export class FileJournal extends MemoryJournal {
       const droppedBytes = size - good;
       if (good === 0) {
         // New (or torn-header) file: write the header and make it, and the file's name, durable.
-        fs.ftruncateSync(fd, 0);
-        writeAll(fd, JOURNAL_MAGIC, JOURNAL_MAGIC.length, 0);
-        fs.fsyncSync(fd);
+        io(file, "write the header of", () => {
+          fs.ftruncateSync(fd, 0);
+          writeAll(fd, JOURNAL_MAGIC, JOURNAL_MAGIC.length, 0);
+          fs.fsyncSync(fd);
+        });
         syncDir(file);
         good = magic;
       } else if (droppedBytes > 0) {
         // Cut the torn tail durably before appending, so old garbage can never reappear beyond
         // the new records after a second crash.
-        fs.ftruncateSync(fd, good);
-        fs.fsyncSync(fd);
+        io(file, "cut the torn tail of", () => {
+          fs.ftruncateSync(fd, good);
+          fs.fsyncSync(fd);
+        });
       }
       journal.filePos = good;
       return { journal, droppedBytes };
     } catch (e) {
       fs.closeSync(fd);
+      lock.release();
       throw e;
     }
   }
@@ -144,19 +167,19 @@ export class FileJournal extends MemoryJournal {
     try {
       fs.fsyncSync(this.fd);
     } catch (e) {
-      this.failed = e;
-      throw e;
+      throw this.fail("fsync", e);
     }
   }
 
-  /** sync, then close the file. Safe to call twice. */
+  /** sync, then close the file and release its lock. Safe to call twice. */
   override close(): void {
     if (this.closed) return;
     try {
       if (this.failed === undefined) this.sync();
     } finally {
       this.closed = true;
-      fs.closeSync(this.fd);
+      try { fs.closeSync(this.fd); } catch { /* the fd is gone either way */ }
+      this.lock.release();
     }
   }
 
@@ -170,18 +193,29 @@ export class FileJournal extends MemoryJournal {
     try {
       writeAll(this.fd, this.buf, this.pending, this.filePos);
     } catch (e) {
-      this.failed = e;
-      throw e;
+      throw this.fail("write", e);
     }
     this.filePos += this.pending;
     this.pending = 0;
   }
 
+  /** Fail-stop: after a failed write or fsync what reached the disk is unknown, so the journal
+   *  refuses every later append and sync (never retried silently). */
+  private fail(what: string, e: unknown): VmfabricError {
+    const code = (e as NodeJS.ErrnoException)?.code ?? String(e);
+    this.failed = new VmfabricError(
+      "JOURNAL_FAILED",
+      `journal ${show(this.file)}: ${what} failed (${code}); records since the last successful sync may not be on disk. ` +
+        "The journal is stopped: close it, check the disk, then reopen it and replay (acknowledged records are kept)",
+      "journal",
+      this.file,
+    );
+    return this.failed;
+  }
+
   private checkUsable(): void {
     this.checkOpen();
-    if (this.failed !== undefined) {
-      throw new VmfabricError("JOURNAL_FAILED", `journal write failed earlier: ${String(this.failed)}`, "journal");
-    }
+    if (this.failed !== undefined) throw this.failed;
   }
 }
 
@@ -212,4 +246,57 @@ function syncDir(file: string): void {
   } finally {
     if (dfd !== undefined) fs.closeSync(dfd);
   }
+}
+
+/** What to do about a system error on a journal path, by errno code. */
+const ADVICE: Record<string, string> = {
+  ENOENT: "its folder does not exist: create the folder first",
+  ENOTDIR: "a part of the path is not a folder",
+  EISDIR: "it is a folder: give a file name inside it",
+  EACCES: "permission denied: choose a writable location or fix the permissions",
+  EPERM: "operation not permitted: choose a writable location or fix the permissions",
+  EROFS: "the file system is read-only: choose a writable location",
+  ENOSPC: "the disk is full: free space",
+  EDQUOT: "the disk quota is exhausted: free space",
+  EIO: "the disk reported an I/O error: check the device",
+  EINVAL: "the file does not support this (not a regular file?): use a regular file",
+  ENAMETOOLONG: "the path is too long",
+  ELOOP: "the path has a symbolic link loop",
+  EMFILE: "too many open files in this process",
+};
+
+/** Runs a file system call on a journal path; a raw Node error becomes JOURNAL_IO naming the
+ *  path and what to do. */
+function io<T>(file: string, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof VmfabricError) throw e;
+    const code = (e as NodeJS.ErrnoException)?.code ?? "ERROR";
+    const advice = ADVICE[code] ?? String((e as Error)?.message ?? e);
+    throw new VmfabricError("JOURNAL_IO", `journal ${show(file)}: cannot ${what} the file (${code}): ${advice}`, "journal", file);
+  }
+}
+
+function notRegular(file: string): VmfabricError {
+  return new VmfabricError("JOURNAL_IO", `journal ${show(file)} is not a regular file (a folder, device or pipe): give the path of a regular file`, "journal", file);
+}
+
+/** Refuses, before any lock file is made beside it, a path that is a folder, device or pipe,
+ *  or whose folder is missing. */
+function checkPath(file: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT") io(file, "inspect", () => { throw e; });
+    io(file, "create", () => {
+      if (!fs.statSync(path.dirname(path.resolve(file))).isDirectory()) {
+        throw Object.assign(new Error("not a folder"), { code: "ENOTDIR" });
+      }
+    });
+    return;
+  }
+  if (!st.isFile()) throw notRegular(file);
 }

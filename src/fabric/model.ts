@@ -1,7 +1,7 @@
 // A tenant's service model: the roles of one deployment, and how the FC resolves it.
 import { invalid } from "../errors.js";
 import type { Catalog } from "./catalog.js";
-import { intIn } from "../validate.js";
+import { intIn, onlyKeys } from "../validate.js";
 
 export interface RoleModel {
   name: string;
@@ -34,6 +34,7 @@ export const MAX_ROLE_INSTANCES = 1 << 20;
 
 export function resolveModel(m: unknown, catalog: Catalog): ResolvedModel {
   if (typeof m !== "object" || m === null) throw invalid("model", m, "an object {tenant, roles, updateDomains?}");
+  onlyKeys("model", m, ["tenant", "name", "roles", "updateDomains"]);
   const s = m as ServiceModel;
   intIn("model.tenant", s.tenant, 0, 0xfffffffe);
   if (s.name !== undefined && typeof s.name !== "string") throw invalid("model.name", s.name, "a string");
@@ -44,6 +45,9 @@ export function resolveModel(m: unknown, catalog: Catalog): ResolvedModel {
   const roles = s.roles.map((r: RoleModel, i: number) => {
     const f = `model.roles[${i}]`;
     if (typeof r !== "object" || r === null) throw invalid(f, r, "an object {name, size?, instances, image?, endpoints?}");
+    onlyKeys(f, r, ["name", "size", "instances", "image", "endpoints"]);
+    if (r.size !== undefined && typeof r.size !== "string") throw invalid(`${f}.size`, r.size, `absent (Small) or one of ${catalog.sizes.map((z) => z.name).join(", ")}`);
+    if (r.image !== undefined && typeof r.image !== "string") throw invalid(`${f}.image`, r.image, `absent or one of ${catalog.images.map((z) => z.name).join(", ")}`);
     if (typeof r.name !== "string" || r.name === "" || names.has(r.name)) throw invalid(`${f}.name`, r.name, "a unique non-empty string");
     names.add(r.name);
     const size = catalog.sizes.findIndex((z) => z.name === (r.size ?? "Small"));

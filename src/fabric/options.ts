@@ -4,7 +4,9 @@ import { POLICIES, type Policy } from "../types.js";
 import { DEFAULT_CATALOG, checkCatalog, type Catalog } from "./catalog.js";
 import { resolveDataCenter, type DataCenterSpec, type ResolvedDataCenter } from "./datacenter.js";
 import { resolveTiming, type TimingModel } from "./timing.js";
-import { intIn } from "../validate.js";
+import { intIn, onlyKeys } from "../validate.js";
+
+const OPTION_KEYS = ["datacenter", "catalog", "timing", "seed", "maxConcurrentHealing", "maxInstances", "policy", "maxBootsPerImageServer"];
 
 export interface FabricOptions {
   datacenter: DataCenterSpec;
@@ -37,6 +39,7 @@ export interface ResolvedOptions {
 
 export function resolveOptions(o: unknown): ResolvedOptions {
   if (typeof o !== "object" || o === null) throw invalid("options", o, "an object {datacenter, ...}");
+  onlyKeys("options", o, OPTION_KEYS);
   const f = o as FabricOptions;
   const datacenter = resolveDataCenter(f.datacenter);
   const catalog = f.catalog === undefined ? DEFAULT_CATALOG : checkCatalog(f.catalog);

@@ -26,6 +26,9 @@ export const Rec = {
   SpreadRelaxed: 12,
   /** a instance: an unhealed instance goes back to the healing queue (Unhealed -> Unplaced). */
   HealRetried: 13,
+  /** Only as a journal's first record: a format version, b CRC-32 of the blob, blob the options
+   *  the state depends on (journal-options.ts). Changes no state. */
+  Options: 14,
 } as const;
 
 export const Evict = { HostFailed: 1 } as const;

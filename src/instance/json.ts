@@ -8,7 +8,8 @@
 // number are named d0..d(n-1). Tenant and deployment ids (strings, or non-negative integers, which
 // mean the same as their decimal string) are interned to 0, 1, 2, ... in order of first appearance;
 // a VM without a tenant belongs to one shared unnamed tenant, one without a deployment to none.
-// Entry `id`s are checked (a string or integer) but not kept. Unknown keys inside host and VM
+// Entry `id`s are checked (a string or integer) but not kept; two VM entries with one id are an
+// error, as the engine refuses one VM twice. Unknown keys inside host and VM
 // entries are errors (a typo would otherwise be silently ignored); unknown top-level keys are ignored.
 //
 // The file is parsed from its bytes by a small JSON reader that hands each VM entry, as soon as it
@@ -20,8 +21,8 @@ import { readFileSync } from "node:fs";
 import { DEFAULT_DIMENSIONS, NO_DEPLOYMENT } from "../types.js";
 import { I32_MAX } from "../validate.js";
 import { VmfabricError } from "../errors.js";
-import { loadError, mustBe } from "./errors.js";
-import { MAX_HOSTS, MAX_VMS, type HostEntry, type Instance } from "./types.js";
+import { limitError, loadError, mustBe } from "./errors.js";
+import { MAX_HOSTS, MAX_VMS, TABLE_BYTES_MAX, vmTableBytes, type HostEntry, type Instance } from "./types.js";
 
 const HOST_KEYS = ["id", "capacity", "faultDomain", "count", "reservation", "oversubscription", "inService"];
 const VM_KEYS = ["id", "tenant", "deployment", "demand", "count"];
@@ -237,6 +238,10 @@ export function parseJsonInstance(bytes: Buffer, file: string): Instance {
     if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return String(v);
     throw mustBe(file, line, field, "a non-empty string or a non-negative integer", v);
   };
+  const sizeIn = (line: number, field: string, v: unknown, max: number, what: string): number => {
+    if (typeof v === "number" && Number.isInteger(v) && v > max) throw limitError(file, line, field, `is ${v}; at most ${max} ${what} (the engine's limit)`, v);
+    return intIn(line, field, v, 0, max);
+  };
   const onlyKeys = (line: number, field: string, o: Obj, keys: string[]): void => {
     for (const k of Object.keys(o)) {
       if (!keys.includes(k)) throw loadError(file, line, `${field}.${k}`, `is not a known field (known: ${keys.join(", ")})`, k);
@@ -251,6 +256,7 @@ export function parseJsonInstance(bytes: Buffer, file: string): Instance {
   let demands = new Int32Array(0);
   let tenants = new Uint32Array(0);
   let deployments = new Uint32Array(0);
+  const vmIdLines = new Map<string, number>();
   const tenantIds = new Interner();
   const deploymentIds = new Interner();
   let firstDemandLine = 0;
@@ -273,7 +279,14 @@ export function parseJsonInstance(bytes: Buffer, file: string): Instance {
     const f = `vms[${i}]`;
     if (!isObj(v)) throw mustBe(file, line, f, "a VM object", v);
     onlyKeys(line, f, v, VM_KEYS);
-    if (v.id !== undefined) idKey(line, `${f}.id`, v.id);
+    if (v.id !== undefined) {
+      // One id, one entry: the engine refuses a VM twice, so an instance naming one twice is
+      // refused too (a typo would otherwise pack two VMs under one name).
+      const key = idKey(line, `${f}.id`, v.id);
+      const first = vmIdLines.get(key);
+      if (first !== undefined) throw loadError(file, line, `${f}.id`, `repeats the id ${JSON.stringify(key)} of the VM entry on line ${first}`, v.id);
+      vmIdLines.set(key, line);
+    }
     if (D === 0) {
       const dem = v.demand;
       if (!Array.isArray(dem) || dem.length < 1 || dem.length > 16) throw mustBe(file, line, `${f}.demand`, "an array of 1 to 16 integers", dem);
@@ -281,8 +294,11 @@ export function parseJsonInstance(bytes: Buffer, file: string): Instance {
       firstDemandLine = line;
     }
     const demand = vec(line, `${f}.demand`, v.demand, D);
-    const count = v.count === undefined ? 1 : intIn(line, `${f}.count`, v.count, 0, MAX_VMS);
-    if (n + count > MAX_VMS) throw loadError(file, line, `${f}.count`, `brings the VMs to more than ${MAX_VMS} (the engine's limit)`, count);
+    const count = v.count === undefined ? 1 : sizeIn(line, `${f}.count`, v.count, MAX_VMS, "VMs");
+    if (n + count > MAX_VMS) throw limitError(file, line, `${f}.count`, `brings the VMs to ${n + count}, more than ${MAX_VMS} (2^26, the engine's limit)`, count);
+    if (vmTableBytes(n + count, D) > TABLE_BYTES_MAX) {
+      throw limitError(file, line, `${f}.count`, `brings the VMs to ${n + count}; VMs of ${D} dimensions take ${Math.ceil(vmTableBytes(n + count, D) / 2 ** 20)} MiB of engine tables, more than its ${TABLE_BYTES_MAX / 2 ** 20} MiB`, count);
+    }
     const tenant = tenantIds.get(v.tenant === undefined ? "" : idKey(line, `${f}.tenant`, v.tenant));
     const dep = v.deployment === undefined ? NO_DEPLOYMENT : deploymentIds.get(idKey(line, `${f}.deployment`, v.deployment));
     grow(n + count);
@@ -353,7 +369,7 @@ export function parseJsonInstance(bytes: Buffer, file: string): Instance {
     onlyKeys(line, f, v, HOST_KEYS);
     if (v.id !== undefined) idKey(line, `${f}.id`, v.id);
     const capacity = vec(line, `${f}.capacity`, v.capacity, D);
-    const count = v.count === undefined ? 1 : intIn(line, `${f}.count`, v.count, 0, MAX_HOSTS);
+    const count = v.count === undefined ? 1 : sizeIn(line, `${f}.count`, v.count, MAX_HOSTS, "hosts");
     const h: HostEntry = { capacity, count };
     if (v.reservation !== undefined) {
       const res = vec(line, `${f}.reservation`, v.reservation, D);
@@ -377,7 +393,7 @@ export function parseJsonInstance(bytes: Buffer, file: string): Instance {
       h.inService = v.inService;
     }
     hostCount += count;
-    if (hostCount > MAX_HOSTS) throw loadError(file, line, `${f}.count`, `brings the hosts to more than ${MAX_HOSTS} (the engine's limit)`, count);
+    if (hostCount > MAX_HOSTS) throw limitError(file, line, `${f}.count`, `brings the hosts to ${hostCount}, more than ${MAX_HOSTS} (2^24, the engine's limit)`, count);
     hosts.push(h);
   });
   if (hostCount === 0) throw loadError(file, undefined, "hosts", "must expand to at least one host");

@@ -1,5 +1,5 @@
 // Reads an instance file: `.vbp` (VPSolver) or JSON, by extension, else by the first byte.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { VmfabricError } from "../errors.js";
 import { parseJsonInstance } from "./json.js";
@@ -8,11 +8,20 @@ import { parseVbp } from "./vbp.js";
 
 export function loadInstance(file: string): Instance {
   let bytes: Buffer;
+  let fd: number | undefined;
   try {
-    bytes = readFileSync(file);
+    // O_NONBLOCK: opening a named pipe must not wait for a writer; fstat then refuses it.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) {
+      throw new VmfabricError("INVALID_INPUT", `${file}: is not a regular file (a folder, device or named pipe); give an instance file`, "FILE", file);
+    }
+    bytes = readFileSync(fd);
   } catch (e) {
+    if (e instanceof VmfabricError) throw e;
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new VmfabricError("INVALID_INPUT", `${file}: cannot read the file (${why})`, "FILE", file);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const ext = extname(file).toLowerCase();
   if (ext === ".vbp") return parseVbp(bytes.toString("latin1"), file);

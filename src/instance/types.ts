@@ -30,3 +30,11 @@ export interface Instance {
 /** The engine's limits, checked by the loaders so errors name the file. */
 export const MAX_HOSTS = 1 << 24;
 export const MAX_VMS = 1 << 26;
+
+/** Bytes of engine tables n VMs of D dimensions take (a demand vector of 16 bytes per 4
+ *  dimensions, and host, tenant, deployment, list link), as Engine.create reckons them; the
+ *  engine keeps its tables within 3 GiB. */
+export function vmTableBytes(n: number, dims: number): number {
+  return n * (Math.ceil(dims / 4) * 16 + 16);
+}
+export const TABLE_BYTES_MAX = 3 * 2 ** 30;

@@ -6,7 +6,7 @@
 // Blank lines are skipped; line numbers in errors are those of the file.
 import { NO_DEPLOYMENT } from "../types.js";
 import { I32_MAX } from "../validate.js";
-import { loadError, mustBe } from "./errors.js";
+import { limitError, loadError, mustBe } from "./errors.js";
 import { MAX_HOSTS, MAX_VMS, type Instance } from "./types.js";
 
 export function parseVbp(text: string, file: string): Instance {
@@ -50,8 +50,9 @@ export function parseVbp(text: string, file: string): Instance {
     const { tokens, line } = next(`item type ${i + 1} of ${m}`);
     count(tokens, line, `item type ${i + 1} (w_1..w_${D} mult)`, D + 1);
     for (let d = 0; d < D; d++) w[d] = int(tokens[d], line, `item type ${i + 1} w_${d + 1}`, 0, I32_MAX);
-    const mult = int(tokens[D], line, `item type ${i + 1} mult`, 0, MAX_VMS);
-    if (n + mult > MAX_VMS) throw loadError(file, line, "items", `total more than ${MAX_VMS} (the engine's VM limit)`, n + mult);
+    const mult = int(tokens[D], line, `item type ${i + 1} mult`, 0, Number.MAX_SAFE_INTEGER);
+    if (n + mult > MAX_VMS) throw limitError(file, line, "items", `total ${n + mult}, more than ${MAX_VMS} (2^26, the engine's VM limit)`, n + mult);
+    if (n + mult > MAX_HOSTS) throw limitError(file, line, "items", `total ${n + mult}; each needs a bin of its own, more than the engine's ${MAX_HOSTS} (2^24) hosts`, n + mult);
     if ((n + mult) * D > demands.length) {
       const grown = new Int32Array(Math.max(demands.length * 2, (n + mult) * D));
       grown.set(demands);
@@ -62,7 +63,6 @@ export function parseVbp(text: string, file: string): Instance {
   for (; li < lines.length; li++) {
     if (lines[li].trim().length > 0) throw loadError(file, li + 1, "end of file", `expected after ${m} item types, got ${JSON.stringify(lines[li].trim().slice(0, 40))}`);
   }
-  if (n > MAX_HOSTS) throw loadError(file, undefined, "items", `number ${n} needs one bin each, more than the engine's ${MAX_HOSTS} hosts`, n);
   demands = demands.length === n * D ? demands : demands.slice(0, n * D);
   return {
     source: file,

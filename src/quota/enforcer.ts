@@ -5,6 +5,7 @@ import type { Engine } from "../engine.js";
 import type { CoreExports } from "../core.js";
 import { VmfabricError, invalid, show } from "../errors.js";
 import * as check from "../validate.js";
+import { copyNumbers } from "../batch-input.js";
 import type { ReferenceFleet, ReferenceState } from "./reference.js";
 
 /** The quota exports of the core (assembly/quota.ts). */
@@ -112,6 +113,17 @@ const ST_GRANT = 32;
 const ST_THROTTLED = 48;
 const ST_CONTENDED = 64;
 
+/** An upper bound of the core memory quota enforcement adds (assembly/quota.ts quotaInit:
+ *  per VM demand, grant, caps, weight, depth, two token copies, two orders; per host sums,
+ *  hot runs and lists; the tick's scratch when every VM sits on a contended host). */
+export function quotaCoreBytes(vms: number, hosts: number, dims: number): { tables: number; scratch: number } {
+  const vec = Math.ceil(dims / 4) * 16;
+  return {
+    tables: vms * (3 * vec + 24) + hosts * (2 * vec + 40) + 64 * 1024,
+    scratch: vms * (12 + 4 * vec) + 65536 * 21 + 128,
+  };
+}
+
 export class QuotaEnforcer {
   readonly engine: Engine;
   readonly dimensions: readonly string[];
@@ -136,6 +148,15 @@ export class QuotaEnforcer {
    *  hard dimension, cap always 0). Set when the tables are allocated. */
   private capSlot: number[] = [];
   private orderMode = 0;
+  /** Set while a tick is in the core: a trap then may have overwritten part of the last tick's
+   *  grants and sums, which are then unavailable until the next tick. */
+  private ticking = false;
+  private lastTickLost = false;
+  /** Where tick(demands) copies an Int32Array before checking it (kept: no 16 MB allocation per
+   *  million-VM tick). */
+  private demandCopy: Int32Array | undefined;
+  /** Ticks counted by core instances a trap replaced (the new instance counts from 0). */
+  private tickBase = 0;
 
   constructor(engine: Engine, options: QuotaOptions = {}) {
     if (typeof options !== "object" || options === null) throw invalid("options", options, "an object");
@@ -175,6 +196,12 @@ export class QuotaEnforcer {
       }
       this.hostTypeIdx[h] = i;
     }
+    const stats = engine.stats();
+    const need = quotaCoreBytes(this.V, this.H, this.D);
+    if (stats.coreBytes + need.tables + Math.max(stats.scratchBytes, need.scratch) + 2 ** 20 > 2 ** 32) {
+      const mib = (x: number) => Math.ceil(x / 2 ** 20);
+      throw new VmfabricError("LIMIT", `engine: quota enforcement over vmCapacity ${this.V} and ${this.H} hosts needs about ${mib(need.tables + need.scratch)} MiB of core memory beside the engine's ${mib(stats.coreBytes)} MiB, more than WebAssembly's 4 GiB; use an engine with a smaller vmCapacity`, "engine", this.V);
+    }
     this.seen = new Uint8Array(this.V);
     active.set(engine, this);
     this.run(() => undefined);
@@ -207,6 +234,14 @@ export class QuotaEnforcer {
   private install(q: QuotaCore, generation: number): void {
     const old = this.t;
     const oldState = old ? this.persistent(old) : undefined;
+    // After a trap: the demand buffer the caller filled is carried over; so are the last
+    // tick's grants and sums, unless the trap hit a tick (which may have half-overwritten them).
+    const lastTick = old && !this.ticking ? this.lastTickTables(old) : undefined;
+    if (old) {
+      this.tickBase += old.core.quotaTicks();
+      if (this.ticking) this.lastTickLost = true;
+    }
+    this.ticking = false;
     let sharedMask = 0;
     this.sharedMask.forEach((on, d) => { if (on && d < 31) sharedMask |= 1 << d; });
     q.quotaInit(this.typeCaps.length, this.shapedDim, this.bucketTicks, sharedMask >>> 0);
@@ -227,6 +262,11 @@ export class QuotaEnforcer {
       new Int32Array(buf, q.quotaDepthTable() >>> 0, this.V).set(oldState.depths);
       new Int32Array(buf, q.quotaTokensTable() >>> 0, this.V).set(oldState.tokens);
       new Uint32Array(buf, q.quotaHotRunTable() >>> 0, this.H).set(oldState.hotRun);
+      new Int32Array(buf, q.quotaDemandTable() >>> 0, this.V * this.stride).set(oldState.demand);
+    }
+    if (lastTick) {
+      new Int32Array(buf, q.quotaGrantTable() >>> 0, this.V * this.stride).set(lastTick.grants);
+      new Int32Array(buf, q.quotaHostSumsTable() >>> 0, this.H * this.stride * 2).set(lastTick.sums);
     }
     q.quotaSetFlags(this.hasCaps ? 1 : 0, this.hasDepths ? 1 : 0);
     q.quotaSetOrderMode(this.orderMode);
@@ -252,7 +292,26 @@ export class QuotaEnforcer {
       depths: new Int32Array(buf, t.depth, this.V).slice(),
       tokens: new Int32Array(buf, q.quotaTokensTable() >>> 0, this.V).slice(),
       hotRun: new Uint32Array(buf, q.quotaHotRunTable() >>> 0, this.H).slice(),
+      demand: new Int32Array(buf, q.quotaDemandTable() >>> 0, this.V * this.stride).slice(),
     };
+  }
+
+  private lastTickTables(t: Tables) {
+    const buf = t.core.memory.buffer as ArrayBuffer;
+    return {
+      grants: new Int32Array(buf, t.core.quotaGrantTable() >>> 0, this.V * this.stride).slice(),
+      sums: new Int32Array(buf, t.core.quotaHostSumsTable() >>> 0, this.H * this.stride * 2).slice(),
+    };
+  }
+
+  /** Queries on the last tick's results, refused when a trap rolled that tick back. */
+  private lastTick<T>(fn: (t: Tables) => T): T {
+    return this.run((t) => {
+      if (this.lastTickLost) {
+        throw new VmfabricError("TICK_LOST", "the last tick was rolled back by a core trap, so its grants and host sums are gone; call tick() again (the demand buffer, limits and buckets were kept)");
+      }
+      return fn(t);
+    });
   }
 
   // ---- configuration ----
@@ -261,12 +320,13 @@ export class QuotaEnforcer {
    *  VM id). Validated whole first: one bad entry throws and nothing changes. */
   setLimits(limits: QuotaLimits): void {
     if (typeof limits !== "object" || limits === null) throw invalid("limits", limits, "an object with ids");
-    const ids = check.arrayLike("limits.ids", limits.ids);
+    // Each array read once; the checks and the core see only the copies.
+    const ids = copyNumbers("limits.ids", limits.ids);
     const n = ids.length;
     const D = this.D;
-    const caps = limits.caps === undefined ? undefined : check.arrayLike("limits.caps", limits.caps, n * D);
-    const weights = limits.weights === undefined ? undefined : check.arrayLike("limits.weights", limits.weights, n);
-    const depths = limits.depths === undefined ? undefined : check.arrayLike("limits.depths", limits.depths, n);
+    const caps = limits.caps === undefined ? undefined : copyNumbers("limits.caps", limits.caps, n * D);
+    const weights = limits.weights === undefined ? undefined : copyNumbers("limits.weights", limits.weights, n);
+    const depths = limits.depths === undefined ? undefined : copyNumbers("limits.depths", limits.depths, n);
     const seen = this.seen;
     let i = 0;
     try {
@@ -341,19 +401,25 @@ export class QuotaEnforcer {
   tick(demands?: ArrayLike<number>): QuotaTick {
     const D = this.D;
     const s = this.stride;
-    if (demands !== undefined) {
-      const dem = check.arrayLike("demands", demands, this.V * D);
-      this.validateDemands(dem);
+    // Read once: a copy is validated and goes to the core (the caller's array may change).
+    if (demands instanceof Int32Array && this.demandCopy === undefined) this.demandCopy = new Int32Array(this.V * D);
+    const copy = demands === undefined ? undefined : copyNumbers("demands", demands, this.V * D, this.demandCopy);
+    if (copy !== undefined) {
+      this.validateDemands(copy);
     } else {
       this.validateDemands(this.demandBuffer(), true);
     }
     const hot = this.run((t) => {
-      if (demands !== undefined) {
+      if (copy !== undefined) {
         const view = new Int32Array(t.buffer, t.demand, this.V * s);
-        if (s === D) view.set(demands);
-        else for (let v = 0; v < this.V; v++) for (let d = 0; d < D; d++) view[v * s + d] = demands[v * D + d];
+        if (s === D) view.set(copy);
+        else for (let v = 0; v < this.V; v++) for (let d = 0; d < D; d++) view[v * s + d] = copy[v * D + d];
       }
-      return t.core.quotaTick(this.hotTicks);
+      this.ticking = true;
+      const hot = t.core.quotaTick(this.hotTicks);
+      this.ticking = false;
+      this.lastTickLost = false;
+      return hot;
     });
     if (hot < 0) {
       throw new VmfabricError("LIMIT", `a contended host holds more than 65536 VMs; quota enforcement supports at most 65536 per host`);
@@ -403,12 +469,13 @@ export class QuotaEnforcer {
       for (const name of this.dimensions) throttled[name] = demand[name] - granted[name];
       const s = this.stride;
       const H = this.H;
-      const tick = q.quotaTicks();
+      const tick = this.tickBase + q.quotaTicks();
+      const coreTick = q.quotaTicks();
       let want: Int32Array | undefined;
       let dem: Int32Array | undefined;
       // copied out on first access, and only while this is still the enforcer's latest tick
       const split = (off: number) => this.run((u) => {
-        if (u.core.quotaTicks() !== tick || u.core !== q) {
+        if (u.core.quotaTicks() !== coreTick || u.core !== q) {
           throw new VmfabricError("STALE_RESULT", `host sums of tick ${tick} were overwritten by a later tick; read them before ticking again`);
         }
         const sums = new Int32Array(u.buffer, u.core.quotaHostSumsTable() >>> 0, H * s * 2);
@@ -436,19 +503,19 @@ export class QuotaEnforcer {
 
   /** The grant table of the last tick (vmCapacity x stride): a view, valid until the next call. */
   grants(): Int32Array {
-    return this.run((t) => new Int32Array(t.buffer, t.grant, this.V * this.stride));
+    return this.lastTick((t) => new Int32Array(t.buffer, t.grant, this.V * this.stride));
   }
 
   /** What VM `vm` was granted in the last tick (zeros if it was not placed). */
   grantOf(vm: number): number[] {
     const v = check.intIn("vm", vm, 0, this.V - 1);
-    return this.run((t) => Array.from(new Int32Array(t.buffer, t.grant + v * this.stride * 4, this.D)));
+    return this.lastTick((t) => Array.from(new Int32Array(t.buffer, t.grant + v * this.stride * 4, this.D)));
   }
 
   /** Demand minus grant in the last tick, per dimension (memory: pressure above the quota). */
   throttledOf(vm: number): number[] {
     const v = check.intIn("vm", vm, 0, this.V - 1);
-    return this.run((t) => {
+    return this.lastTick((t) => {
       const o = v * this.stride * 4;
       const d = new Int32Array(t.buffer, t.demand + o, this.D);
       const g = new Int32Array(t.buffer, t.grant + o, this.D);
@@ -472,7 +539,7 @@ export class QuotaEnforcer {
     const h = check.intIn("host", host, 0, this.H - 1);
     const capacity = this.capacityOf(h);
     const vms = this.engine.vmsOnHost(h);
-    return this.run((t) => {
+    return this.lastTick((t) => {
       const q = t.core;
       const s = this.stride;
       const D = this.D;
