@@ -1,13 +1,13 @@
 // A CLI command as data: name, summary, flag table, positionals, examples and a run function.
 // `defineCommand` turns it into something src/cli.ts can list, describe and run; the help text
 // is generated from the same table the parser uses.
-import { flagHelp, parseFlags, type FlagTable, type Parsed, type PositionalSpec } from "./flags.js";
+import { flagHelp, parseFlags, wrap, type FlagTable, type Parsed, type PositionalSpec } from "./flags.js";
 
 export interface CommandSpec<F extends FlagTable> {
   name: string;
   /** One line for `vmfabric --help`. */
   summary: string;
-  /** Paragraphs after the usage line (units, data sources, what the output means). */
+  /** Paragraphs after the flags (units, data sources, what the output means), wrapped. */
   description?: string[];
   positionals?: PositionalSpec;
   flags: F;
@@ -32,7 +32,7 @@ export function defineCommand<const F extends FlagTable>(spec: CommandSpec<F>): 
     const lines = [`vmfabric ${spec.name}: ${spec.summary}`, "", `usage: vmfabric ${spec.name}${pos} [options]`];
     if (spec.positionals) lines.push("", `  ${spec.positionals.name}  ${spec.positionals.help}`);
     lines.push("", "options:", ...flagHelp(spec.flags));
-    if (spec.description?.length) lines.push("", ...spec.description);
+    for (const paragraph of spec.description ?? []) lines.push("", ...wrap(paragraph, 100));
     lines.push("", spec.examples.length > 1 ? "examples:" : "example:", ...spec.examples.map((e) => `  vmfabric ${e}`));
     return lines.join("\n");
   };

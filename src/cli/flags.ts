@@ -13,6 +13,8 @@ interface FlagBase {
   unit?: string;
   /** A value shown as `e.g. --flag VALUE`. */
   example?: string;
+  /** What happens without the flag, when that is not one value (e.g. "one per 8 racks"). */
+  defaultText?: string;
 }
 export interface IntFlag extends FlagBase {
   type: "int";
@@ -168,9 +170,10 @@ export function flagHelp(table: FlagTable, width = 100): string[] {
     if (spec.unit) facts.push(spec.unit);
     if (spec.type === "int" || spec.type === "float") facts.push(`${num(spec.min)} to ${num(spec.max)}`);
     if (spec.type === "enum") facts.push(`one of ${spec.values.join(", ")}`);
-    if (spec.type !== "boolean") facts.push(spec.default === undefined ? "no default" : `default ${typeof spec.default === "number" ? num(spec.default) : spec.default}`);
+    if (spec.defaultText !== undefined) facts.push(`default: ${spec.defaultText}`);
+    else if (spec.type !== "boolean") facts.push(spec.default === undefined ? "no default" : `default ${typeof spec.default === "number" ? num(spec.default) : spec.default}`);
     if (spec.example !== undefined) facts.push(`e.g. --${name} ${spec.example}`);
-    rows.push([left, facts.length ? `${spec.help} (${facts.join("; ")})` : spec.help]);
+    rows.push([left, facts.length ? `${spec.help} [${facts.join("; ")}]` : spec.help]);
   }
   const w = Math.min(28, Math.max(...rows.map(([l]) => l.length)) + 2);
   const out: string[] = [];
@@ -182,7 +185,7 @@ export function flagHelp(table: FlagTable, width = 100): string[] {
   return out;
 }
 
-function wrap(text: string, width: number): string[] {
+export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = "";
   for (const word of text.split(" ")) {

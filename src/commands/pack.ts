@@ -87,19 +87,26 @@ export const command = defineCommand({
   summary: "packs JSON or VPSolver .vbp instances onto their hosts and compares hosts used with a lower bound",
   positionals: { name: "FILE|DIR", min: 1, max: Infinity, help: "instance files (.json or .vbp), or folders of them (not recursive)" },
   flags: {
-    policy: { type: "enum", values: POLICIES, help: "use only this policy (offline: the size measures still vary); without it, every policy and the local search are tried" },
+    policy: { type: "enum", values: POLICIES, help: "use only this policy (offline: the size measures still vary)", defaultText: "every policy and, for pure packing instances, the local search" },
     online: { type: "boolean", help: "place VMs one by one in input order, as a live scheduler would (default: offline, best of several methods)" },
     out: { type: "string", valueName: "OUT.json", help: "write the assignment document (one instance FILE only)", example: "/tmp/assignment.json" },
     json: { type: "boolean", help: "one compact JSON object per file instead of a summary line" },
   },
   description: [
-    "Units are the instance's own. The lower bound per dimension is the fewest hosts (largest first) whose effective",
+    "Units are the instance's own. The lower bound per dimension is the fewest hosts (largest first) whose effective " +
     "capacity covers the total demand, and at least the largest deployment's instance count / maxPerHost.",
     "Several files: a file that cannot be read or packed is reported on stderr, the others still run, exit status 2.",
   ],
   examples: ["pack test/fixtures/pack/CL_1_25_1.vbp", "pack instances/ --online --policy first-fit --json", "pack big.json --out /tmp/assignment.json"],
   run({ flags, positionals }) {
-    const files = instanceFiles(positionals);
+    let files: string[];
+    try {
+      files = instanceFiles(positionals);
+    } catch (e) {
+      // A folder that cannot be listed is the user's path, not a bug.
+      if (e instanceof VmfabricError || !(e as NodeJS.ErrnoException).code) throw e;
+      throw new VmfabricError("INVALID_INPUT", `${(e as NodeJS.ErrnoException).path ?? positionals.join(" ")}: cannot read (${(e as NodeJS.ErrnoException).code})`, "FILE", positionals);
+    }
     const out = flags.out;
     if (out !== undefined && files.length !== 1) {
       throw new VmfabricError("INVALID_INPUT", `--out takes exactly one instance FILE, got ${files.length}`, "--out", out);

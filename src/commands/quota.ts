@@ -47,7 +47,7 @@ export const command = defineCommand({
     json: { type: "boolean", help: "print one compact JSON object instead of the report" },
   },
   description: [
-    "Units: cpu millicores, memory MiB, network Mbps. Demand comes from ../shared/data/bitbrains-rnd (or $VMFABRIC_DATA);",
+    "Units: cpu millicores, memory MiB, network Mbps. Demand comes from ../shared/data/bitbrains-rnd (or $VMFABRIC_DATA); " +
     "without it the run uses synthetic demand and says so on stderr.",
   ],
   examples: ["quota --hosts 50 --vms 1000 --ticks 48", "quota --json"],

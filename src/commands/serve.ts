@@ -90,7 +90,7 @@ export const command = defineCommand({
     port: { type: "int", min: 0, max: 65_535, default: 8080, unit: "TCP port", help: "port on 127.0.0.1 to listen on; 0 picks a free one", example: "9000" },
   },
   description: [
-    "Open the printed address: the page runs a Fabric Controller story in a Web Worker (racks boot from power-off,",
+    "Open the printed address: the page runs a Fabric Controller story in a Web Worker (racks boot from power-off, " +
     "services deploy, a rack fails, the FC heals) and draws racks x servers by state and utilisation. Ctrl-C stops.",
   ],
   examples: ["serve", "serve --port 0"],

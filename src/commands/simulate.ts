@@ -42,12 +42,12 @@ export const command = defineCommand({
     instances: { type: "int", min: 1, max: 1 << 16, default: 20, unit: "guest VMs per service", help: "instances per service, half in the web role" },
     fail: { type: "float", min: 0, max: 100, default: 1, unit: "percent of servers", help: "servers whose hardware fails once the services are ready", example: "2.5" },
     "max-healing": { type: "int", min: 1, max: 1 << 24, default: 500, unit: "guest VMs", help: "instances being re-placed at once" },
-    "image-servers": { type: "int", min: 1, max: 65_536, unit: "servers", help: "image servers the boot images come from (default: one per 8 racks)" },
+    "image-servers": { type: "int", min: 1, max: 65_536, unit: "servers", help: "image servers the boot images come from", defaultText: "one per 8 racks" },
     seed: { type: "int", min: 0, max: 0x7fffffff, default: 1, help: "PRNG seed (sizes, which servers fail)" },
     json: { type: "boolean", help: "print one compact JSON object instead of the timeline" },
   },
   description: [
-    "Times are virtual minutes on the FC's clock; wall seconds are measured beside them. Sizes: 60% Small, 25% Medium,",
+    "Times are virtual minutes on the FC's clock; wall seconds are measured beside them. Sizes: 60% Small, 25% Medium, " +
     `10% Large, 5% ExtraLarge. At most ${MAX_SERVERS.toLocaleString("en-US")} servers (racks x servers per rack) and ${MAX_GUEST_VMS.toLocaleString("en-US")} guest VMs (deployments x instances).`,
   ],
   examples: ["simulate --racks 5 --servers-per-rack 8 --deployments 30 --instances 6 --fail 10", "simulate --racks 1250 --deployments 50000 --json"],
