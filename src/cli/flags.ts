@@ -91,7 +91,8 @@ export function parseFlags<F extends FlagTable>(command: string, table: F, posit
 
 /** Turns parseArgs' strict-mode failure into a message naming the exact token. Parsing again
  *  without strict gives the tokens, so no error text of Node's is parsed. */
-function explain(command: string, table: FlagTable, config: Parameters<typeof parseArgs>[0] & object, e: unknown): unknown {
+function explain(command: string, table: FlagTable, config: Parameters<typeof parseArgs>[0] & object, e: unknown): VmfabricError {
+  const argv = config.args ?? [];
   const { tokens } = parseArgs({ ...config, strict: false, allowPositionals: true, tokens: true });
   const known = ["--help", ...Object.keys(table).map((k) => `--${k}`)];
   for (const t of tokens ?? []) {
@@ -113,7 +114,8 @@ function explain(command: string, table: FlagTable, config: Parameters<typeof pa
       return usageError(`--${t.name} needs a value, got the option-like ${JSON.stringify(t.value)}; write --${t.name}=${t.value} if that is the value`, `--${t.name}`, t.value);
     }
   }
-  return e;
+  // A case not foreseen above is still the user's argument list, not a bug.
+  return usageError(`${(e as Error).message} (see vmfabric ${command} --help)`, "argument", argv);
 }
 
 function convert(name: string, spec: FlagSpec, raw: string | boolean | undefined): unknown {
