@@ -1,6 +1,7 @@
 // The page's story and server without a browser: the story reaches its end with the numbers the
 // page prints, bad options are refused, and the server serves only its folder on 127.0.0.1.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,5 +86,24 @@ describe("vmfabric serve", () => {
       blocker.close();
     }
     await expect(serve(["--port", "70000"])).rejects.toMatchObject({ field: "--port" });
+  });
+
+  const CLI = new URL("../dist/src/cli.js", import.meta.url).pathname;
+  it.skipIf(!existsSync(CLI) || !existsSync(new URL("../dist/web/index.html", import.meta.url).pathname))("the built command prints its address, serves the page, and stops on Ctrl-C with status 0 (skipped: not built)", async () => {
+    const p = spawn(process.execPath, [CLI, "serve", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    const url = await new Promise<string>((resolve, reject) => {
+      p.stdout.on("data", (d: Buffer) => {
+        const m = d.toString().match(/^vmfabric serve: (http:\/\/127\.0\.0\.1:\d+\/) \(Ctrl-C to stop\)/);
+        if (m) resolve(m[1]);
+      });
+      p.once("exit", (code) => reject(new Error(`exited ${code}`)));
+    });
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('<script type="module" src="page.js"></script>');
+    expect((await fetch(url + "worker.js")).status).toBe(200);
+    expect((await fetch(url + "vmfabric.wasm")).headers.get("content-type")).toBe("application/wasm");
+    const exit = new Promise<number | null>((resolve) => p.once("exit", resolve));
+    p.kill("SIGINT");
+    expect(await exit).toBe(0);
   });
 });
