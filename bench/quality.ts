@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { boolFlag, onlyFlags, parseArgs } from "../src/cli/args.js";
+import { parseFlags } from "../src/cli/flags.js";
 import { loadInstance } from "../src/instance/load.js";
 import { better, offlineVariants, packOffline, packOnline, runVariant, type PackResult } from "../src/offline/best.js";
 import { dataDirCandidates, findDataSet } from "../src/data.js";
@@ -155,10 +155,12 @@ function panigrahy(dir: string): void {
 }
 
 export function main(argv: string[]): number {
-  const args = parseArgs(argv, ["panigrahy", "online"]);
-  onlyFlags(args, ["panigrahy", "online", "data"]);
-  const dataFlag = args.flags.get("data");
-  const data = typeof dataFlag === "string" ? dataFlag : process.env.VMFABRIC_DATA ?? DEFAULT_DATA;
+  const { flags } = parseFlags("bench:quality", {
+    panigrahy: { type: "boolean", help: "also the Panigrahy sets" },
+    online: { type: "boolean", help: "add the online column" },
+    data: { type: "string", help: "data folder" },
+  } as const, undefined, argv);
+  const data = flags.data ?? process.env.VMFABRIC_DATA ?? DEFAULT_DATA;
   const cpu = cpus();
   console.log(`machine: ${cpu[0]?.model ?? "unknown cpu"}, ${cpu.length} cores, node ${process.version}`);
   const ct = join(data, "vbp-caprara-toth-2d");
@@ -166,8 +168,8 @@ export function main(argv: string[]): number {
     console.log(`skipped: ${ct} is absent (the Caprara-Toth set; see ../shared/data/README.md, or pass --data DIR)`);
     return 0;
   }
-  capraraToth(ct, boolFlag(args, "online"));
-  if (boolFlag(args, "panigrahy")) {
+  capraraToth(ct, flags.online);
+  if (flags.panigrahy) {
     const p = join(data, "vbp-panigrahy-multidim");
     if (!existsSync(join(p, "Panigrahy_summary_known.csv"))) console.log(`panigrahy skipped: ${p} is absent`);
     else panigrahy(p);

@@ -7,7 +7,7 @@
 // best-fit (the engine's default) packs VMs host after host, so consecutive VM ids mostly share
 // a host; spread deals them round the fleet, so every VM's host-sum update is a random access.
 import { performance } from "node:perf_hooks";
-import { boolFlag, intFlag, onlyFlags, parseArgs, stringFlag } from "../src/cli/args.js";
+import { parseFlags } from "../src/cli/flags.js";
 import { Engine } from "../src/engine.js";
 import { QuotaEnforcer } from "../src/quota/enforcer.js";
 import { referenceTick } from "../src/quota/reference.js";
@@ -25,14 +25,15 @@ function rng(seed: number): () => number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function main(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ["json"]);
-  onlyFlags(args, ["hosts", "vms", "ticks", "seed", "policy", "json"]);
-  const policy = stringFlag(args, "policy", "best-fit", ["best-fit", "spread"]) as "best-fit" | "spread";
-  const H = intFlag(args, "hosts", 250_000, 1, 1 << 24);
-  const V = intFlag(args, "vms", 1_000_000, 1, 1 << 26);
-  const T = intFlag(args, "ticks", 7, 1, 1000);
-  const seed = intFlag(args, "seed", 1, 0, 0x7fffffff);
-  const json = boolFlag(args, "json");
+  const { flags } = parseFlags("bench:quota", {
+    policy: { type: "enum", values: ["best-fit", "spread"] as const, default: "best-fit", help: "how the fleet is packed" },
+    hosts: { type: "int", min: 1, max: 65_536 * 40, default: 250_000, help: "hosts" },
+    vms: { type: "int", min: 1, max: 1 << 26, default: 1_000_000, help: "VMs" },
+    ticks: { type: "int", min: 1, max: 1000, default: 7, help: "ticks timed" },
+    seed: { type: "int", min: 0, max: 0x7fffffff, default: 1, help: "PRNG seed" },
+    json: { type: "boolean", help: "JSON output" },
+  } as const, undefined, argv);
+  const { policy, hosts: H, vms: V, ticks: T, seed, json } = flags;
   const log = (s: string) => { if (!json) console.log(s); };
   const rand = rng(seed);
 

@@ -1,6 +1,6 @@
 // Engine: one WebAssembly core instance behind a validating, typed API.
 import { checkBatchFits, copyBatch, copyPrior, copyRelease } from "./batch-input.js";
-import { instantiateCore, type CoreExports } from "./core.js";
+import { instantiateCore, isCoreTrap, init, type CoreExports, type CoreSource } from "./core.js";
 import { VmfabricError, invalid, show } from "./errors.js";
 import { expandFleet, sizeIn, type ExpandedFleet, type HostType } from "./fleet.js";
 import { rejection } from "./reasons.js";
@@ -82,7 +82,7 @@ export class Engine {
       this.boot();
     } catch (e) {
       // The core traps when it cannot grow its memory for the tables.
-      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      if (!isCoreTrap(e)) throw e;
       throw new VmfabricError("LIMIT", `${this.hostCount} hosts and vmCapacity ${this.vmCapacity} do not fit the core's 4 GiB of memory (${(e as Error).message}); use fewer hosts or a smaller vmCapacity`, "vmCapacity", this.vmCapacity);
     }
   }
@@ -112,6 +112,13 @@ export class Engine {
     const dimensions = check.dimensionNames(options.dimensions ?? [...DEFAULT_DIMENSIONS]);
     const fleet = expandFleet(hosts, dimensions.length);
     return new Engine(fleet, dimensions, options);
+  }
+
+  /** Engine.create after loading the core where that must be asynchronous (browsers): `source`
+   *  as for init() (default: the package's wasm, fetched relative to the module). */
+  static async load(hosts: readonly HostSpec[] | FleetSpec, options: EngineOptions = {}, source?: CoreSource): Promise<Engine> {
+    await init(source);
+    return Engine.create(hosts, options);
   }
 
   // ---- setup and recovery ----
@@ -189,7 +196,7 @@ export class Engine {
     try {
       return call();
     } catch (e) {
-      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      if (!isCoreTrap(e)) throw e;
       this.recover(rollback());
       throw new VmfabricError("CORE_TRAP", `the placement core trapped (${(e as Error).message}); it was re-created and the call rolled back`);
     }
@@ -295,8 +302,8 @@ export class Engine {
 
   /** The placement, or the core's reason for the rejection it just made. */
   private outcome(vm: number, host: number, demand: ArrayLike<number>): Placement {
-    if (host >= 0) return { vm, host };
-    return { vm, host: -1, rejection: rejection(this.core.lastReason(), this.core.lastReasonDim(), this.dimensions, demand) };
+    if (host >= 0) return { placed: true, vm, host };
+    return { placed: false, vm, host: -1, rejection: rejection(this.core.lastReason(), this.core.lastReasonDim(), this.dimensions, demand) };
   }
 
   /**
@@ -608,13 +615,14 @@ export class Engine {
    * against the current core instance under the same trap guard as every Engine call.
    * `generation` changes whenever a trap replaced the instance, so tables such a module
    * allocated in the old instance must be allocated again.
-   * @internal
+   * @internal (not in the published declarations)
    */
   runCore<T>(fn: (core: CoreExports, generation: number) => T, rollback: () => Array<[number, number]> = () => []): T {
     return this.guard(() => fn(this.core, this.generation), rollback);
   }
 
-  /** Test hook: the core traps after `n` more placements or releases in a batch call. */
+  /** Test hook: the core traps after `n` more placements or releases in a batch call.
+   *  @internal (not in the published declarations) */
   injectTrapAfter(n: number): void {
     this.core.setTrapAfter(check.intIn("n", n, 0, check.I32_MAX));
   }

@@ -1,4 +1,8 @@
+// The package's main entry: browser-safe (no `node:` module anywhere in its import graph).
+// Node-only parts (FileJournal, the instance file readers) are in ./node.ts (`vmfabric/node`).
 export { Engine } from "./engine.js";
+export { init, isCoreLoaded } from "./core.js";
+export type { CoreSource, UrlLike, WasmModule } from "./core.js";
 export { VmfabricError } from "./errors.js";
 export { REASON_CODES, DIM_NONE, rejection } from "./reasons.js";
 export * from "./types.js";
@@ -16,10 +20,10 @@ export { DEFAULT_TIMING } from "./fabric/timing.js";
 export type { TimingModel } from "./fabric/timing.js";
 export type { ServiceModel, RoleModel } from "./fabric/model.js";
 export { ServerState, Stage, SERVER_TRANSITIONS } from "./fabric/lifecycle.js";
+export type { FcState, DeploymentRow, RoleRow } from "./fabric/state.js";
 export type { Command, Report } from "./fabric/messages.js";
 export type { Endpoint } from "./fabric/network.js";
 export { MemoryJournal } from "./fabric/journal.js";
-export { FileJournal } from "./fabric/file-journal.js";
 export type { Journal, JournalRecord } from "./fabric/journal.js";
 export { runScenario } from "./fabric/scenario.js";
 export type { ScenarioOptions, Timeline } from "./fabric/scenario.js";

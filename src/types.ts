@@ -118,7 +118,10 @@ export interface Rejection {
   message: string;
 }
 
-export type Placement = { vm: number; host: number; rejection?: undefined } | { vm: number; host: -1; rejection: Rejection };
+/** Where a VM went: `placed` tells the two cases apart (`if (!p.placed) p.rejection.code`). */
+export type Placement =
+  | { placed: true; vm: number; host: number; rejection?: undefined }
+  | { placed: false; vm: number; host: -1; rejection: Rejection };
 
 export interface BatchResult {
   /** Host per request (input order), -1 when rejected. */

@@ -274,7 +274,7 @@ describe("pack command", () => {
   });
 
   it("bad arguments throw VmfabricError (the CLI prints it and exits 2)", async () => {
-    await expect(run([])).rejects.toThrow(/pack needs an instance FILE/);
+    await expect(run([])).rejects.toThrow(/pack needs FILE\|DIR: instance files/);
     await expect(run([join(FIX, "tiny.vbp"), "--policy", "worst-fit"])).rejects.toThrow(/--policy must be one of/);
     await expect(run([join(FIX, "tiny.vbp"), "--bogus=1"])).rejects.toThrow(/unknown option --bogus/);
     await expect(run([FIX, "--out", "/tmp/x.json"])).rejects.toThrow(/--out takes exactly one instance FILE, got 3/);

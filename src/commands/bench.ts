@@ -8,14 +8,15 @@
 // The stream is placed online with placeBatch in chunks of whole deployments (~4,096 VMs).
 // Only the placeBatch calls are timed.
 
-import { parseArgs, onlyFlags, intFlag, stringFlag, boolFlag } from "../cli/args.js";
+import { defineCommand } from "../cli/command.js";
+import { requireMemory } from "../cli/limits.js";
+import { note, printJson, progress as progressBar } from "../cli/output.js";
 import { Engine } from "../engine.js";
 import { REASON_CODES } from "../reasons.js";
 import { POLICIES, type Policy } from "../types.js";
 import { loadAzure, type AzureDistributions } from "../workload/azure.js";
 import { D, DIMENSIONS, EFFECTIVE, HOST_TYPE, HOSTS_PER_FAULT_DOMAIN, DISK_GIB_PER_VCPU, NETWORK_MBPS_PER_VCPU, benchFleet, lowerBound } from "../workload/fleet.js";
 import { MIX_NAMES, getMix, type MixName } from "../workload/mix.js";
-import { Progress } from "../workload/progress.js";
 import { chunkByDeployments, generateStream } from "../workload/stream.js";
 
 export interface BenchOptions {
@@ -112,7 +113,7 @@ export function runBench(opts: BenchOptions): BenchResult {
   const createSeconds = (performance.now() - t0) / 1000;
 
   const withDeployments = opts.maxPerHost > 0;
-  const progress = new Progress({ label: `placing (${opts.mix}, ${opts.policy})`, total: opts.vms, quiet: !opts.progress });
+  const progress = progressBar(`placing (${opts.mix}, ${opts.policy})`, opts.vms, !opts.progress);
   const placedMask = new Uint8Array(opts.vms);
   const reasons = new Array<number>(REASON_CODES.length).fill(0);
   let placed = 0;
@@ -219,48 +220,52 @@ export function formatTable(r: BenchResult): string {
   return [`vmfabric bench: results`, line, ...rows.map(([k, v]) => `${k.padEnd(w)} | ${v}`), line].join("\n");
 }
 
-const help = (): string => `usage: vmfabric bench [--hosts N] [--vms M] [--policy P] [--mix NAME] [--seed S] [--json]
-                      [--chunk N] [--max-per-host K] [--quiet]
+/** Hosts above this would need more than 65,536 fault domains of 40 (the engine's limit). */
+export const MAX_BENCH_HOSTS = 65_536 * HOSTS_PER_FAULT_DOMAIN;
+/** The engine's largest vmCapacity. */
+export const MAX_BENCH_VMS = 1 << 26;
 
-  --hosts N          hosts (Azure Dsv3-Type3, 40 per rack; default ${fmt(DEFAULTS.hosts)})
-  --vms M            VMs in the arrival stream (default ${fmt(DEFAULTS.vms)})
-  --policy P         ${POLICIES.join(" | ")} (default ${DEFAULTS.policy})
-  --mix NAME         azure (Azure 2017 trace sizes, default) | mixed (memory-heavy + CPU-heavy,
-                     equally common) | balanced (stress: memory and cpu bind together)
-  --seed S           PRNG seed (default ${DEFAULTS.seed})
-  --chunk N          target VMs per placeBatch call, whole deployments (default ${DEFAULTS.chunk})
-  --max-per-host K   anti-affinity limit per deployment (default 1; 0 = no deployments)
-  --quiet            no progress on stderr
-  --json             print one JSON object instead of the table
-
-Units: cpu millicores, memory MiB, network Mbps, disk GiB. VM network ${NETWORK_MBPS_PER_VCPU} Mbps and disk ${DISK_GIB_PER_VCPU} GiB per vCPU.`;
-
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(help());
+export const command = defineCommand({
+  name: "bench",
+  summary: "the fleet benchmark: VMs arriving online onto Azure Dsv3-Type3 hosts, placed by placeBatch",
+  flags: {
+    hosts: { type: "int", min: 1, max: MAX_BENCH_HOSTS, default: DEFAULTS.hosts, unit: "hosts", help: `Azure Dsv3-Type3 hosts, ${HOSTS_PER_FAULT_DOMAIN} to a rack (fault domain)`, maxReason: `the engine holds in ${HOSTS_PER_FAULT_DOMAIN}-host racks (65,536 fault domains)`, example: "25000" },
+    vms: { type: "int", min: 1, max: MAX_BENCH_VMS, default: DEFAULTS.vms, unit: "VMs", help: "VMs in the arrival stream", maxReason: "VMs one engine holds (vmCapacity)", example: "100000" },
+    policy: { type: "enum", values: POLICIES, default: DEFAULTS.policy, help: "placement policy (README: Policies)" },
+    mix: { type: "enum", values: MIX_NAMES, default: DEFAULTS.mix, help: "VM sizes: azure (Azure 2017 trace frequencies), mixed (memory-heavy + CPU-heavy, equally common), balanced (stress: memory and cpu bind together)" },
+    seed: { type: "int", min: 0, max: 0xffffffff, default: DEFAULTS.seed, help: "PRNG seed of the arrival stream" },
+    chunk: { type: "int", min: 1, max: 1 << 20, default: DEFAULTS.chunk, unit: "VMs per placeBatch call", help: "target batch size, rounded to whole deployments" },
+    "max-per-host": { type: "int", min: 0, max: 1 << 20, default: DEFAULTS.maxPerHost, unit: "instances of a deployment per host", help: "anti-affinity limit; 0 = no deployments at all" },
+    quiet: { type: "boolean", help: "no progress bar on stderr (it is drawn only when stderr is a terminal)" },
+    json: { type: "boolean", help: "print one compact JSON object instead of the table" },
+  },
+  description: [
+    `Units: cpu millicores, memory MiB, network Mbps, disk GiB. A VM gets ${NETWORK_MBPS_PER_VCPU} Mbps and ${DISK_GIB_PER_VCPU} GiB of disk per vCPU.`,
+    "Only the placeBatch calls are timed; the lower bound is max over dimensions of ceil(total demand / effective host capacity).",
+  ],
+  examples: ["bench --hosts 25000 --vms 100000", "bench --mix mixed --policy first-fit --json"],
+  run({ flags }) {
+    // Stream (ids, demands, tenants, deployments, placed mask: 29 B per VM) beside the core's
+    // tables (about 32 B per VM and 64 B per host); all typed arrays, outside the JS heap.
+    requireMemory(`bench --vms ${flags.vms} --hosts ${flags.hosts}`, "--vms", flags.vms, 61 * flags.vms + 64 * flags.hosts);
+    const opts: BenchOptions = {
+      hosts: flags.hosts,
+      vms: flags.vms,
+      policy: flags.policy,
+      mix: flags.mix,
+      seed: flags.seed,
+      chunk: flags.chunk,
+      maxPerHost: flags["max-per-host"],
+      progress: !flags.quiet,
+    };
+    const azure = loadAzure();
+    if (azure.source === "embedded") note("bench", azure.detail);
+    opts.azure = azure;
+    const result = runBench(opts);
+    if (flags.json) printJson(result);
+    else console.log(formatTable(result));
     return 0;
-  }
-  const args = parseArgs(argv, ["json", "quiet"]);
-  onlyFlags(args, ["hosts", "vms", "policy", "mix", "seed", "json", "chunk", "max-per-host", "quiet"]);
-  if (args.positional.length > 0) {
-    console.error(`vmfabric bench: unexpected argument ${JSON.stringify(args.positional[0])}\n\n${help()}`);
-    return 2;
-  }
-  const opts: BenchOptions = {
-    hosts: intFlag(args, "hosts", DEFAULTS.hosts, 1, 4_000_000),
-    vms: intFlag(args, "vms", DEFAULTS.vms, 1, 1 << 26),
-    policy: stringFlag(args, "policy", DEFAULTS.policy, POLICIES) as Policy,
-    mix: stringFlag(args, "mix", DEFAULTS.mix, MIX_NAMES) as MixName,
-    seed: intFlag(args, "seed", DEFAULTS.seed, 0, 0xffffffff),
-    chunk: intFlag(args, "chunk", DEFAULTS.chunk, 1, 1 << 20),
-    maxPerHost: intFlag(args, "max-per-host", DEFAULTS.maxPerHost, 0, 1 << 20),
-    progress: !boolFlag(args, "quiet"),
-  };
-  const azure = loadAzure();
-  if (azure.source === "embedded") console.error(`vmfabric bench: ${azure.detail}`);
-  opts.azure = azure;
-  const result = runBench(opts);
-  if (boolFlag(args, "json")) console.log(JSON.stringify(result));
-  else console.log(formatTable(result));
-  return 0;
-}
+  },
+});
+
+export const run = (argv: readonly string[]): Promise<number> => command.run(argv);

@@ -5,14 +5,21 @@
 // network), burst cap = its provisioned size for CPU and 4 x the reservation for network.
 // Demand per 5-minute tick = the temporal shape of one of the five real raw series (phase-shifted
 // per VM), scaled to the profile's own mean and clipped at its own max.
-import { performance } from "node:perf_hooks";
-import { boolFlag, intFlag, onlyFlags, parseArgs } from "../cli/args.js";
+import { defineCommand } from "../cli/command.js";
+import { requireHeap } from "../cli/limits.js";
+import { note, printJson, progress } from "../cli/output.js";
 import { Engine } from "../engine.js";
 import { QuotaEnforcer } from "../quota/enforcer.js";
 import { bitbrainsDir, kbsToMbps, loadBitbrains, millicores, type Bitbrains } from "../workload/bitbrains.js";
 
 const DIMS = ["cpu", "memory", "network", "disk"] as const;
 const HOST = { capacity: [32000, 262144, 10000, 2048], reservation: [1000, 8192, 500, 64] };
+const HOSTS_PER_FAULT_DOMAIN = 20;
+/** The engine allows 65,536 fault domains. */
+export const MAX_QUOTA_HOSTS = 65_536 * HOSTS_PER_FAULT_DOMAIN;
+/** Peak JavaScript heap per VM (its model object and per-tick arrays), measured: 200,000 VMs
+ *  run in 100 MiB of heap and fail in 80 MiB (`node --max-old-space-size=...`). */
+const HEAP_BYTES_PER_VM = 500;
 
 interface VmModel {
   res: number[];
@@ -28,15 +35,31 @@ function rng(seed: number): () => number {
   return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 0x100000000; };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ["json"]);
-  onlyFlags(args, ["hosts", "vms", "ticks", "seed", "hot-ticks", "json"]);
-  const H = intFlag(args, "hosts", 200, 1, 1 << 22);
-  const M = intFlag(args, "vms", 2000, 1, 1 << 24);
-  const T = intFlag(args, "ticks", 288, 1, 100_000);
-  const seed = intFlag(args, "seed", 1, 0, 0x7fffffff);
-  const hotTicks = intFlag(args, "hot-ticks", 3, 1, 1 << 20);
-  const json = boolFlag(args, "json");
+export const command = defineCommand({
+  name: "quota",
+  summary: "quota enforcement on a packed fleet, driven by real Bitbrains demand (5-minute ticks)",
+  flags: {
+    hosts: { type: "int", min: 1, max: MAX_QUOTA_HOSTS, default: 200, unit: "hosts", help: `hosts of 32 cores, 256 GiB, 10 Gbps, 2 TiB, ${HOSTS_PER_FAULT_DOMAIN} to a rack`, maxReason: `the engine holds in ${HOSTS_PER_FAULT_DOMAIN}-host racks (65,536 fault domains)`, example: "50" },
+    vms: { type: "int", min: 1, max: 1 << 24, default: 2000, unit: "VMs", help: "VMs, each following one Bitbrains VM-month profile, packed best-fit by their p95 use", example: "1000" },
+    ticks: { type: "int", min: 1, max: 100_000, default: 288, unit: "5-minute ticks", help: "ticks to run (288 = one day)", example: "48" },
+    seed: { type: "int", min: 0, max: 0x7fffffff, default: 1, help: "PRNG seed (phases of the demand series)" },
+    "hot-ticks": { type: "int", min: 1, max: 1 << 20, default: 3, unit: "ticks", help: "ticks in a row over capacity that make a host hot" },
+    json: { type: "boolean", help: "print one compact JSON object instead of the report" },
+  },
+  description: [
+    "Units: cpu millicores, memory MiB, network Mbps. Demand comes from ../shared/data/bitbrains-rnd (or $VMFABRIC_DATA); " +
+    "without it the run uses synthetic demand and says so on stderr.",
+  ],
+  examples: ["quota --hosts 50 --vms 1000 --ticks 48", "quota --json"],
+  run({ flags }) {
+    return runQuota(flags.hosts, flags.vms, flags.ticks, flags.seed, flags["hot-ticks"], flags.json);
+  },
+});
+
+export const run = (argv: readonly string[]): Promise<number> => command.run(argv);
+
+function runQuota(H: number, M: number, T: number, seed: number, hotTicks: number, json: boolean): number {
+  requireHeap(`quota --vms ${M}`, "--vms", M, HEAP_BYTES_PER_VM * M);
   const say = (s: string) => { if (!json) console.log(s); };
   const rand = rng(seed);
 
@@ -45,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
   const source = data && data.profiles.length > 0
     ? `Bitbrains GWA-T-12 Rnd (${data.profiles.length} VM-month profiles, ${data.series.length} raw 5-minute series) from ${dir}`
     : `SYNTHETIC demand: Bitbrains data not found at ${dir} (set VMFABRIC_DATA to the folder holding bitbrains-rnd/)`;
-  if (!data || data.profiles.length === 0) console.error(`vmfabric quota: ${source}`);
+  if (!data || data.profiles.length === 0) note("quota", source);
   say(`demand: ${source}`);
 
   // ---- VM models ----
@@ -76,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // ---- pack them ----
   const t0 = performance.now();
-  const engine = Engine.create({ hostTypes: [{ ...HOST, count: H, hostsPerFaultDomain: 20 }] }, { vmCapacity: M });
+  const engine = Engine.create({ hostTypes: [{ ...HOST, count: H, hostsPerFaultDomain: HOSTS_PER_FAULT_DOMAIN }] }, { vmCapacity: M });
   const demands = new Int32Array(M * 4);
   vms.forEach((v, i) => demands.set(v.res, i * 4));
   const placed = engine.placeBatch({ ids: Uint32Array.from({ length: M }, (_, i) => i), demands, tenants: new Uint32Array(M) }, { policy: "best-fit", maxPerHost: 1 });
@@ -97,7 +120,9 @@ export async function run(argv: string[]): Promise<number> {
   const dim = [0, 1, 2];
   const d = new Int32Array(M * 4);
   const capOf = q.capacityOf(0);
+  const bar = progress("quota ticks", T);
   for (let t = 0; t < T; t++) {
+    bar.update(t);
     for (let i = 0; i < M; i++) {
       const v = vms[i];
       for (const k of dim) {
@@ -137,6 +162,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     for (const h of r.hotHosts) hotCount[h]++;
   }
+  bar.finish(T);
 
   const names = ["cpu", "memory", "network"];
   const units = ["mc", "MiB", "Mbps"];
@@ -161,7 +187,7 @@ export async function run(argv: string[]): Promise<number> {
     meanTickMs: tickMs / T,
     setupMs: performance.now() - t0 - tickMs,
   };
-  if (json) { console.log(JSON.stringify(out, null, 2)); return 0; }
+  if (json) { printJson(out); return 0; }
   say(`ticks: ${T} x 5 min; enforcement ${out.meanTickMs.toFixed(3)} ms per tick (facade, ${placed.placed} VMs)`);
   for (const p of perDim) {
     say(`  ${p.dimension.padEnd(8)} throttled in ${(100 * p.throttledVmTickShare).toFixed(2)}% of VM-ticks, by ${p.meanThrottledWhenThrottled.toFixed(1)} ${p.unit} on average when throttled; ${(100 * p.throttledShareOfDemand).toFixed(2)}% of all demand withheld${p.dimension === "memory" ? " (memory: pressure above the hard quota)" : ""}`);

@@ -99,6 +99,7 @@ export function corrupt(message: string, value?: unknown): VmfabricError {
 
 const encoder = new TextEncoder();
 // fatal: a payload whose checksum matched yet is not UTF-8 was never written by us.
+/** @internal (its type would tie the published declarations to Node's or the DOM's types) */
 export const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Writes one record (header + payload) at `at`; the caller guarantees room for

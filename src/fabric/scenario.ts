@@ -1,6 +1,5 @@
 // The `vmfabric simulate` scenario: power a fleet on from cold, deploy, fail servers, heal.
 // Every time is on the FC's virtual clock; wall-clock times are measured beside it.
-import { performance } from "node:perf_hooks";
 import { invalid } from "../errors.js";
 import { rng } from "../workload/rng.js";
 import { FabricController } from "./controller.js";
@@ -93,7 +92,9 @@ export function runScenario(o: ScenarioOptions, say: (line: string) => void = ()
   let heap = 0;
   let rss = 0;
   const sample = () => {
-    const m = process.memoryUsage();
+    // Node only; in a browser the heap and RSS stay 0.
+    const m = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number; rss: number } } }).process?.memoryUsage?.();
+    if (!m) return;
     heap = Math.max(heap, m.heapUsed);
     rss = Math.max(rss, m.rss);
   };

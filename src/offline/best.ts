@@ -32,6 +32,8 @@ export { fleetOf, hostsUsedOf, type PackResult } from "./result.js";
 export interface PackOptions {
   /** Restrict to this policy (offline: only the size measures vary). */
   policy?: Policy;
+  /** Called after each method tried offline (for a progress bar). */
+  onMethod?: (done: number, total: number) => void;
 }
 
 /** The policies the offline search tries (spread is for load balancing, not packing). */
@@ -97,8 +99,9 @@ export function packOffline(inst: Instance, opts: PackOptions = {}): PackResult 
   }
   let best: PackResult | undefined;
   let tried = 0;
-  for (const c of candidates) {
+  for (const [i, c] of candidates.entries()) {
     const r = c(best);
+    opts.onMethod?.(i + 1, candidates.length);
     if (r === undefined) continue;
     tried++;
     if (best === undefined || better(r, best)) best = r;

@@ -2,7 +2,7 @@
 // for the whole fleet in one core call. Lives beside an Engine and reads the engine's own VM
 // table (host, reservation, per-host VM lists) inside the core.
 import type { Engine } from "../engine.js";
-import type { CoreExports } from "../core.js";
+import type { CoreExports, WasmMemory } from "../core.js";
 import { VmfabricError, invalid, show } from "../errors.js";
 import * as check from "../validate.js";
 import { copyNumbers } from "../batch-input.js";
@@ -10,7 +10,7 @@ import type { ReferenceFleet, ReferenceState } from "./reference.js";
 
 /** The quota exports of the core (assembly/quota.ts). */
 interface QuotaCore {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   quotaInit(types: number, shaped: number, bucketTicks: number, sharedMask: number): void;
   quotaSetFlags(hasCaps: number, hasDepths: number): void;
   quotaSetTrapAt(vm: number): void;
