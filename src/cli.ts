@@ -6,6 +6,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   pack: { summary: "pack FILE|DIR... [--policy P] [--online] [--out OUT.json] [--json]", load: () => import("./commands/pack.js") },
   bench: { summary: "bench [--hosts N] [--vms M] [--policy P] [--mix NAME] [--seed S] [--json]", load: () => import("./commands/bench.js") },
   simulate: { summary: "simulate [--racks R] [--servers-per-rack S] [--deployments D] [--instances K] [--fail PERCENT] [--max-healing N] [--image-servers N] [--seed S] [--json]", load: () => import("./commands/simulate.js") },
+  replay: { summary: "replay TRACE [--format auto|azure2017|alibaba|generic] [--nodes FILE] [--hosts N] [--host-capacity a,b,...] [--policy P[,P...]] [--baseline kube,nomad|none] [--seed S] [--anti-affinity] [--bucket SECONDS] [--json] [--timeseries OUT.csv] [--report OUT.html] [--quiet]", load: () => import("./commands/replay.js") },
   quota: { summary: "quota [--hosts N] [--vms M] [--ticks T] [--seed S] [--hot-ticks K] [--json]", load: () => import("./commands/quota.js") },
 };
 
