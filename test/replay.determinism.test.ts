@@ -84,8 +84,9 @@ describe("replay determinism", () => {
     expect(r.vms).toBe(5);
     expect(r.events).toBe(5 + 4); // one censored VM never leaves
     for (const run of r.runs) expect(run).toMatchObject({ placed: 5, rejected: 0 });
-    // spread: h0, h1 at t=100; both leave at 400 before two arrive (h0, h1); h2 at 700.
+    // spread: h0, h1 at t=100; both leave at 400 before rows 2-3 arrive, and both go to h0
+    // (a host holding 1 of 78 vCPUs is still in the top free level, lowest index wins).
     const peak = Object.fromEntries(r.runs.map((x) => [x.policy, x.peakHostsInUse]));
-    expect(peak).toMatchObject({ "best-fit": 1, "first-fit": 1, spread: 3, kube: 1 });
+    expect(peak).toMatchObject({ "best-fit": 1, "first-fit": 1, spread: 2, kube: 1 });
   });
 });
