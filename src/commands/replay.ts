@@ -1,7 +1,8 @@
 // `vmfabric replay TRACE`: replays a real trace (arrivals and departures) under each engine
 // policy and each baseline, side by side on the identical stream; prints a table or JSON, and
 // writes the time series (CSV) and a self-contained HTML report.
-import { writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { boolFlag, intFlag, onlyFlags, parseArgs, stringFlag } from "../cli/args.js";
 import { VmfabricError } from "../errors.js";
 import { KubeScheduler } from "../replay/baselines/kube.js";
@@ -34,6 +35,30 @@ export const FLAGS = [
   { name: "quiet", type: "boolean", default: false, unit: "", help: "no progress bar on stderr" },
   { name: "help", type: "boolean", default: false, unit: "", help: "this help" },
 ] as const;
+
+/** Checks before the replay that an output file can be written (its folder exists and is
+ *  writable, the path is not a folder), so a typo does not cost a whole replay. */
+function checkOutput(flag: string, path: string): void {
+  const problem = (() => {
+    try {
+      if (existsSync(path) && statSync(path).isDirectory()) return "it is a folder";
+      accessSync(dirname(resolve(path)), constants.W_OK);
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  })();
+  if (problem) throw new VmfabricError("INVALID_INPUT", `${flag}: cannot write ${path}: ${problem}`, flag, path);
+}
+
+/** Writes an output file; a path that cannot be written is a one-line VmfabricError. */
+function writeOutput(flag: string, path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new VmfabricError("INVALID_INPUT", `${flag}: cannot write ${path}: ${(e as Error).message}`, flag, path);
+  }
+}
 
 export function help(): string {
   const rows = FLAGS.map((f) => {
@@ -80,6 +105,8 @@ export async function run(argv: string[]): Promise<number> {
   const seriesFile = stringFlag(args, "timeseries", "");
   const reportFile = stringFlag(args, "report", "");
   const bucketFlag = intFlag(args, "bucket", 0, 1, 2 ** 40);
+  if (seriesFile) checkOutput("--timeseries", seriesFile);
+  if (reportFile) checkOutput("--report", reportFile);
   if (policies.length + baselines.length === 0) throw new VmfabricError("INVALID_INPUT", "nothing to run: give at least one --policy or --baseline", "--policy", "");
 
   const source = await openTrace(file, { format, seed, antiAffinity: boolFlag(args, "anti-affinity"), nodes: nodes || undefined });
@@ -128,12 +155,12 @@ export async function run(argv: string[]): Promise<number> {
     say(`\nwall ${result.wallSeconds.toFixed(1)} s for ${result.runs.length} runs in lockstep; ops/s = (placements tried + releases) / the policy's own seconds`);
   }
   if (seriesFile) {
-    writeFileSync(seriesFile, seriesCsv(result));
+    writeOutput("--timeseries", seriesFile, seriesCsv(result));
     say(`time series (${bucket} s buckets): ${seriesFile}`);
   }
   if (reportFile) {
     const { renderReport } = await import("../replay/report.js");
-    writeFileSync(reportFile, renderReport(result, { bucketSeconds: bucket, fleet: fleetNote, command: `vmfabric replay ${argv.join(" ")}` }));
+    writeOutput("--report", reportFile, renderReport(result, { bucketSeconds: bucket, fleet: fleetNote, command: `vmfabric replay ${argv.join(" ")}` }));
     say(`report: ${reportFile}`);
   }
   return 0;
