@@ -35,26 +35,29 @@ function doc() {
   return parseHTML("<!doctype html><html><body></body></html>").document;
 }
 
-/** Hosts in use (solid) against the lower bound (dashed), one panel per run. */
-export function hostsChart(result: ReplayResult, only?: readonly string[]): string {
+/** Hosts in use (solid) against the lower bound (dashed), one panel per run. `standalone`: a
+ *  bare SVG file (no HTML legend; the axis label says which line is which). */
+export function hostsChart(result: ReplayResult, only?: readonly string[], standalone = false): string {
   const data = points(result).filter((p) => !only || only.includes(p.policy));
   const runs = [...new Set(data.map((p) => p.policy))];
-  return Plot.plot({
+  const plot = Plot.plot({
     document: doc(),
     width: 900,
     height: 90 + 110 * runs.length,
     marginLeft: 60,
     marginRight: 90,
     x: { label: "hours since the first arrival" },
-    y: { label: "hosts", grid: true },
+    y: { label: standalone ? "hosts in use (solid), lower bound (dashed)" : "hosts", grid: true },
     fy: { label: null, domain: runs },
-    color: { legend: true, domain: ["hosts in use", "lower bound"], range: ["#1f77b4", "#d62728"] },
+    color: { legend: !standalone, domain: ["hosts in use", "lower bound"], range: ["#1f77b4", "#d62728"] },
     marks: [
       Plot.lineY(data, { x: "hours", y: "lowerBound", fy: "policy", stroke: () => "lower bound", strokeDasharray: "5,3" }),
       Plot.lineY(data, { x: "hours", y: "hostsInUse", fy: "policy", stroke: () => "hosts in use" }),
       Plot.frame({ stroke: "#ccc" }),
     ],
-  }).outerHTML;
+  });
+  const svg = plot.outerHTML;
+  return standalone && !svg.includes("xmlns=") ? svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"') : svg;
 }
 
 /** Utilisation of the hosts in use in one dimension, a line per run. */
