@@ -35,8 +35,11 @@ describe("vmfabric replay", () => {
     const { out } = await capture([fixture("pods-tiny.csv"), "--nodes", fixture("nodes-tiny.csv"), "--json", "--quiet", "--policy", "best-fit", "--baseline", "kube"]);
     const j = JSON.parse(out);
     expect(j).toMatchObject({ format: "alibaba", hosts: 3, vms: 4, gpuModel: "summed" });
-    expect(j.runs[0].unallocatedGpuShare).toBeGreaterThan(0);
-    expect(j.runs[0].unallocatedGpuShare).toBeLessThan(1);
+    // GPU thousandths live: 460 on [10,20), 3,460 on [20,21), 2,460 on [21,200), of 10,000:
+    // 1 - (4,600 + 3,460 + 440,340) / (10,000 x 190) = 0.764.
+    expect(j.runs[0].unallocatedGpuShare).toBe(0.764);
+    // At the end p1 (460) and p2 (2,000) stay, of 10,000 GPU thousandths: 0.754 unallocated.
+    expect(j.runs[0].unallocatedGpuShareAtEnd).toBe(0.754);
   });
 
   it("writes the time series CSV and a self-contained HTML report", async () => {

@@ -20,6 +20,9 @@ export interface RunMetrics {
   span: number;
   /** Per dimension: time-weighted mean share of the whole fleet's capacity left unallocated. */
   unallocatedShare: Record<string, number>;
+  /** Per dimension: the share left unallocated when the replay ends (VMs that never leave
+   *  still hold theirs): for a workload that only arrives, the share FGD reports. */
+  unallocatedShareAtEnd: Record<string, number>;
 }
 
 export class MetricTracker {
@@ -122,9 +125,11 @@ export class MetricTracker {
     const avgLb = mean(this.intLb);
     const utilization: Record<string, number> = {};
     const unallocated: Record<string, number> = {};
+    const atEnd: Record<string, number> = {};
     this.dimensions.forEach((name, d) => {
       utilization[name] = this.intCap[d] > 0 ? this.intDemand[d] / this.intCap[d] : 0;
       unallocated[name] = this.fleetCap[d] > 0 && span > 0 ? 1 - this.intDemand[d] / (this.fleetCap[d] * span) : 0;
+      atEnd[name] = this.fleetCap[d] > 0 ? 1 - this.demand[d] / this.fleetCap[d] : 0;
     });
     let rejected = 0;
     const byReason: Record<string, number> = {};
@@ -142,6 +147,7 @@ export class MetricTracker {
       avgEmptyHosts: span > 0 ? this.hosts - avgHosts : 0,
       span,
       unallocatedShare: unallocated,
+      unallocatedShareAtEnd: atEnd,
     };
   }
 }

@@ -93,10 +93,10 @@ function summaryTable(result: ReplayResult): string {
   const gpu = result.dimensions.includes("gpu") ? "gpu" : undefined;
   const rows = result.runs.map((r) => runSummary(r, gpu));
   const head = ["policy", "placed", "rejected", "peak hosts in use", "avg hosts in use", "avg lower bound", "hosts / bound",
-    ...result.dimensions.map((d) => `utilisation ${d}`), "avg empty hosts", ...(gpu ? ["unallocated GPU share"] : []), "ops/s", "seconds"];
+    ...result.dimensions.map((d) => `utilisation ${d}`), "avg empty hosts", ...(gpu ? ["unallocated GPU share (mean)", "unallocated GPU share (end)"] : []), "ops/s", "seconds"];
   const body = rows.map((r) => [r.policy, r.placed, r.rejected + (r.rejected > 0 ? ` (${Object.entries(r.rejectedByReason).map(([k, v]) => `${k} ${v}`).join(", ")})` : ""),
     r.peakHostsInUse, r.avgHostsInUse, r.avgLowerBound, r.hostsOverLowerBound.toFixed(4), ...result.dimensions.map((d) => r.utilizationOfUsedHosts[d].toFixed(3)),
-    r.avgEmptyHosts, ...(gpu ? [r.unallocatedGpuShare!.toFixed(4)] : []), r.opsPerSecond.toLocaleString("en-US"), r.seconds]);
+    r.avgEmptyHosts, ...(gpu ? [r.unallocatedGpuShare!.toFixed(4), r.unallocatedGpuShareAtEnd!.toFixed(4)] : []), r.opsPerSecond.toLocaleString("en-US"), r.seconds]);
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c, i) => `<td${i > 0 ? ' class="n"' : ""}>${esc(String(c))}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
 }
 

@@ -18,6 +18,8 @@ export interface RunSummary {
   opsPerSecond: number;
   /** GPU traces: time-weighted mean share of the fleet's GPU capacity left unallocated. */
   unallocatedGpuShare?: number;
+  /** GPU traces: the share left unallocated at the end (FGD's measure for arrival-only lists). */
+  unallocatedGpuShareAtEnd?: number;
 }
 
 export interface ReplaySummary {
@@ -50,7 +52,10 @@ export function runSummary(r: RunResult, gpuDimension?: string): RunSummary {
     seconds: round(r.seconds, 3),
     opsPerSecond: Math.round(r.opsPerSecond),
   };
-  if (gpuDimension !== undefined) out.unallocatedGpuShare = round(r.unallocatedShare[gpuDimension] ?? 0, 4);
+  if (gpuDimension !== undefined) {
+    out.unallocatedGpuShare = round(r.unallocatedShare[gpuDimension] ?? 0, 4);
+    out.unallocatedGpuShareAtEnd = round(r.unallocatedShareAtEnd[gpuDimension] ?? 0, 4);
+  }
   return out;
 }
 
