@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { KubeScheduler } from "../src/replay/baselines/kube.js";
 import { NomadScheduler } from "../src/replay/baselines/nomad.js";
 import { azure2017 } from "../src/replay/formats/azure2017.js";
+import { generic } from "../src/replay/formats/generic.js";
 import { DepartureHeap } from "../src/replay/heap.js";
 import { drawLifetime, uniformInt } from "../src/replay/lifetime.js";
 import { replay, type ReplayResult } from "../src/replay/replay.js";
@@ -54,6 +55,23 @@ describe("departure heap", () => {
       const want = uniq.map((x, i) => ({ ...x, i })).sort((a, b) => a.t - b.t || a.s - b.s).map((x) => x.i);
       expect(out).toEqual(want);
     }));
+  });
+});
+
+describe("memory in proportion to live VMs", () => {
+  it("a long trace with few VMs live at once runs on engines sized for the live VMs", async () => {
+    // 20,000 VMs, each living 3 s, one every 2 s: at most 2 live at once.
+    const lines = ["arrival,duration,demand_cpu,demand_memory"];
+    for (let i = 0; i < 20000; i++) lines.push(`${2 * i},3,1,1`);
+    const src = await generic(tempTrace(lines.join("\n")));
+    let vmCapacity = 0;
+    const r = await replay(src, {
+      fleet: { hostTypes: [{ capacity: [4, 4], count: 3 }] }, runs: ["best-fit"],
+      onEvent: (_e, run) => { vmCapacity = run.engine.vmCapacity; },
+    });
+    expect(vmCapacity).toBe(2);
+    expect(r.runs[0]).toMatchObject({ placed: 20000, rejected: 0, peakHostsInUse: 1 });
+    expect(r.events).toBe(40000);
   });
 });
 
