@@ -11,6 +11,8 @@ import { generic } from "../src/replay/formats/generic.js";
 import { replay, type ReplayResult } from "../src/replay/replay.js";
 import { LowerBound } from "../src/replay/lower-bound.js";
 import { MetricTracker } from "../src/replay/metrics.js";
+import type { Scheduler } from "../src/replay/scheduler.js";
+import type { TraceSource } from "../src/replay/trace.js";
 import { fixture } from "./support/replay.js";
 
 const fleet = { hostTypes: [{ capacity: [4, 4], count: 2 }] };
@@ -80,6 +82,39 @@ describe("replay metrics on a hand-computed trace", () => {
     ]);
     expect(r.runs[0].migrations).toBe(1);
     expect(r.runs[0].avgHostsInUse).toBeCloseTo(1.6, 12);
+  });
+});
+
+describe("an embedder's own scheduler and trace source", () => {
+  const lastFit: Scheduler = {
+    name: "last-fit",
+    choose(vm, fleet) {
+      for (let h = fleet.hosts - 1; h >= 0; h--) if (fleet.fits(h, vm)) return h;
+      return -1;
+    },
+  };
+
+  it("replays itself through the Scheduler hook, checked by the engine", async () => {
+    const seen: string[] = [];
+    const r = await replay(await generic(fixture("tiny.csv")), { fleet, runs: [lastFit], onEvent: (e) => seen.push(`${e.kind}:${e.index}->${e.host}`) });
+    // last-fit mirrors first-fit: v0, v1 -> h1; v2 -> h0; v3 -> h1 after v1 left.
+    expect(seen.slice(0, 5)).toEqual(["arrival:0->1", "arrival:1->1", "arrival:2->0", "departure:1->1", "arrival:3->1"]);
+    expect(r.runs[0]).toMatchObject({ policy: "last-fit", placed: 4, avgHostsInUse: 1.6 });
+  });
+
+  it("a choice the engine refuses, or a host outside the fleet, is an error", async () => {
+    const liar: Scheduler = { name: "liar", choose: () => 0 };
+    await expect(replay(await generic(fixture("tiny.csv")), { fleet, runs: [liar] })).rejects.toMatchObject({ code: "SCHEDULER_CHOICE" });
+    const lost: Scheduler = { name: "lost", choose: () => 7 };
+    await expect(replay(await generic(fixture("tiny.csv")), { fleet, runs: [lost] })).rejects.toMatchObject({ field: "host", value: 7 });
+  });
+
+  it("a trace source of its own is checked like the readers", async () => {
+    const source: TraceSource = {
+      name: "mine", format: "own", dimensions: ["cpu", "memory"],
+      async *vms() { yield [{ index: 0, line: 1, arrival: 5, departure: 5, demand: [1, 1], tenant: 0 }]; },
+    };
+    await expect(replay(source, { fleet, runs: ["best-fit"] })).rejects.toMatchObject({ code: "INVALID_TRACE", file: "mine", line: 1, field: "departure" });
   });
 });
 

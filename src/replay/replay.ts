@@ -5,9 +5,10 @@
 // the arrivals of one instant, never the whole trace. All runs see the identical stream in
 // lockstep, each on its own engine.
 import { performance } from "node:perf_hooks";
-import type { Engine } from "../engine.js";
+import { Engine } from "../engine.js";
 import { VmfabricError } from "../errors.js";
 import { NO_DEPLOYMENT, POLICIES, type FleetSpec, type HostSpec, type Policy } from "../types.js";
+import { TraceError } from "./errors.js";
 import { DepartureHeap } from "./heap.js";
 import type { MetricTracker, RunMetrics } from "./metrics.js";
 import { EngineRun, SchedulerRun, type ArrivalGroup, type Run, type RunSetup } from "./runs.js";
@@ -128,8 +129,8 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     if (typeof r === "string" && !POLICIES.includes(r)) throw new VmfabricError("INVALID_INPUT", `runs: unknown policy ${JSON.stringify(r)} (one of ${POLICIES.join(", ")}, or a Scheduler)`, "runs", r);
   }
   // A probe engine tells the host types (and checks the fleet) before the survey needs them.
-  const probe = new EngineRun("first-fit", { fleet: options.fleet, dimensions: dims, vmCapacity: 1 });
-  const types = hostTypes(probe.engine);
+  const probe = Engine.create(options.fleet as HostSpec[], { dimensions: dims, vmCapacity: 1 });
+  const types = hostTypes(probe);
   const fits = (d: ArrayLike<number>) => fitsSomeType(types, d);
   const plan = options.survey ?? (await surveyTrace(source, (d) => fits(d)));
   const cap = Math.max(1, plan.peakLive);
@@ -253,8 +254,10 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
 
   let previous = -Infinity;
   for await (const chunk of source.vms()) for (const vm of chunk) {
-    if (vm.demand.length !== D) throw new VmfabricError("INVALID_TRACE", `${source.name}:${vm.line}: demand has ${vm.demand.length} dimensions, the trace has ${D}`, "demand", vm.demand);
-    if (vm.arrival < previous) throw new VmfabricError("INVALID_TRACE", `${source.name}:${vm.line}: arrival ${vm.arrival} is before the previous arrival ${previous}`, "arrival", vm.arrival);
+    // The readers check these; a TraceSource of an embedder's own may not.
+    if (vm.demand.length !== D) throw new TraceError(source.name, vm.line, "demand", vm.demand, `must have one entry per dimension (${dims.join(", ")})`);
+    if (vm.arrival < previous) throw new TraceError(source.name, vm.line, "arrival", vm.arrival, `must not be before the previous arrival (${previous})`);
+    if (!(vm.departure > vm.arrival)) throw new TraceError(source.name, vm.line, "departure", vm.departure, `must be after the arrival (${vm.arrival})`);
     previous = vm.arrival;
     vms++;
     if (!fits(vm.demand)) {
@@ -279,7 +282,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     trace: source.name,
     format: source.format,
     dimensions: dims,
-    hosts: probe.engine.hostCount,
+    hosts: probe.hostCount,
     vms,
     events,
     wallSeconds: (performance.now() - wall0) / 1000,

@@ -142,9 +142,11 @@ export class EngineRun extends Run {
 export class SchedulerRun extends Run {
   readonly fleetState: FleetState;
   private readonly vm: ArrivingVm = { slot: 0, index: 0, demands: new Int32Array(0), at: 0, tenant: 0, deployment: -1 };
+  private readonly perVm: boolean;
 
   constructor(readonly scheduler: Scheduler, setup: RunSetup) {
     super(scheduler.name, setup);
+    this.perVm = setup.perVm ?? false;
     this.fleetState = new FleetState(Array.from({ length: this.engine.hostCount }, (_, h) => this.engine.capacityOf(h)), setup.dimensions);
   }
 
@@ -162,7 +164,10 @@ export class SchedulerRun extends Run {
       vm.deployment = dep === NO_DEPLOYMENT ? -1 : dep;
       const t0 = performance.now();
       const h = this.scheduler.choose(vm, this.fleetState);
-      if (h >= 0) this.fleetState.place(h, vm);
+      if (h >= 0) {
+        if (!Number.isInteger(h) || h >= this.fleetState.hosts) throw new VmfabricError("INVALID_INPUT", `scheduler ${this.name} chose host ${h}, not a host of the fleet`, "host", h);
+        this.fleetState.place(h, vm);
+      }
       this.seconds += (performance.now() - t0) / 1000;
       this.ops++;
       if (h < 0) {
@@ -170,7 +175,6 @@ export class SchedulerRun extends Run {
         this.afterArrival?.(g, i, -1);
         continue;
       }
-      if (!Number.isInteger(h) || h >= this.fleetState.hosts) throw new VmfabricError("INVALID_INPUT", `scheduler ${this.name} chose host ${h}, not a host of the fleet`, "host", h);
       const p = this.engine.placeOn({ id: vm.slot, demand: Array.from(g.demands.subarray(vm.at, vm.at + D)), tenant: vm.tenant, deployment: vm.deployment < 0 ? undefined : vm.deployment }, h);
       if (p.host < 0) throw new VmfabricError("SCHEDULER_CHOICE", `scheduler ${this.name} chose host ${h} for vm ${vm.slot} (trace row ${vm.index}), which the engine refuses: ${p.rejection?.message}`, "host", h);
       this.recordPlaced(vm.slot, h, g.demands, vm.at);
@@ -185,7 +189,9 @@ export class SchedulerRun extends Run {
     this.fleetState.release(h, demands, at, deployment);
     this.seconds += (performance.now() - t0) / 1000;
     this.ops++;
-    this.deferRelease(slot);
+    // VM by VM (an onEvent hook may look at the engine): released at once.
+    if (this.perVm) this.engine.release(slot);
+    else this.deferRelease(slot);
     this.slotHost[slot] = -1;
     this.metrics.released(h, demands, at);
   }
