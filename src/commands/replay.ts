@@ -142,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const bar = new Progress({ label: "replay", total: plan.events, quiet });
   const result = await replay(source, {
-    fleet, runs, survey: plan, bucketSeconds: bucket,
+    fleet, runs, survey: plan, bucketSeconds: seriesFile || reportFile ? bucket : undefined,
     onProgress: (done) => bar.update(done),
   });
   bar.finish(result.events);
