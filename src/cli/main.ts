@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   quota: () => import("../commands/quota.js"),
   simulate: () => import("../commands/simulate.js"),
   serve: () => import("../commands/serve.js"),
+  replay: () => import("../commands/replay.js"),
 };
 
 /** The package's version, from the package.json above src/ or dist/src/. */

@@ -1,0 +1,155 @@
+// `vmfabric replay TRACE`: replays a real trace (arrivals and departures) under each engine
+// policy and each baseline, side by side on the identical stream; prints a table or JSON, and
+// writes the time series (CSV) and a self-contained HTML report.
+import { defineCommand } from "../cli/command.js";
+import { printJson, progress, writeOutputFile } from "../cli/output.js";
+import { VmfabricError } from "../errors.js";
+import { KubeScheduler } from "../replay/baselines/kube.js";
+import { NomadScheduler } from "../replay/baselines/nomad.js";
+import { DEFAULT_HEADROOM, defaultHost, defaultHostCount, identicalFleet } from "../replay/fleet.js";
+import { fitsSomeType, replay } from "../replay/replay.js";
+import type { Scheduler } from "../replay/scheduler.js";
+import { FORMATS, openTrace, type Format } from "../replay/sources.js";
+import { seriesCsv, summary, table } from "../replay/summary.js";
+import { survey } from "../replay/survey.js";
+import { POLICIES, type FleetSpec, type HostSpec, type Policy } from "../types.js";
+
+const BASELINES = ["kube", "nomad"] as const;
+
+export const command = defineCommand({
+  name: "replay",
+  summary: "replay a real trace (arrivals and departures) under each policy and baseline, side by side",
+  positionals: { name: "TRACE", min: 1, max: 1, help: "the trace file: azure2017 CSV, an alibaba pod list (with --nodes), or the generic CSV / JSON-lines format" },
+  flags: {
+    format: { type: "enum", values: ["auto", ...FORMATS], default: "auto", help: "trace format (auto: by the header line)" },
+    nodes: { type: "string", valueName: "FILE", help: "alibaba: the node list (openb_node_list*.csv), the fleet in file order" },
+    hosts: { type: "int", min: 1, max: 1 << 22, unit: "hosts", help: "identical hosts of --host-capacity", defaultText: `ceil(${DEFAULT_HEADROOM} x the peak lower bound), from a first pass`, example: "800" },
+    "host-capacity": { type: "string", valueName: "a,b,...", unit: "engine units", help: "one integer per dimension, comma-separated", defaultText: "Azure Dsv3-Type3: 80 vCPUs / 504 GiB less the host-VM reservation", example: "78000,507904" },
+    policy: { type: "string", valueName: "P[,P...]", default: POLICIES.join(","), help: `engine policies, comma-separated: ${POLICIES.join(", ")}` },
+    baseline: { type: "string", valueName: "B[,B...]", default: BASELINES.join(","), help: "baselines, comma-separated: kube, nomad, or none" },
+    seed: { type: "int", min: 0, max: 0x7fffffff, default: 1, help: "seed of the lifetime draws (azure2017) and the baselines' random choices" },
+    "anti-affinity": { type: "boolean", help: "azure2017: a batch is a deployment, at most one instance per host" },
+    bucket: { type: "int", min: 1, max: 2 ** 40, unit: "seconds", help: "time series bucket width", defaultText: "the trace's span / 250, rounded up to a minute" },
+    json: { type: "boolean", help: "print one compact JSON object instead of the table" },
+    timeseries: { type: "string", valueName: "OUT.csv", help: "write the metrics per time bucket as CSV" },
+    report: { type: "string", valueName: "OUT.html", help: "write a self-contained HTML report (charts and the summary table)" },
+    quiet: { type: "boolean", help: "no progress bar on stderr" },
+  },
+  description: [
+    "Each policy and baseline runs on the identical event stream with its own engine; departures come before arrivals at equal times. " +
+    "Demands in engine units: cpu millicores, memory MiB (azure2017: vcpu x 1000, GiB x 1024).",
+  ],
+  examples: [
+    "replay ../shared/data/azure-2017-vm-arrivals/dev_vms.csv --json",
+    "replay pods.csv --nodes nodes.csv --policy best-fit --baseline kube --report r.html",
+  ],
+  run({ flags, positionals }) {
+    return runReplay(positionals[0], flags);
+  },
+});
+
+export const run = (argv: readonly string[]): Promise<number> => command.run(argv);
+
+/** Every flag name (for tests of the help text). */
+export const FLAGS = Object.keys(command.flags ?? {}).map((name) => ({ name }));
+
+/** Checks before the replay that an output file can be written, so a typo does not cost a
+ *  whole replay: writing the empty file now fails the same way the real write would. */
+function checkOutput(flag: string, path: string): void {
+  writeOutputFile(flag, path, "");
+}
+
+function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  if (value === "none") return [];
+  const items = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const it of items) {
+    if (!allowed.includes(it as T)) throw new VmfabricError("INVALID_INPUT", `--${flag}: unknown ${JSON.stringify(it)} (one of ${allowed.join(", ")})`, `--${flag}`, it);
+  }
+  return items as T[];
+}
+
+function capacity(value: string, dims: readonly string[]): number[] {
+  const parts = value.split(",");
+  const nums = parts.map(Number);
+  if (parts.length !== dims.length || nums.some((x) => !Number.isInteger(x) || x < 0 || x > 0x7fffffff)) {
+    throw new VmfabricError("INVALID_INPUT", `--host-capacity must be ${dims.length} integers (${dims.join(", ")}), got ${JSON.stringify(value)}`, "--host-capacity", value);
+  }
+  return nums;
+}
+
+async function runReplay(file: string, flags: {
+  format: string; nodes?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; seed: number;
+  "anti-affinity": boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
+}): Promise<number> {
+  const format = flags.format as Format;
+  const seed = flags.seed;
+  const hostsFlag = flags.hosts ?? 0;
+  const policies = list("policy", flags.policy, POLICIES) as Policy[];
+  const baselines = list("baseline", flags.baseline, BASELINES);
+  const json = flags.json;
+  const quiet = flags.quiet;
+  const nodes = flags.nodes ?? "";
+  const capFlag = flags["host-capacity"] ?? "";
+  const seriesFile = flags.timeseries ?? "";
+  const reportFile = flags.report ?? "";
+  const bucketFlag = flags.bucket ?? 0;
+  if (seriesFile) checkOutput("--timeseries", seriesFile);
+  if (reportFile) checkOutput("--report", reportFile);
+  if (policies.length + baselines.length === 0) throw new VmfabricError("INVALID_INPUT", "nothing to run: give at least one --policy or --baseline", "--policy", "");
+
+  const source = await openTrace(file, { format, seed, antiAffinity: flags["anti-affinity"], nodes: nodes || undefined });
+  const dims = source.dimensions;
+  const say = (s: string) => { if (!json) console.log(s); };
+
+  // ---- the fleet, and the first pass ----
+  let fleet: readonly HostSpec[] | FleetSpec;
+  let fleetNote: string;
+  let plan;
+  if (source.hosts) {
+    if (hostsFlag || capFlag) throw new VmfabricError("INVALID_INPUT", `the ${source.format} format brings its fleet (--nodes); --hosts and --host-capacity do not apply`, hostsFlag ? "--hosts" : "--host-capacity", hostsFlag || capFlag);
+    fleet = source.hosts;
+    const types = [...new Map(source.hosts.map((h) => [h.capacity.join(","), [...h.capacity]])).values()];
+    plan = await survey(source, (d) => fitsSomeType(types, d));
+    fleetNote = `${source.hosts.length} nodes from ${nodes}`;
+  } else {
+    const shape = capFlag ? { capacity: capacity(capFlag, dims), reservation: dims.map(() => 0), source: "--host-capacity" } : defaultHost(dims);
+    const effective = shape.capacity.map((c, d) => c - shape.reservation[d]);
+    plan = await survey(source, (d) => effective.every((x, i) => d[i] <= x));
+    const count = hostsFlag || defaultHostCount(plan.peakDemand, effective);
+    fleet = identicalFleet(shape, count);
+    fleetNote = `${count.toLocaleString("en-US")} hosts of ${shape.source} [${effective.join(", ")}]${hostsFlag ? "" : ` = ceil(${DEFAULT_HEADROOM} x peak lower bound)`}`;
+  }
+  const span = plan.lastTime - plan.firstTime;
+  const bucket = bucketFlag || Math.max(60, Math.ceil(span / 250 / 60) * 60);
+
+  const runs: Array<Policy | Scheduler> = [...policies];
+  for (const b of baselines) runs.push(b === "kube" ? new KubeScheduler(seed) : new NomadScheduler(seed));
+  say(`trace: ${file} (${source.format}, ${plan.vms.toLocaleString("en-US")} VMs, ${plan.events.toLocaleString("en-US")} events, at most ${plan.peakLive.toLocaleString("en-US")} live)`);
+  say(`fleet: ${fleetNote}`);
+  for (const [k, v] of Object.entries(source.notes ?? {})) say(`${k}: ${v}`);
+
+  const bar = progress("replay", plan.events, quiet);
+  const result = await replay(source, {
+    fleet, runs, survey: plan, bucketSeconds: seriesFile || reportFile ? bucket : undefined,
+    onProgress: (done) => bar.update(done),
+  });
+  bar.finish();
+
+  const gpu = dims.includes("gpu") ? "gpu" : undefined;
+  if (json) printJson(summary(result, gpu));
+  else {
+    say("");
+    say(table(result));
+    say(`\nwall ${result.wallSeconds.toFixed(1)} s for ${result.runs.length} runs in lockstep; ops/s = (placements tried + releases) / the policy's own seconds`);
+  }
+  if (seriesFile) {
+    writeOutputFile("--timeseries", seriesFile, seriesCsv(result));
+    say(`time series (${bucket} s buckets): ${seriesFile}`);
+  }
+  if (reportFile) {
+    const { renderReport } = await import("../replay/report.js");
+    writeOutputFile("--report", reportFile, renderReport(result, { bucketSeconds: bucket, fleet: fleetNote, command: `vmfabric replay ${file}` }));
+    say(`report: ${reportFile}`);
+  }
+  return 0;
+}

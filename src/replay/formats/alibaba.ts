@@ -1,0 +1,117 @@
+// alibaba: a pod list of the Alibaba GPU cluster trace 2023 (openb_pod_list_*.csv) and its
+// node list (openb_node_list_*.csv, the fleet: those nodes in file order).
+//
+// Dimensions: cpu (millicores), memory (MiB), gpu (thousandths of a device). A pod asks for
+// num_gpu x 1000, or gpu_milli of one device when num_gpu = 1 and gpu_milli < 1000.
+// GPU MODEL: "summed" (until the engine has devices and labels): a node's GPUs are one summed
+// dimension (gpu x 1000), so a sharing pod may be counted against the sum of several devices'
+// leftovers, a multi-GPU pod need not get whole devices, and gpu_spec (the models a pod may
+// run on) is checked against the node list's models but not enforced.
+// Times: a pod arrives at creation_time and leaves at deletion_time; pods deleted at the
+// trace's last instant (the largest deletion_time) stay. Lists without times (multigpu*) are
+// FGD's inflation workload: pods arrive one per second in file order and stay.
+// The pod lists are not in creation order (gpushare40: 3,518 of 8,152 rows are earlier than the
+// row before), so this reader holds one list (at most ~10k pods) and sorts it, stably; the
+// other readers stream.
+import { readFile } from "node:fs/promises";
+import { VmfabricError } from "../../errors.js";
+import type { HostSpec } from "../../types.js";
+import { TraceError } from "../errors.js";
+import type { TraceSource, TraceVm } from "../trace.js";
+import { numberField, readHeader } from "./csv.js";
+
+const NODE_COLUMNS = ["sn", "cpu_milli", "memory_mib", "gpu", "model"] as const;
+const POD_COLUMNS = ["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", "gpu_spec", "qos", "pod_phase", "creation_time", "deletion_time", "scheduled_time"] as const;
+const POD_REQUIRED = ["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"] as const;
+const MAX = 0x7fffffff;
+const MAX_TIME = 2 ** 40;
+
+export const ALIBABA_DIMENSIONS = ["cpu", "memory", "gpu"] as const;
+
+export interface AlibabaNodes {
+  hosts: HostSpec[];
+  models: Set<string>;
+}
+
+async function lines(file: string): Promise<string[]> {
+  try {
+    return (await readFile(file, "utf8")).split(/\r?\n/);
+  } catch (e) {
+    throw new VmfabricError("NOT_FOUND", `cannot read ${file}: ${(e as Error).message}`, "file", file);
+  }
+}
+
+export async function readNodes(file: string): Promise<AlibabaNodes> {
+  const text = await lines(file);
+  const cols = readHeader(file, text[0] ?? "", NODE_COLUMNS, NODE_COLUMNS);
+  const hosts: HostSpec[] = [];
+  const models = new Set<string>();
+  for (let i = 1; i < text.length; i++) {
+    if (text[i].length === 0) continue;
+    const f = text[i].split(",");
+    const line = i + 1;
+    const get = (n: string) => f[cols.get(n)!];
+    const cpu = numberField(file, line, "cpu_milli", get("cpu_milli"), 0, MAX, true);
+    const mem = numberField(file, line, "memory_mib", get("memory_mib"), 0, MAX, true);
+    const gpu = numberField(file, line, "gpu", get("gpu"), 0, 1024, true);
+    const model = (get("model") ?? "").trim();
+    if (gpu > 0 && model === "") throw new TraceError(file, line, "model", model, "must name the GPU model of a node with GPUs");
+    if (model !== "") models.add(model);
+    hosts.push({ capacity: [cpu, mem, gpu * 1000] });
+  }
+  if (hosts.length === 0) throw new TraceError(file, 2, "nodes", "", "must list at least one node");
+  return { hosts, models };
+}
+
+export async function alibaba(podFile: string, nodeFile: string): Promise<TraceSource> {
+  const nodes = await readNodes(nodeFile);
+  const pods = await readPods(podFile, nodes.models);
+  return {
+    name: podFile,
+    format: "alibaba",
+    dimensions: ALIBABA_DIMENSIONS,
+    hosts: nodes.hosts,
+    notes: {
+      nodes: nodeFile,
+      gpuModel: "summed",
+    },
+    async *vms() { yield pods; },
+  };
+}
+
+async function readPods(file: string, models: ReadonlySet<string>): Promise<TraceVm[]> {
+  const text = await lines(file);
+  const cols = readHeader(file, text[0] ?? "", POD_COLUMNS, POD_REQUIRED);
+  const timed = cols.has("creation_time") && cols.has("deletion_time");
+  const rows: Array<TraceVm & { deletion: number }> = [];
+  for (let i = 1; i < text.length; i++) {
+    if (text[i].length === 0) continue;
+    const f = text[i].split(",");
+    const line = i + 1;
+    const get = (n: string) => (cols.has(n) ? f[cols.get(n)!] : undefined);
+    const cpu = numberField(file, line, "cpu_milli", get("cpu_milli"), 0, MAX, true);
+    const mem = numberField(file, line, "memory_mib", get("memory_mib"), 0, MAX, true);
+    const numGpu = numberField(file, line, "num_gpu", get("num_gpu"), 0, 1024, true);
+    const gpuMilli = numberField(file, line, "gpu_milli", get("gpu_milli"), 0, 1000, true);
+    if (numGpu === 0 && gpuMilli !== 0) throw new TraceError(file, line, "gpu_milli", gpuMilli, "must be 0 when num_gpu is 0");
+    if (numGpu > 0 && gpuMilli === 0) throw new TraceError(file, line, "gpu_milli", gpuMilli, "must be above 0 when num_gpu is above 0");
+    const gpu = numGpu === 1 && gpuMilli < 1000 ? gpuMilli : numGpu * 1000;
+    for (const m of (get("gpu_spec") ?? "").split("|")) {
+      if (m !== "" && !models.has(m)) throw new TraceError(file, line, "gpu_spec", m, `must name a GPU model of the node list (${[...models].join(", ")}): an unknown GPU model`);
+    }
+    let arrival = rows.length;
+    let deletion = Infinity;
+    if (timed) {
+      arrival = numberField(file, line, "creation_time", get("creation_time"), 0, MAX_TIME, true);
+      const delRaw = get("deletion_time");
+      deletion = numberField(file, line, "deletion_time", delRaw, 0, MAX_TIME, true);
+      if (deletion < arrival) throw new TraceError(file, line, "deletion_time", delRaw, `must not be before creation_time (${arrival}): a departure before the arrival`);
+    }
+    rows.push({ index: rows.length, line, arrival, departure: Infinity, deletion, demand: [cpu, mem, gpu], tenant: 0 });
+  }
+  let last = -Infinity;
+  for (const r of rows) if (r.deletion !== Infinity && r.deletion > last) last = r.deletion;
+  for (const r of rows) r.departure = r.deletion === Infinity || r.deletion === last ? Infinity : r.deletion === r.arrival ? r.arrival + 1 : r.deletion;
+  rows.sort((a, b) => a.arrival - b.arrival || a.index - b.index);
+  return rows.map(({ deletion: _, ...vm }) => vm);
+}

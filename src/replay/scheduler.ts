@@ -1,0 +1,106 @@
+// The hook for embedders: a Scheduler chooses the host of each arriving VM from a plain-TS view
+// of the fleet (FleetState), and the replay commits its choice to an engine, which checks it
+// (capacity, anti-affinity). The kube and nomad baselines are Schedulers; so is any scheduler
+// that wants to replay itself.
+import { hash32 } from "./lifetime.js";
+
+export interface ArrivingVm {
+  /** The VM's id in the engine for as long as it lives (slots are reused after departure). */
+  slot: number;
+  /** Row index in the trace. */
+  index: number;
+  /** Demand vector (one entry per dimension) and where it starts in `demands`. */
+  demands: Int32Array;
+  at: number;
+  tenant: number;
+  /** Deployment, or -1 for none. */
+  deployment: number;
+}
+
+export interface Scheduler {
+  readonly name: string;
+  /** The host for `vm` (one that `fleet.fits`), or -1 to reject it. */
+  choose(vm: ArrivingVm, fleet: FleetState): number;
+}
+
+/** Hosts' effective capacity, free capacity and VM counts, kept by the replay for a Scheduler.
+ *  Anti-affinity: at most one instance of a deployment per host. */
+export class FleetState {
+  readonly hosts: number;
+  readonly D: number;
+  /** hosts x D, effective capacity (capacity - reservation). */
+  readonly capacity: Int32Array;
+  /** hosts x D, capacity not yet allocated. */
+  readonly free: Int32Array;
+  readonly vmCount: Int32Array;
+  /** Per deployment, the hosts holding one of its instances (only when deployments are used). */
+  private readonly deploymentHosts = new Map<number, Map<number, number>>();
+
+  constructor(effective: ReadonlyArray<ArrayLike<number>>, readonly dimensions: readonly string[]) {
+    this.hosts = effective.length;
+    const D = (this.D = dimensions.length);
+    this.capacity = new Int32Array(this.hosts * D);
+    effective.forEach((e, h) => { for (let d = 0; d < D; d++) this.capacity[h * D + d] = e[d]; });
+    this.free = this.capacity.slice();
+    this.vmCount = new Int32Array(this.hosts);
+  }
+
+  /** Room in every dimension, and no instance of the VM's deployment on the host. */
+  fits(host: number, vm: ArrivingVm): boolean {
+    const D = this.D;
+    const base = host * D;
+    for (let d = 0; d < D; d++) if (this.free[base + d] < vm.demands[vm.at + d]) return false;
+    return vm.deployment < 0 || !(this.deploymentHosts.get(vm.deployment)?.has(host) ?? false);
+  }
+
+  /** Why no host can take `vm`: NO_CAPACITY, or ANTI_AFFINITY when only the deployment rule stops it. */
+  reasonFor(vm: ArrivingVm): string {
+    const D = this.D;
+    for (let h = 0; h < this.hosts; h++) {
+      let room = true;
+      for (let d = 0; d < D && room; d++) room = this.free[h * D + d] >= vm.demands[vm.at + d];
+      if (room) return "ANTI_AFFINITY";
+    }
+    return "NO_CAPACITY";
+  }
+
+  place(host: number, vm: ArrivingVm): void {
+    const D = this.D;
+    for (let d = 0; d < D; d++) this.free[host * D + d] -= vm.demands[vm.at + d];
+    this.vmCount[host]++;
+    if (vm.deployment >= 0) {
+      let m = this.deploymentHosts.get(vm.deployment);
+      if (!m) this.deploymentHosts.set(vm.deployment, (m = new Map()));
+      m.set(host, (m.get(host) ?? 0) + 1);
+    }
+  }
+
+  release(host: number, demands: ArrayLike<number>, at: number, deployment: number): void {
+    const D = this.D;
+    for (let d = 0; d < D; d++) this.free[host * D + d] += demands[at + d];
+    this.vmCount[host]--;
+    if (deployment >= 0) {
+      const m = this.deploymentHosts.get(deployment)!;
+      const c = m.get(host)! - 1;
+      if (c === 0) m.delete(host); else m.set(host, c);
+      if (m.size === 0) this.deploymentHosts.delete(deployment);
+    }
+  }
+}
+
+/** Dimensions a baseline scores: cpu and memory when the trace has them (the resources both
+ *  kube-scheduler's and Nomad's default scoring use), else every dimension. */
+export function scoredDimensions(dimensions: readonly string[]): number[] {
+  const named = ["cpu", "memory"].map((n) => dimensions.indexOf(n)).filter((i) => i >= 0);
+  return named.length > 0 ? named : dimensions.map((_, i) => i);
+}
+
+/** A seeded counter-based random source (deterministic per seed, no state but a counter). */
+export class Draws {
+  private n = 0;
+  constructor(private readonly seed: number, private readonly lane: number) {}
+  /** A uniform integer in [0, m). */
+  below(m: number): number {
+    return Math.floor((hash32(this.seed, this.n++, this.lane) / 4294967296) * m);
+  }
+}

@@ -1,0 +1,38 @@
+// The trace event model every format reader produces, and the interface the replay reads.
+//
+// A reader yields VMs (in chunks) in non-decreasing arrival order (it checks, and a line out of order is a
+// TraceError). Each VM carries its own departure time (Infinity: never leaves), so the replay
+// needs no look-ahead: it keeps only the live VMs' departures in a heap.
+
+import type { HostSpec } from "../types.js";
+
+export interface TraceVm {
+  /** 0-based index of the VM in the trace (data rows in file order). */
+  index: number;
+  /** Line of the file it came from (for messages). */
+  line: number;
+  /** Arrival on the virtual clock, seconds. */
+  arrival: number;
+  /** Departure, seconds; > arrival, or Infinity when the VM never leaves. */
+  departure: number;
+  /** One integer per dimension of the trace, in the engine's units. */
+  demand: number[];
+  tenant: number;
+  /** Deployment id (anti-affinity), or undefined for none. */
+  deployment?: number;
+}
+
+export interface TraceSource {
+  /** File name as given (for the JSON summary and messages). */
+  readonly name: string;
+  readonly format: string;
+  /** Dimension names, in demand order. */
+  readonly dimensions: readonly string[];
+  /** The fleet the trace brings with it (alibaba `--nodes`), if any. */
+  readonly hosts?: readonly HostSpec[];
+  /** Notes to print once (e.g. how GPU demand is modelled), also put in the JSON. */
+  readonly notes?: Readonly<Record<string, string>>;
+  /** A fresh pass over the VMs, in chunks in arrival order; may be called more than once
+   *  (survey, then replay). */
+  vms(): AsyncIterable<readonly TraceVm[]>;
+}

@@ -1,0 +1,79 @@
+// `vmfabric replay` end to end on hand-written traces: the JSON summary's keys, the time series
+// and report files, --help, and mistakes as one-line errors.
+import { existsSync, readFileSync } from "node:fs";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { FLAGS, run } from "../src/commands/replay.js";
+import { captureRun } from "./support/cli.js";
+import { fixture, tempTrace } from "./support/replay.js";
+
+const capture = (argv: string[]) => captureRun(run, argv);
+afterEach(() => { vi.restoreAllMocks(); });
+
+const RUN_KEYS = ["policy", "placed", "rejected", "rejectedByReason", "peakHostsInUse", "avgHostsInUse", "avgLowerBound", "hostsOverLowerBound", "utilizationOfUsedHosts", "avgEmptyHosts", "migrations", "seconds", "opsPerSecond"];
+
+describe("vmfabric replay", () => {
+  it("--json prints one object with the issue's keys, every policy and baseline", async () => {
+    const { code, out } = await capture([fixture("tiny.csv"), "--hosts", "2", "--host-capacity", "4,4", "--json", "--quiet"]);
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(Object.keys(j)).toEqual(["trace", "format", "hosts", "vms", "events", "runs"]);
+    expect(j).toMatchObject({ format: "generic", hosts: 2, vms: 4, events: 8 });
+    expect(j.runs.map((r: { policy: string }) => r.policy)).toEqual(["first-fit", "best-fit", "spread", "dot-product", "l2", "kube", "nomad"]);
+    for (const r of j.runs) expect(Object.keys(r)).toEqual(RUN_KEYS);
+    expect(j.runs[0]).toMatchObject({ placed: 4, avgHostsInUse: 1.6, avgLowerBound: 1.6, hostsOverLowerBound: 1, migrations: 0 });
+  });
+
+  it("sizes the default fleet at ceil(1.3 x the peak lower bound) of Dsv3-Type3 hosts", async () => {
+    // Peak live demand 8,000 + 2,000 mcpu... of one host's 78,000: bound 1, fleet ceil(1.3) = 2.
+    const { out } = await capture([fixture("azure-tiny.csv"), "--json", "--quiet", "--policy", "best-fit", "--baseline", "none"]);
+    const j = JSON.parse(out);
+    expect(j).toMatchObject({ format: "azure2017", hosts: 2, vms: 5 });
+    expect(j.runs.length).toBe(1);
+  });
+
+  it("alibaba: the node list is the fleet; GPU demand summed and said so; the unallocated GPU share", async () => {
+    const { out } = await capture([fixture("pods-tiny.csv"), "--nodes", fixture("nodes-tiny.csv"), "--json", "--quiet", "--policy", "best-fit", "--baseline", "kube"]);
+    const j = JSON.parse(out);
+    expect(j).toMatchObject({ format: "alibaba", hosts: 3, vms: 4, gpuModel: "summed" });
+    // GPU thousandths live: 460 on [10,20), 3,460 on [20,21), 2,460 on [21,200), of 10,000:
+    // 1 - (4,600 + 3,460 + 440,340) / (10,000 x 190) = 0.764.
+    expect(j.runs[0].unallocatedGpuShare).toBe(0.764);
+    // At the end p1 (460) and p2 (2,000) stay, of 10,000 GPU thousandths: 0.754 unallocated.
+    expect(j.runs[0].unallocatedGpuShareAtEnd).toBe(0.754);
+  });
+
+  it("writes the time series CSV and a self-contained HTML report", async () => {
+    const ts = tempTrace("", "csv");
+    const html = tempTrace("", "html");
+    const { code, out } = await capture([fixture("tiny.csv"), "--hosts", "2", "--host-capacity", "4,4", "--bucket", "5", "--timeseries", ts, "--report", html, "--quiet", "--baseline", "none", "--policy", "first-fit,spread"]);
+    expect(code).toBe(0);
+    expect(out).toContain("hosts/bound");
+    const rows = readFileSync(ts, "utf8").trim().split("\n");
+    expect(rows[0]).toBe("policy,start_s,covered_s,hosts_in_use,lower_bound,util_cpu,util_memory,rejected");
+    expect(rows.slice(1).map((r) => r.split(",").slice(0, 5).join(","))).toEqual([
+      "first-fit,0,5,1.600,1.600", "first-fit,5,5,1.600,1.600", "spread,0,5,2.000,1.000", "spread,5,5,1.600,1.000",
+    ]);
+    expect(rows[3].endsWith(",1")).toBe(true); // spread rejected v2 at t=2
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain("<svg");
+    expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(page).toContain("Hosts in use against the lower bound");
+  });
+
+  it("--help lists every flag", async () => {
+    const { out } = await capture(["--help"]);
+    for (const f of FLAGS) expect(out).toContain(`--${f.name}`);
+  });
+
+  it("mistakes are one-line VmfabricErrors naming the flag", async () => {
+    await expect(capture([fixture("tiny.csv"), "--bogus"])).rejects.toMatchObject({ field: "--bogus" });
+    await expect(capture([fixture("tiny.csv"), "--host-capacity", "4"])).rejects.toMatchObject({ field: "--host-capacity" });
+    // The default host has cpu, memory, network and disk: another dimension needs --host-capacity.
+    await expect(capture([tempTrace("arrival,demand_gpu\n0,1\n"), "--quiet"])).rejects.toMatchObject({ field: "--host-capacity" });
+    await expect(capture([fixture("pods-tiny.csv"), "--format", "alibaba"])).rejects.toMatchObject({ field: "--nodes" });
+    await expect(capture([fixture("tiny.csv"), "--policy", "worst-fit"])).rejects.toMatchObject({ field: "--policy" });
+    await expect(capture([fixture("tiny.csv"), "--hosts", "2", "--host-capacity", "4,4", "--quiet", "--report", "/nonexistent/dir/r.html"])).rejects.toMatchObject({ field: "--report" });
+    await expect(capture(["/nonexistent/trace.csv"])).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(existsSync("/nonexistent/dir/r.html")).toBe(false);
+  });
+});
