@@ -33,7 +33,7 @@ export function refreshHost(h: i32): void {
   const oldFit = load<u32>(hFit + (<usize>h << 2));
   const free = freePtr(h);
   const newL = indexed ? freeLevel(free, hostType(h)) : <i32>NO_LEVEL;
-  const newFit = indexed ? fitMask(free) : 0;
+  const newFit = indexed ? fitMask(h, free) : 0;
 
   if (oldL != newL) {
     if (oldL != <i32>NO_LEVEL) {

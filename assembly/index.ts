@@ -7,6 +7,7 @@ import { refreshHost } from "./hosts";
 import { classBuilds } from "./shapes";
 import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
+import { setAdmits, setAdmitsAll, setHostSignature, setVmConstraint, vmConstraint, vmConstraintBase } from "./attrs";
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
   DIMS, HOSTS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
@@ -18,7 +19,7 @@ import { addDedicatedTenant, dedicatedSlot } from "./tenants";
 import { commit, release, setDemand } from "./vms";
 import { copyVec } from "./vec";
 
-export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, outHost, outReason,
+export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, inCon, outHost, outReason,
   inPriorDep, inPriorFd, inPriorCount } from "./batch";
 
 // A small fixed buffer for single vectors passed in or out (16 dims x f64 at most).
@@ -74,6 +75,13 @@ export function setHostState(h: i32, state: u8): void {
   refreshHost(h);
 }
 
+/** Host h's label-and-taint signature; set before setHost (the index reads it). */
+export function setHostAttributes(h: i32, sig: i32): void { setHostSignature(h, sig); }
+/** Whether constraint c admits signature sig, and whether it admits every signature in use. */
+export function setConstraintAdmits(c: i32, sig: i32, on: bool): void { setAdmits(c, sig, on); }
+export function setConstraintAdmitsAll(c: i32, all: bool): void { setAdmitsAll(c, all); }
+export function vmConstraintTable(): usize { return vmConstraintBase(); }
+
 export function setDedicated(tenant: u32): bool {
   return addDedicatedTenant(tenant);
 }
@@ -82,11 +90,12 @@ export function isDedicated(tenant: u32): bool {
   return dedicatedSlot(tenant) >= 0;
 }
 
-/** Places VM v with the demand in io; returns its host or -1 (see lastReason). */
-export function place(v: i32, tenant: u32, deployment: u32, k: u32, policy: i32, window: i32): i32 {
-  const h = findHost(io, tenant, deployment, k, policy, window, -1);
+/** Places VM v with the demand in io and constraint con; returns its host or -1 (see lastReason). */
+export function place(v: i32, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32): i32 {
+  const h = findHost(io, tenant, deployment, con, k, policy, window, -1);
   if (h >= 0) {
     setDemand(v, io);
+    setVmConstraint(v, con);
     commit(v, h, tenant, deployment);
     noteCommit(h);
   }
@@ -94,9 +103,10 @@ export function place(v: i32, tenant: u32, deployment: u32, k: u32, policy: i32,
 }
 
 /** Places VM v (demand in io) on host h if every rule allows it; returns h or -1. */
-export function placeOn(v: i32, h: i32, tenant: u32, deployment: u32, k: u32): i32 {
-  if (!checkHost(h, io, tenant, deployment, k)) return -1;
+export function placeOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32, k: u32): i32 {
+  if (!checkHost(h, io, tenant, deployment, con, k)) return -1;
   setDemand(v, io);
+  setVmConstraint(v, con);
   commit(v, h, tenant, deployment);
   return h;
 }
@@ -113,9 +123,10 @@ export function moveVm(v: i32, target: i32, k: u32, policy: i32, window: i32): i
   const demand = demandPtr(v);
   const tenant = vmTenant(v);
   const d = vmDeployment(v);
+  const con = vmConstraint(v);
   const h = target >= 0
-    ? (checkHost(target, demand, tenant, d, k) ? target : -1)
-    : findHost(demand, tenant, d, k, policy, window, src);
+    ? (checkHost(target, demand, tenant, d, con, k) ? target : -1)
+    : findHost(demand, tenant, d, con, k, policy, window, src);
   if (h < 0) return -1;
   release(v);
   commit(v, h, tenant, d);

@@ -16,6 +16,7 @@
 import { W0, W1, W2 } from "./bits";
 import { DIMS, VEC, freePtr, tCapF } from "./state";
 import { fits } from "./vec";
+import { admitted } from "./attrs";
 
 /** Trees 0..LEVELS-1 are per free level; tree LEVELS covers every indexed host. */
 export const ALL_LEVELS: i32 = 64;
@@ -106,9 +107,9 @@ const accTop = memory.data(MAX_SECTORS * 16 * 4, 16);
 /**
  * The first host >= from in tree t whose free vector covers `demand`, or -1. `members` is the
  * bit tree of the hosts in tree t (its level-0 words say which hosts of a group belong);
- * `exclude` is a host never returned. Groups scanned whole without a fit get exact bounds.
+ * `exclude` is a host never returned; `con` >= 0: only hosts that constraint admits. Groups scanned whole without a fit get exact bounds.
  */
-export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclude: i32): i32 {
+export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclude: i32, con: i32): i32 {
   if (from < 0) from = 0;
   const g0 = from >>> 6;
   if (g0 >= W0) return -1;
@@ -139,7 +140,7 @@ export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclud
           const h = (g << 6) | <i32>ctz(mask);
           mask &= mask - 1;
           const f = freePtr(h);
-          if (h != exclude && fits(f, demand)) return h;
+          if (h != exclude && fits(f, demand) && (con < 0 || admitted(con, h))) return h;
           // (The excluded host, a move's source, is folded in too: it stays covered.)
           maxInto(accLeaf + <usize>load<u8>(hSector + <usize>h) * VEC, f);
         }

@@ -5,6 +5,7 @@ export const NO_HOST_IN_SERVICE: i32 = 2;
 export const ANTI_AFFINITY: i32 = 3;
 export const FAULT_DOMAIN_SPREAD: i32 = 4;
 export const DEDICATED_HOST: i32 = 5;
+export const NO_MATCHING_HOST: i32 = 6;   // hosts have room, but none the VM's labels and tolerations allow
 export const DIM_NONE: i32 = 255;
 
 export const FIRST_FIT: i32 = 0;

@@ -6,9 +6,10 @@ import { bitNext, bitNextBoth } from "./bits";
 import { fdLimit, fdUsed } from "./fdspread";
 import {
   ANTI_AFFINITY, BEST_FIT, DEDICATED_HOST, DIM_NONE, DOT_PRODUCT, FAULT_DOMAIN_SPREAD, FIRST_FIT,
-  L2, NO_CAPACITY, NO_HOST_IN_SERVICE, OK, SPREAD,
+  L2, NO_CAPACITY, NO_HOST_IN_SERVICE, NO_MATCHING_HOST, OK, SPREAD,
 } from "./reasons";
 import { ALL_LEVELS, maxNext } from "./maxtree";
+import { admitsEvery, admitted } from "./attrs";
 import {
   classOf, levelMask, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
   unclassedNoCapDim, unclassedNoCapEpoch, unclassedSlot,
@@ -27,6 +28,8 @@ export let reasonDim: i32 = DIM_NONE;
 
 // The request being searched for.
 let qDemand: usize = 0;
+let qCon: i32 = 0;        // the request's constraint (labels and tolerations)
+let qConAny: i32 = -1;    // qCon when it does not admit every host, else -1 (no test needed)
 let qDep: u32 = NONE;
 let qK: u32 = 1;
 let qExclude: i32 = -1;
@@ -74,7 +77,7 @@ let fdBlocked = false;
  *  class (s >= 0), else from the free-capacity trees. Both are exact and give the same order. */
 @inline function nextAt(s: i32, l: i32, from: i32): i32 {
   if (s >= 0) return l == ALL_LEVELS ? bitNext(shapeTree(s), from) : bitNextBoth(levelTree(l), shapeTree(s), from);
-  return maxNext(l, l == ALL_LEVELS ? indexedBits : levelTree(l), from, qDemand, -1);
+  return maxNext(l, l == ALL_LEVELS ? indexedBits : levelTree(l), from, qDemand, -1, qConAny);
 }
 
 // Where the last search of a deployment stopped. Consecutive instances of one deployment with
@@ -87,6 +90,7 @@ let fdBlocked = false;
 // prefix would have contributed to the reason.
 let curValid = false;
 let curEpoch: u32 = 0;
+let curCon: i32 = -1;
 const curDemand = memory.data(64, 16);
 let curPolicy = -1;
 let curDep: u32 = NONE;
@@ -107,7 +111,7 @@ let lastAaBefore = false;
 function searchShared(s: i32, policy: i32, window: i32): i32 {
   let startLevel = -1;
   let startHost = 0;
-  if (curValid && curEpoch == capacityEpoch && sameVec(curDemand, qDemand) && curPolicy == policy && curDep == qDep &&
+  if (curValid && curEpoch == capacityEpoch && curCon == qCon && sameVec(curDemand, qDemand) && curPolicy == policy && curDep == qDep &&
       curK == qK && curFdLimit == qFdLimit && qExclude < 0) {
     startLevel = curLevel;
     startHost = curHost + 1;
@@ -171,7 +175,7 @@ export function noteCommit(h: i32): void {
   // Whether P is still a candidate for the same demand (indexed, with room).
   const stillFits = lastShape >= 0
     ? ((load<u32>(hFit + (<usize>h << 2)) >>> <u32>lastShape) & 1) != 0
-    : load<u8>(hLevel + <usize>h) != NO_LEVEL && fits(freePtr(h), qDemand);
+    : load<u8>(hLevel + <usize>h) != NO_LEVEL && fits(freePtr(h), qDemand) && admitted(qCon, h);
   let usable = lastUsableBefore;
   let aaOk = lastAaBefore;
   if (stillFits) {
@@ -184,6 +188,7 @@ export function noteCommit(h: i32): void {
   curValid = true;
   curEpoch = capacityEpoch;
   copyVec(curDemand, qDemand);
+  curCon = qCon;
   curPolicy = lastPolicy;
   curDep = qDep;
   curK = qK;
@@ -202,7 +207,7 @@ function searchDedicated(slot: i32, policy: i32): i32 {
   let bestRank: f64 = 0;
   let h = ownedHead(slot);
   while (h >= 0) {
-    if (hostState(h) == STATE_IN_SERVICE && fits(freePtr(h), qDemand) && allowed(h)) {
+    if (hostState(h) == STATE_IN_SERVICE && fits(freePtr(h), qDemand) && admitted(qCon, h) && allowed(h)) {
       let better = best < 0;
       if (policy == FIRST_FIT) {
         better = better || h < best;
@@ -223,28 +228,29 @@ function searchDedicated(slot: i32, policy: i32): i32 {
   if (best >= 0) return best;
   let e = bitNext(emptyBits, 0);
   while (e >= 0) {
-    if (!fits(freePtr(e), qDemand)) { e = bitNext(emptyBits, e + 1); continue; } // fdBlocked is stale here
+    if (!fits(freePtr(e), qDemand) || !admitted(qCon, e)) { e = bitNext(emptyBits, e + 1); continue; } // fdBlocked is stale here
     if (allowed(e)) return e;
     e = bitNext(emptyBits, resumeAfter(e));
   }
   return -1;
 }
 
-/** Whether any in-service host other than the excluded one has room, whoever holds it. */
-function anyRoom(s: i32): bool {
-  if (s >= 0) {
+/** Whether any in-service host other than the excluded one has room, whoever holds it: one
+ *  the request's labels allow (matching), or any at all. */
+function anyRoom(s: i32, matching: bool): bool {
+  if (s >= 0 && matching) {
     const tree = shapeTree(s);
     let h = bitNext(tree, 0);
     if (h >= 0 && h == qExclude) h = bitNext(tree, h + 1);
     if (h >= 0) return true;
-  } else if (maxNext(ALL_LEVELS, indexedBits, 0, qDemand, qExclude) >= 0) {
+  } else if (maxNext(ALL_LEVELS, indexedBits, 0, qDemand, qExclude, matching ? qConAny : -1) >= 0) {
     return true;
   }
   for (let i = 0; i < MAX_DEDICATED * 2; i++) {
     if (load<u32>(dedKey + (<usize>i << 2)) == NONE) continue;
     let o = load<i32>(dedHead + (<usize>i << 2));
     while (o >= 0) {
-      if (o != qExclude && hostState(o) == STATE_IN_SERVICE && fits(freePtr(o), qDemand)) return true;
+      if (o != qExclude && hostState(o) == STATE_IN_SERVICE && fits(freePtr(o), qDemand) && (!matching || admitted(qCon, o))) return true;
       o = ownedNext(o);
     }
   }
@@ -286,17 +292,19 @@ function shortestDim(): i32 {
  * reason / reasonDim. Nothing is changed. `exclude` (>= 0) is a host to leave out (a move's source).
  */
 export function findHost(
-  demand: usize, tenant: u32, deployment: u32, k: u32, policy: i32, window: i32, exclude: i32,
+  demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32,
 ): i32 {
   reason = OK;
   reasonDim = DIM_NONE;
   if (inServiceCount == 0) { reason = NO_HOST_IN_SERVICE; return -1; }
   qDemand = demand;
+  qCon = con;
+  qConAny = admitsEvery(con) ? -1 : con;
   qDep = deployment;
   qK = k;
   qExclude = exclude;
   qFdLimit = fdLimit(deployment);
-  const s = classOf(demand);
+  const s = classOf(demand, con);
   const slot = s < 0 ? unclassedSlot : -1;
   if (exclude < 0 && s >= 0 && noCapacityEpoch(s) == capacityEpoch) {
     reason = NO_CAPACITY;
@@ -318,8 +326,10 @@ export function findHost(
   // every shared host: room anywhere else is room the tenancy rule keeps it from.
   if (sawUsable) {
     reason = sawAntiAffinityOk ? FAULT_DOMAIN_SPREAD : ANTI_AFFINITY;
-  } else if (anyRoom(s)) {
+  } else if (anyRoom(s, true)) {
     reason = DEDICATED_HOST;
+  } else if (qConAny >= 0 && anyRoom(s, false)) {
+    reason = NO_MATCHING_HOST;
   } else {
     reason = NO_CAPACITY;
     reasonDim = shortestDim();
@@ -331,7 +341,7 @@ export function findHost(
 
 /** Whether VM demand of (tenant, deployment) may go on host h, as for an explicit target;
  *  sets reason / reasonDim when not. */
-export function checkHost(h: i32, demand: usize, tenant: u32, deployment: u32, k: u32): bool {
+export function checkHost(h: i32, demand: usize, tenant: u32, deployment: u32, con: i32, k: u32): bool {
   reason = OK;
   reasonDim = DIM_NONE;
   if (hostState(h) != STATE_IN_SERVICE) { reason = NO_HOST_IN_SERVICE; return false; }
@@ -344,6 +354,7 @@ export function checkHost(h: i32, demand: usize, tenant: u32, deployment: u32, k
     }
     return false;
   }
+  if (!admitted(con, h)) { reason = NO_MATCHING_HOST; return false; }
   const owner = hostOwner(h);
   const mine = dedicatedSlot(tenant) >= 0;
   if (mine ? owner != tenant && hostVmCount(h) != 0 : owner != NONE) { reason = DEDICATED_HOST; return false; }

@@ -9,11 +9,17 @@
 
 import { bitSet } from "./bits";
 import {
-  ADM_SLOTS, DIMS, HOSTS, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, freePtr, hFit,
+  ADM_SLOTS, DIMS, HOSTS, admCon, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, freePtr, hFit,
   hLevel, setShapeValid, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, shapeValid,
   treeBytes,
 } from "./state";
 import { copyVec, fits, sameVec } from "./vec";
+import { admitted } from "./attrs";
+
+// The constraint (labels and tolerations, attrs.ts) of each class and of each admission slot:
+// a class is a (demand, constraint) pair, and its fit bit says "room, and the labels allow it".
+const shapeCon = memory.data(32 * 4); // MAX_SHAPES
+@inline export function classConstraint(s: i32): i32 { return load<i32>(shapeCon + (<usize>s << 2)); }
 
 @inline export function shapeDemandPtr(s: i32): usize {
   return shapeDemand + <usize>s * VEC;
@@ -49,13 +55,13 @@ export function countSub(s: i32, l: i32): void {
 }
 
 /** Fit mask of a free vector against every live shape class. */
-export function fitMask(free: usize): u32 {
+export function fitMask(h: i32, free: usize): u32 {
   let m: u32 = 0;
   let live = shapeValid;
   while (live != 0) {
     const s = <i32>ctz(live);
     live &= live - 1;
-    if (fits(free, shapeDemandPtr(s))) m |= <u32>1 << <u32>s;
+    if (fits(free, shapeDemandPtr(s)) && admitted(classConstraint(s), h)) m |= <u32>1 << <u32>s;
   }
   return m;
 }
@@ -85,16 +91,17 @@ function evict(s: i32): void {
 
 export let classBuilds: u32 = 0;
 
-function build(s: i32, demand: usize): void {
+function build(s: i32, demand: usize, con: i32): void {
   classBuilds++;
   copyVec(shapeDemandPtr(s), demand);
+  store<i32>(shapeCon + (<usize>s << 2), con);
   rememberNoCapacity(s, 0, 0);
   const bit = <u32>1 << <u32>s;
   const tree = shapeTree(s);
   for (let h = 0; h < HOSTS; h++) {
     const l = load<u8>(hLevel + <usize>h);
     if (l == NO_LEVEL) continue;
-    if (fits(freePtr(h), demand)) {
+    if (fits(freePtr(h), demand) && admitted(con, h)) {
       const p = hFit + (<usize>h << 2);
       store<u32>(p, load<u32>(p) | bit);
       bitSet(tree, h);
@@ -116,8 +123,8 @@ export let unclassedSlot: i32 = -1;
 @inline function admKeyPtr(slot: i32): usize { return admKey + <usize>slot * VEC; }
 @inline function admCountPtr(slot: i32): usize { return admCount + (<usize>slot << 2); }
 
-function slotOf(demand: usize): i32 {
-  let h: u32 = 0x811c9dc5;
+function slotOf(demand: usize, con: i32): i32 {
+  let h: u32 = 0x811c9dc5 ^ (<u32>con * 0x85ebca6b);
   for (let d = 0; d < DIMS; d++) {
     h = (h ^ load<u32>(demand + (<usize>d << 2))) * 0x9e3779b1;
     h ^= h >>> 15;
@@ -131,25 +138,27 @@ function age(): void {
 }
 
 /** The class of a demand vector, or -1 when it has none (it may earn one here). */
-export function classOf(demand: usize): i32 {
+export function classOf(demand: usize, con: i32): i32 {
   if ((++lookups & (AGE_EVERY - 1)) == 0) age();
   let live = shapeValid;
   while (live != 0) {
     const s = <i32>ctz(live);
     live &= live - 1;
-    if (sameVec(shapeDemandPtr(s), demand)) {
+    if (classConstraint(s) == con && sameVec(shapeDemandPtr(s), demand)) {
       store<u32>(hits(s), load<u32>(hits(s)) + 1);
       return s;
     }
   }
-  const slot = slotOf(demand);
+  const slot = slotOf(demand, con);
   const key = admKeyPtr(slot);
   const cp = admCountPtr(slot);
   let c = load<u32>(cp);
-  if (sameVec(key, demand)) {
+  const conP = admCon + (<usize>slot << 2);
+  if (load<i32>(conP) == con && sameVec(key, demand)) {
     c++;
   } else if (c <= 1) {
     copyVec(key, demand);
+    store<i32>(conP, con);
     c = 1;
     store<u32>(admNoCap + (<usize>slot << 3), 0);
   } else {
@@ -173,7 +182,7 @@ export function classOf(demand: usize): i32 {
     if (<u64>least * 2 + <u64>ADMIT_AFTER > <u64>c) return -1;
     evict(victim);
   }
-  build(victim, demand);
+  build(victim, demand, con);
   store<u32>(hits(victim), c);
   store<u32>(cp, 0);
   unclassedSlot = -1;

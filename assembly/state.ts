@@ -6,6 +6,7 @@ import { allocTable } from "./memory";
 import { bitTreeBytes, bitTreeInit } from "./bits";
 import { maxTreeBytes, maxTreeInit } from "./maxtree";
 import { totalsBytes, totalsInit } from "./totals";
+import { MAX_CONSTRAINTS, attrsBytes, attrsInit } from "./attrs";
 
 export const NONE: u32 = 0xffffffff;
 export const MAX_SHAPES: i32 = 32;   // shape classes with a fit bit per host (u32 mask)
@@ -58,6 +59,7 @@ export let shapeHits: usize = 0;     // u32 requests per class (halved as they a
 export const ADM_SLOTS: i32 = 4096;  // admission table: demands without a class, and their counts
 export let admKey: usize = 0;        // VEC per slot
 export let admCount: usize = 0;      // u32 per slot
+export let admCon: usize = 0;        // u32 per slot: the demand's constraint (labels, tolerations)
 export let admNoCap: usize = 0;      // (u32 epoch, i32 dimension) per slot: cached NO_CAPACITY
 export let levelCount: usize = 0;    // u32 per level: indexed hosts at that level
 export let levelsUsed: u64 = 0;      // bit l set when levelCount[l] > 0
@@ -140,10 +142,12 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   admKey = allocTable(<usize>ADM_SLOTS * VEC);
   admCount = allocTable(<usize>ADM_SLOTS * 4);
   admNoCap = allocTable(<usize>ADM_SLOTS * 8);
+  admCon = allocTable(<usize>ADM_SLOTS * 4);
   levelCount = allocTable(<usize>LEVELS * 4);
   indexedBits = allocTable(treeBytes);
   maxTreeInit(allocTable(maxTreeBytes(hosts)), allocTable(H));
   totalsInit(allocTable(totalsBytes()));
+  attrsInit(allocTable(H * 2), allocTable(V * 2), allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS));
   shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 4);
   shapeLevelMask = allocTable(<usize>MAX_SHAPES * 8);
 

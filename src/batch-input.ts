@@ -100,6 +100,8 @@ export interface BatchCopy {
   tenants: Uint32Array;
   /** NO_DEPLOYMENT where none. */
   deployments: Uint32Array;
+  /** Constraint ids (0 where none). */
+  constraints: Uint32Array;
 }
 
 /**
@@ -107,7 +109,7 @@ export interface BatchCopy {
  * (`vmHost[id] >= 0`) and none twice; demands, tenants and deployments in range. Throws (with
  * the field and the value as read) before anything reaches the core.
  */
-export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapacity: number, vmHost: Int32Array, seen: Uint8Array): BatchCopy {
+export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapacity: number, vmHost: Int32Array, seen: Uint8Array, constraintCount = 1): BatchCopy {
   if (typeof batch !== "object" || batch === null) throw invalid("batch", batch, "an object with ids, demands, tenants");
   const b = batch as Record<string, unknown>;
   const D = dimensions.length;
@@ -120,6 +122,8 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
   checkLength("batch.demands", lengthOf("batch.demands", demandsIn), n * D);
   checkLength("batch.tenants", lengthOf("batch.tenants", tenantsIn), n);
   if (depsIn !== undefined) checkLength("batch.deployments", lengthOf("batch.deployments", depsIn), n);
+  const consIn = b.constraints;
+  if (consIn !== undefined) checkLength("batch.constraints", lengthOf("batch.constraints", consIn), n);
 
   const ids = ints("batch.ids", copyOnce("batch.ids", idsIn, n, "a VM id"), 0, vmCapacity - 1);
   let i = 0;
@@ -147,7 +151,10 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
   const deployments = depsIn === undefined
     ? new Uint32Array(n).fill(NO_DEPLOYMENT)
     : ints("batch.deployments", copyOnce("batch.deployments", depsIn, n, "a deployment id"), 0, TENANT_MAX, NO_DEPLOYMENT);
-  return { n, ids, demands, tenants, deployments };
+  const constraints = consIn === undefined
+    ? new Uint32Array(n)
+    : ints("batch.constraints", copyOnce("batch.constraints", consIn, n, "a constraint id from engine.constraint()"), 0, constraintCount - 1);
+  return { n, ids, demands, tenants, deployments, constraints };
 }
 
 /** Copies and validates releaseBatch's ids: each placed, none twice. Returns the ids and the

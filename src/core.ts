@@ -49,13 +49,17 @@ export interface CoreExports {
   setHostState(h: number, state: number): void;
   setDedicated(tenant: number): number;
   isDedicated(tenant: number): number;
-  place(v: number, tenant: number, deployment: number, k: number, policy: number, window: number): number;
-  placeOn(v: number, h: number, tenant: number, deployment: number, k: number): number;
+  place(v: number, tenant: number, deployment: number, constraint: number, k: number, policy: number, window: number): number;
+  placeOn(v: number, h: number, tenant: number, deployment: number, constraint: number, k: number): number;
   releaseVm(v: number): void;
   moveVm(v: number, target: number, k: number, policy: number, window: number): number;
   lastReason(): number;
   lastReasonDim(): number;
   addHosts(n: number): void;
+  setHostAttributes(h: number, sig: number): void;
+  setConstraintAdmits(c: number, sig: number, on: number | boolean): void;
+  setConstraintAdmitsAll(c: number, all: number | boolean): void;
+  vmConstraintTable(): number;
   inServiceUsedCount(): number;
   totalsTable(): number;
   shapeClassBuilds(): number;
@@ -83,6 +87,7 @@ export interface CoreExports {
   inDemand: WasmGlobal;
   inTenant: WasmGlobal;
   inDep: WasmGlobal;
+  inCon: WasmGlobal;
   outHost: WasmGlobal;
   outReason: WasmGlobal;
   inPriorDep: WasmGlobal;

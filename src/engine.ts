@@ -5,6 +5,7 @@ import { VmfabricError, invalid, show } from "./errors.js";
 import { expandFleet, sizeIn, type ExpandedFleet, type HostType } from "./fleet.js";
 import { rejection } from "./reasons.js";
 import { lowerBound } from "./lower-bound.js";
+import { AttributeRegistry, admits, constraintOf, describe, type ConstraintSpec } from "./labels.js";
 import {
   DEFAULT_DIMENSIONS, NO_DEPLOYMENT, POLICIES, SIZE_MEASURES,
   type BatchOptions, type BatchResult, type EngineOptions, type EngineStats, type FleetSpec, type HostSpec,
@@ -30,6 +31,7 @@ interface Views {
   vmNext: Int32Array;
   hostVmHead: Int32Array;
   totals: BigInt64Array;
+  vmConstraint: Uint16Array;
 }
 
 interface Resolved {
@@ -51,6 +53,8 @@ export class Engine {
   /** In-service hosts per host type, for the lower bound. */
   private typeInService: number[] = [];
   private retiredCount = 0;
+  /** Label-and-taint signatures of hosts and constraints of VMs (labels.ts). */
+  private readonly attrs: AttributeRegistry;
   private readonly stride: number; // i32 per vector in the core (lanes x 4)
   private readonly defaults: Resolved;
   private readonly dedicated = new Set<number>();
@@ -60,8 +64,9 @@ export class Engine {
   private batchSeen: Uint8Array;
   private maxFaultDomain: number;
 
-  private constructor(fleet: ExpandedFleet, dimensions: string[], opts: EngineOptions) {
+  private constructor(fleet: ExpandedFleet, dimensions: string[], opts: EngineOptions, attrs: AttributeRegistry) {
     this.dimensions = Object.freeze(dimensions);
+    this.attrs = attrs;
     this.fleet = fleet;
     const hosts = fleet.count;
     this.vmCapacity = opts.vmCapacity === undefined
@@ -110,8 +115,9 @@ export class Engine {
   static create(hosts: readonly HostSpec[] | FleetSpec, options: EngineOptions = {}): Engine {
     if (typeof options !== "object" || options === null) throw invalid("options", options, "an object");
     const dimensions = check.dimensionNames(options.dimensions ?? [...DEFAULT_DIMENSIONS]);
-    const fleet = expandFleet(hosts, dimensions.length);
-    return new Engine(fleet, dimensions, options);
+    const attrs = new AttributeRegistry();
+    const fleet = expandFleet(hosts, dimensions.length, undefined, attrs);
+    return new Engine(fleet, dimensions, options, attrs);
   }
 
   /** Engine.create after loading the core where that must be asynchronous (browsers): `source`
@@ -132,6 +138,7 @@ export class Engine {
     this.refreshViews();
     this.typeInService = [];
     this.setTypes(0);
+    for (let c = 0; c < this.attrs.constraints.length; c++) this.tellConstraint(c);
     this.setHosts(0);
     for (const t of this.dedicated) this.core.setDedicated(t);
   }
@@ -149,6 +156,7 @@ export class Engine {
     const f = this.fleet;
     this.core.addHosts(f.count);
     for (let h = from; h < f.count; h++) {
+      this.core.setHostAttributes(h, f.signature[h]);
       this.core.setHost(h, f.hostType[h], f.faultDomain[h], f.inService[h]);
       if (f.inService[h] === IN_SERVICE) this.typeInService[f.hostType[h]]++;
     }
@@ -172,6 +180,7 @@ export class Engine {
       vmNext: new Int32Array(buffer, c.vmNextTable() >>> 0, this.vmCapacity),
       hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, this.hostRoom),
       totals: new BigInt64Array(buffer, c.totalsTable() >>> 0, 64),
+      vmConstraint: new Uint16Array(buffer, c.vmConstraintTable() >>> 0, this.vmCapacity),
     };
     return this.v;
   }
@@ -214,7 +223,10 @@ export class Engine {
     const demand = old.vmDemand.slice();
     const tenant = old.vmTenant.slice();
     const deployment = old.vmDeployment.slice();
-    const state = old.hostState.slice();
+    // The fleet's states, not the old core's: hosts just added (addHosts) are not in it yet.
+    const state = this.fleet.inService.slice();
+    const constraint = new Uint16Array(this.vmCapacity);
+    for (let vm = 0; vm < this.vmCapacity; vm++) if (vmHost[vm] >= 0) constraint[vm] = old.vmConstraint[vm];
     for (const [vm, host] of rollback) vmHost[vm] = host;
     // Every host in service while the VMs are restored (placeOn only puts guests on in-service
     // hosts, and VMs may sit on hosts taken out of service since), then the saved states.
@@ -225,7 +237,7 @@ export class Engine {
       const h = vmHost[vm];
       if (h < 0) continue;
       this.writeIo(demand.subarray(vm * s, vm * s + s));
-      if (this.core.placeOn(vm, h, tenant[vm], deployment[vm], 0xffffffff) < 0) {
+      if (this.core.placeOn(vm, h, tenant[vm], deployment[vm], constraint[vm], 0xffffffff) < 0) {
         throw new VmfabricError("CORE_TRAP", `recovery could not restore vm ${vm} on host ${h}`);
       }
     }
@@ -272,9 +284,9 @@ export class Engine {
     const r = this.request(request);
     const host = this.guard(() => {
       this.writeIo(r.demand);
-      return this.core.place(r.vm, r.tenant, r.dep, o.k, o.policy, o.window);
+      return this.core.place(r.vm, r.tenant, r.dep, r.con, o.k, o.policy, o.window);
     }, () => []);
-    return this.outcome(r.vm, host, r.demand);
+    return this.outcome(r.vm, host, r.demand, r.con);
   }
 
   /** Places VM `request.id` on `host` if capacity, service, tenancy and anti-affinity allow it. */
@@ -284,26 +296,57 @@ export class Engine {
     const h = this.hostId("host", host);
     const got = this.guard(() => {
       this.writeIo(r.demand);
-      return this.core.placeOn(r.vm, h, r.tenant, r.dep, o.k);
+      return this.core.placeOn(r.vm, h, r.tenant, r.dep, r.con, o.k);
     }, () => []);
-    return this.outcome(r.vm, got, r.demand);
+    return this.outcome(r.vm, got, r.demand, r.con);
   }
 
   /** A single VM request, checked. */
-  private request(request: VmRequest): { vm: number; demand: number[]; tenant: number; dep: number } {
+  private request(request: VmRequest): { vm: number; demand: number[]; tenant: number; dep: number; con: number } {
     if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
-    return {
-      vm: this.vmId("request.id", request.id, false),
-      demand: check.vector("request.demand", request.demand, this.dimensions.length),
-      tenant: this.tenantId("request.tenant", request.tenant),
-      dep: this.deploymentId("request.deployment", request.deployment),
-    };
+    const vm = this.vmId("request.id", request.id, false);
+    const demand = check.vector("request.demand", request.demand, this.dimensions.length);
+    const tenant = this.tenantId("request.tenant", request.tenant);
+    const dep = this.deploymentId("request.deployment", request.deployment);
+    const con = request.requires === undefined && request.tolerates === undefined
+      ? 0
+      : this.constraint({ requires: request.requires, tolerates: request.tolerates }, "request");
+    return { vm, demand, tenant, dep, con };
+  }
+
+  /**
+   * The id of a label constraint (what a VM requires of host labels, and the taints it
+   * tolerates), for `VmBatch.constraints`; `place` takes `requires` / `tolerates` directly.
+   * The same constraint always gets the same id; 0 is "no requirements, no tolerations".
+   */
+  constraint(spec: ConstraintSpec, field = "constraint"): number {
+    if (typeof spec !== "object" || spec === null) throw invalid(field, spec, "an object with requires and/or tolerates");
+    const c = constraintOf(field, spec);
+    const { id, added } = this.attrs.constraint(c, field);
+    if (added) this.guard(() => this.tellConstraint(id), () => []);
+    return id;
+  }
+
+  /** The core learns which signatures constraint c admits. */
+  private tellConstraint(c: number): void {
+    const con = this.attrs.constraints[c];
+    this.attrs.signatures.forEach((sig, i) => this.core.setConstraintAdmits(c, i, admits(con, sig)));
+    this.core.setConstraintAdmitsAll(c, this.attrs.admitsAll(c));
+  }
+
+  /** The core learns a new signature: every constraint's verdict on it. */
+  private tellSignature(sig: number): void {
+    const s = this.attrs.signatures[sig];
+    this.attrs.constraints.forEach((con, c) => {
+      this.core.setConstraintAdmits(c, sig, admits(con, s));
+      this.core.setConstraintAdmitsAll(c, this.attrs.admitsAll(c));
+    });
   }
 
   /** The placement, or the core's reason for the rejection it just made. */
-  private outcome(vm: number, host: number, demand: ArrayLike<number>): Placement {
+  private outcome(vm: number, host: number, demand: ArrayLike<number>, con: number): Placement {
     if (host >= 0) return { placed: true, vm, host };
-    return { placed: false, vm, host: -1, rejection: rejection(this.core.lastReason(), this.core.lastReasonDim(), this.dimensions, demand) };
+    return { placed: false, vm, host: -1, rejection: rejection(this.core.lastReason(), this.core.lastReasonDim(), this.dimensions, demand, describe(this.attrs.constraints[con])) };
   }
 
   /**
@@ -320,7 +363,7 @@ export class Engine {
     const prior = options?.prior === undefined ? undefined : copyPrior("prior", options.prior, this.maxFaultDomain);
     const m = prior === undefined ? 0 : prior.deployments.length;
     // Read once: the core is filled from these validated copies, never from the caller's arrays.
-    const { n, ids, demands, tenants, deployments: deps } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.batchSeen);
+    const { n, ids, demands, tenants, deployments: deps, constraints } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.batchSeen, this.attrs.constraints.length);
     const D = this.dimensions.length;
     checkBatchFits("batch.ids", n, m, D, this.core.coreBytes() >>> 0);
     const { hosts, codes } = this.guard(() => {
@@ -337,6 +380,7 @@ export class Engine {
       }
       new Uint32Array(buf, c.inTenant.value >>> 0, n).set(tenants);
       new Uint32Array(buf, c.inDep.value >>> 0, n).set(deps);
+      new Uint32Array(buf, c.inCon.value >>> 0, n).set(constraints);
       if (prior !== undefined && m > 0) {
         new Uint32Array(buf, c.inPriorDep.value >>> 0, m).set(prior.deployments);
         new Uint32Array(buf, c.inPriorFd.value >>> 0, m).set(prior.faultDomains);
@@ -401,7 +445,7 @@ export class Engine {
       if (target === from) throw new VmfabricError("INVALID_INPUT", `target: vm ${vm} is already on host ${target}`, "target", target);
     }
     const host = this.guard(() => this.core.moveVm(vm, target, o.k, o.policy, o.window), () => [[vm, from]]);
-    return this.outcome(vm, host, this.demandOf(vm));
+    return this.outcome(vm, host, this.demandOf(vm), this.views.vmConstraint[vm]);
   }
 
   // ---- hosts and tenants ----
@@ -431,7 +475,8 @@ export class Engine {
    * past it the core is rebuilt with room for twice the hosts (O(fleet + VMs), so rarely).
    */
   addHosts(hosts: readonly HostSpec[] | FleetSpec): number {
-    const grown = expandFleet(hosts, this.dimensions.length, this.fleet);
+    const signaturesBefore = this.attrs.signatures.length;
+    const grown = expandFleet(hosts, this.dimensions.length, this.fleet, this.attrs);
     const first = this.fleet.count;
     let maxFd = this.maxFaultDomain;
     for (let h = first; h < grown.count; h++) if (grown.faultDomain[h] > maxFd) maxFd = grown.faultDomain[h];
@@ -448,6 +493,7 @@ export class Engine {
     } else {
       this.guard(() => {
         this.setTypes(typesBefore);
+        for (let sig = signaturesBefore; sig < this.attrs.signatures.length; sig++) this.tellSignature(sig);
         this.setHosts(first);
       }, () => []);
     }

@@ -3,6 +3,7 @@
 import { VmfabricError, invalid } from "./errors.js";
 import type { FleetSpec, HostSpec } from "./types.js";
 import { I32_MAX, intIn, vector } from "./validate.js";
+import { signatureOf, type AttributeRegistry } from "./labels.js";
 
 export interface HostType {
   capacity: number[];
@@ -23,6 +24,8 @@ export interface ExpandedFleet {
   count: number;
   /** Host type by its capacity|reservation|oversubscription key. */
   typeIndex: Map<string, number>;
+  /** Per host, its label-and-taint signature in the engine's AttributeRegistry (0 = none). */
+  signature: Uint16Array;
 }
 
 /** Most hosts one engine holds (the documented maximum). */
@@ -77,7 +80,7 @@ function hostType(field: string, h: HostSpec, dims: number): HostType {
 /** The fleet a spec describes, or, with `into`, `into` grown by the spec's hosts (new host ids
  *  follow the existing ones; a fleet spec's racks are numbered after the highest fault domain so
  *  far). Everything is checked before `into` changes. */
-export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number, into?: ExpandedFleet): ExpandedFleet {
+export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number, into?: ExpandedFleet, registry?: AttributeRegistry): ExpandedFleet {
   const entries: Array<{ field: string; spec: HostSpec; count: number; perFd?: number; interleaved?: boolean }> = [];
   if (isFleetSpec(spec)) {
     if (!Array.isArray(spec.hostTypes) || spec.hostTypes.length === 0) throw invalid("hostTypes", spec.hostTypes, "a non-empty array");
@@ -106,7 +109,9 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number,
   const faultDomain = new Uint16Array(total);
   const inService = new Uint8Array(total);
   const retired = new Uint8Array(total);
+  const signature = new Uint16Array(total);
   if (into) {
+    signature.set(into.signature.subarray(0, before));
     hostTypeOf.set(into.hostType.subarray(0, before));
     faultDomain.set(into.faultDomain.subarray(0, before));
     inService.set(into.inService.subarray(0, before));
@@ -127,6 +132,9 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number,
       types.push(t);
       typeIndex.set(key, ti);
     }
+    const labelled = e.spec.labels !== undefined || e.spec.taints !== undefined;
+    if (labelled && !registry) throw invalid(`${e.field}.labels`, e.spec.labels, "no labels here (this fleet does not take them)");
+    const sig = labelled ? registry!.signature(signatureOf(e.field, e.spec.labels, e.spec.taints), e.field).id : 0;
     const fixedFd = e.spec.faultDomain === undefined ? undefined : intIn(`${e.field}.faultDomain`, e.spec.faultDomain, 0, 0xffff);
     if (e.spec.inService !== undefined && typeof e.spec.inService !== "boolean") throw invalid(`${e.field}.inService`, e.spec.inService, "a boolean");
     for (let i = 0; i < e.count; i++, h++) {
@@ -139,8 +147,9 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number,
       }
       faultDomain[h] = fd;
       inService[h] = e.spec.inService === false ? 0 : 1;
+      signature[h] = sig;
     }
     if (e.perFd !== undefined) fdBase += Math.ceil(e.count / e.perFd);
   }
-  return { types, hostType: hostTypeOf, faultDomain, inService, retired, count: total, typeIndex };
+  return { types, hostType: hostTypeOf, faultDomain, inService, retired, count: total, typeIndex, signature };
 }

@@ -8,10 +8,12 @@ export const REASON_CODES: readonly (ReasonCode | "OK")[] = [
   "ANTI_AFFINITY",
   "FAULT_DOMAIN_SPREAD",
   "DEDICATED_HOST",
+  "NO_MATCHING_HOST",
 ];
 export const DIM_NONE = 255;
 
-export function rejection(code: number, dim: number, dimensions: readonly string[], demand?: ArrayLike<number>): Rejection {
+/** `rule`: for NO_MATCHING_HOST, the VM's label rule in words (labels.ts describe()). */
+export function rejection(code: number, dim: number, dimensions: readonly string[], demand?: ArrayLike<number>, rule?: string): Rejection {
   const name = REASON_CODES[code];
   switch (name) {
     case "NO_CAPACITY": {
@@ -31,6 +33,8 @@ export function rejection(code: number, dim: number, dimensions: readonly string
       return { code: name, message: "every allowed host with room is in a fault domain that already holds its share of this deployment's instances (those in the batch, plus any placed before it given as prior)" };
     case "DEDICATED_HOST":
       return { code: name, message: "the only hosts with room are held by (or shared with) other tenants, and dedicated hosts are not shared" };
+    case "NO_MATCHING_HOST":
+      return { code: name, message: rule ?? "hosts have room, but none whose labels the VM requires and whose taints it tolerates" };
     default:
       throw new Error(`core returned unknown reason code ${code}`);
   }

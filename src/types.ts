@@ -31,6 +31,10 @@ export interface HostSpec {
   faultDomain?: number;
   /** Whether the host accepts guests from the start (default true). */
   inService?: boolean;
+  /** Labels, `key: value` (e.g. `{ gpu: "V100M32", gen: "v5" }`): VMs may require them. */
+  labels?: Readonly<Record<string, string>>;
+  /** Taints, `key` or `key=value` (e.g. `["gpu"]`): only VMs tolerating each may use the host. */
+  taints?: readonly string[];
 }
 
 /** A fleet described by host types: `count` hosts of each, all in `faultDomain`, or, when
@@ -93,6 +97,10 @@ export interface VmRequest {
   demand: readonly number[];
   tenant: number;
   deployment?: number;
+  /** Per label key, the values any one of which a host must have (e.g. `{ gpu: ["V100M16", "V100M32"] }`). */
+  requires?: Readonly<Record<string, readonly string[]>>;
+  /** Taints the VM tolerates: `key` (any value) or `key=value`. */
+  tolerates?: readonly string[];
 }
 
 /** Many VMs as typed arrays; `demands` is row-major, n x dimensions. */
@@ -101,6 +109,8 @@ export interface VmBatch {
   demands: Int32Array | readonly number[];
   tenants: Uint32Array | readonly number[];
   deployments?: Uint32Array | readonly number[];
+  /** Per VM, a constraint id from `engine.constraint({ requires, tolerates })` (default 0: none). */
+  constraints?: Uint32Array | readonly number[];
 }
 
 export type ReasonCode =
@@ -108,7 +118,8 @@ export type ReasonCode =
   | "NO_HOST_IN_SERVICE"
   | "ANTI_AFFINITY"
   | "FAULT_DOMAIN_SPREAD"
-  | "DEDICATED_HOST";
+  | "DEDICATED_HOST"
+  | "NO_MATCHING_HOST";
 
 /** Why a VM was not placed. */
 export interface Rejection {

@@ -12,6 +12,7 @@ export const NO_HOST_IN_SERVICE = 2;
 export const ANTI_AFFINITY = 3;
 export const FAULT_DOMAIN_SPREAD = 4;
 export const DEDICATED_HOST = 5;
+export const NO_MATCHING_HOST = 6;
 export const DIM_NONE = 255;
 export const NO_DEP = 0xffffffff;
 export const LEVELS = 64;
@@ -24,6 +25,8 @@ export interface RefRequest {
   tenant: number;
   /** NO_DEP (or undefined) for no deployment. */
   deployment?: number;
+  /** A label constraint id (see RefEngine.admits); 0 or undefined: none. */
+  constraint?: number;
 }
 
 export interface RefOptions {
@@ -102,6 +105,11 @@ export class RefEngine {
   readonly defaults: Required<RefOptions>;
   vmsPlaced = 0;
   private inServiceN = 0;
+  /** Labels: whether constraint c lets a VM use host h (the test sets it; default: always). */
+  admits: (c: number, h: number) => boolean = () => true;
+  /** The constraint of the request being searched, and of each placed VM. */
+  private qCon = 0;
+  readonly vmCon = new Map<number, number>();
 
   constructor(hosts: readonly HostSpec[], o: RefEngineOptions) {
     const D = (this.D = o.dims);
@@ -226,12 +234,15 @@ export class RefEngine {
     let sawUsable = false;
     let sawAntiOk = false;
     let sawRoom = false;
+    let sawMatch = false;
     // Feasible hosts, split as the contract needs them.
     const feasible: number[] = [];     // shared: every feasible host; dedicated: its own hosts
     let firstEmpty = -1;               // dedicated: lowest-index feasible empty host
     for (let h = 0; h < H; h++) {
       if (h === exclude || !this.inService[h] || !this.fits(h, demand)) continue;
       sawRoom = true;
+      if (!this.admits(this.qCon, h)) continue;
+      sawMatch = true;
       if (!this.tenancyOk(h, tenant)) continue;
       sawUsable = true;
       if (!this.antiOk(h, dep, k)) continue;
@@ -252,7 +263,8 @@ export class RefEngine {
     }
     if (chosen >= 0) return { host: chosen, reason: OK, dim: DIM_NONE };
     if (sawUsable) return { host: -1, reason: sawAntiOk ? FAULT_DOMAIN_SPREAD : ANTI_AFFINITY, dim: DIM_NONE };
-    if (sawRoom) return { host: -1, reason: DEDICATED_HOST, dim: DIM_NONE };
+    if (sawMatch) return { host: -1, reason: DEDICATED_HOST, dim: DIM_NONE };
+    if (sawRoom) return { host: -1, reason: NO_MATCHING_HOST, dim: DIM_NONE };
     return { host: -1, reason: NO_CAPACITY, dim: this.shortestDim(demand, exclude) };
   }
 
@@ -335,6 +347,7 @@ export class RefEngine {
     for (let d = 0; d < D; d++) {
       if (this.free[h * D + d] < demand[d]) return { host: -1, reason: NO_CAPACITY, dim: d };
     }
+    if (!this.admits(this.qCon, h)) return { host: -1, reason: NO_MATCHING_HOST, dim: DIM_NONE };
     if (!this.tenancyOk(h, tenant)) return { host: -1, reason: DEDICATED_HOST, dim: DIM_NONE };
     if (!this.antiOk(h, dep, k)) return { host: -1, reason: ANTI_AFFINITY, dim: DIM_NONE };
     return { host: h, reason: OK, dim: DIM_NONE };
@@ -350,6 +363,7 @@ export class RefEngine {
     }
     this.level[h] = this.computeLevel(h);
     this.vmHost[vm] = h;
+    this.vmCon.set(vm, this.qCon);
     this.vmTenant[vm] = tenant;
     this.vmDep[vm] = dep;
     if (this.count[h]++ === 0 && this.dedicated.has(tenant)) this.owner[h] = tenant;
@@ -389,6 +403,7 @@ export class RefEngine {
   place(r: RefRequest, o?: RefOptions): RefOutcome {
     const p = this.opts(o);
     const dep = r.deployment ?? NO_DEP;
+    this.qCon = r.constraint ?? 0;
     const out = this.findHost(r.demand, r.tenant, dep, p.maxPerHost, p.policy, p.candidates, -1, null);
     if (out.host >= 0) this.commit(r.id, out.host, r.demand, r.tenant, dep);
     return out;
@@ -398,6 +413,7 @@ export class RefEngine {
   placeOn(r: RefRequest, h: number, o?: RefOptions): RefOutcome {
     const p = this.opts(o);
     const dep = r.deployment ?? NO_DEP;
+    this.qCon = r.constraint ?? 0;
     const out = this.checkHost(h, r.demand, r.tenant, dep, p.maxPerHost);
     if (out.host >= 0) this.commit(r.id, h, r.demand, r.tenant, dep);
     return out;
@@ -446,6 +462,7 @@ export class RefEngine {
     for (const i of order) {
       const r = reqs[i];
       const dep = r.deployment ?? NO_DEP;
+      this.qCon = r.constraint ?? 0;
       const res = this.findHost(r.demand, r.tenant, dep, p.maxPerHost, p.policy, p.candidates, -1, fd);
       if (res.host >= 0) {
         this.commit(r.id, res.host, r.demand, r.tenant, dep);
@@ -470,6 +487,7 @@ export class RefEngine {
     const tenant = this.vmTenant[vm];
     const dep = this.vmDep[vm];
     const src = this.vmHost[vm];
+    this.qCon = this.vmCon.get(vm) ?? 0;
     const out = o?.target !== undefined
       ? this.checkHost(o.target, demand, tenant, dep, p.maxPerHost)
       : this.findHost(demand, tenant, dep, p.maxPerHost, p.policy, p.candidates, src, null);

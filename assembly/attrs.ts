@@ -1,0 +1,50 @@
+// Host labels and taints, as the core sees them: each host carries an attribute signature (its
+// set of labels and taints, numbered by the facade), and each VM a constraint (its label
+// requirements and tolerations, also numbered by the facade). Whether a constraint admits a
+// signature is one bit, written by the facade when either is first seen; it never changes,
+// since a host's labels are fixed. A constraint admitting every signature (the common case:
+// no requirements on an untainted fleet) skips the test altogether.
+
+export const MAX_SIGNATURES: i32 = 1024;
+export const MAX_CONSTRAINTS: i32 = 1024;
+const ROW: usize = <usize>MAX_SIGNATURES >>> 3;   // bytes of admission bits per constraint
+
+let hAttr: usize = 0;    // u16 per host: signature
+let vCon: usize = 0;     // u16 per VM: constraint
+let admits: usize = 0;   // MAX_CONSTRAINTS rows of MAX_SIGNATURES bits
+let admitsAll: usize = 0; // u8 per constraint: 1 when it admits every signature in use
+
+export function attrsInit(hostTable: usize, vmTable: usize, bits: usize, all: usize): void {
+  hAttr = hostTable;
+  vCon = vmTable;
+  admits = bits;
+  admitsAll = all;
+  // Constraint 0 (no requirements, no tolerations) admits signature 0 (no labels, no taints).
+  store<u8>(admits, 1);
+  store<u8>(admitsAll, 1);
+}
+
+export function attrsBytes(): usize { return <usize>MAX_CONSTRAINTS * ROW; }
+
+@inline export function hostSignature(h: i32): i32 { return <i32>load<u16>(hAttr + (<usize>h << 1)); }
+export function setHostSignature(h: i32, sig: i32): void { store<u16>(hAttr + (<usize>h << 1), <u16>sig); }
+@inline export function vmConstraint(v: i32): i32 { return <i32>load<u16>(vCon + (<usize>v << 1)); }
+export function vmConstraintBase(): usize { return vCon; }
+export function setVmConstraint(v: i32, c: i32): void { store<u16>(vCon + (<usize>v << 1), <u16>c); }
+
+export function setAdmits(c: i32, sig: i32, on: bool): void {
+  const p = admits + <usize>c * ROW + (<usize>sig >>> 3);
+  const bit: u8 = <u8>(<i32>1 << (sig & 7));
+  store<u8>(p, on ? load<u8>(p) | bit : load<u8>(p) & ~bit);
+}
+
+export function setAdmitsAll(c: i32, all: bool): void { store<u8>(admitsAll + <usize>c, all ? 1 : 0); }
+
+@inline export function admitsEvery(c: i32): bool { return load<u8>(admitsAll + <usize>c) != 0; }
+
+/** Whether constraint c lets a VM use host h. */
+@inline export function admitted(c: i32, h: i32): bool {
+  if (load<u8>(admitsAll + <usize>c) != 0) return true;
+  const sig = hostSignature(h);
+  return ((load<u8>(admits + <usize>c * ROW + (<usize>sig >>> 3)) >>> <u8>(sig & 7)) & 1) != 0;
+}
