@@ -5,6 +5,8 @@
 // since a host's labels are fixed. A constraint admitting every signature (the common case:
 // no requirements on an untainted fleet) skips the test altogether.
 
+import { hostType } from "./state";
+
 export const MAX_SIGNATURES: i32 = 1024;
 export const MAX_CONSTRAINTS: i32 = 1024;
 const ROW: usize = <usize>MAX_SIGNATURES >>> 3;   // bytes of admission bits per constraint
@@ -14,7 +16,9 @@ let vCon: usize = 0;     // u16 per VM: constraint
 let admits: usize = 0;   // MAX_CONSTRAINTS rows of MAX_SIGNATURES bits
 let admitsAll: usize = 0; // u8 per constraint: 1 when it admits every signature in use
 
-export function attrsInit(hostTable: usize, vmTable: usize, bits: usize, all: usize): void {
+export function attrsInit(hostTable: usize, vmTable: usize, bits: usize, all: usize, types: usize): void {
+  typeSpecial = types;
+  specialDims = 0;
   hAttr = hostTable;
   vCon = vmTable;
   admits = bits;
@@ -40,10 +44,22 @@ export function setAdmits(c: i32, sig: i32, on: bool): void {
 
 export function setAdmitsAll(c: i32, all: bool): void { store<u8>(admitsAll + <usize>c, all ? 1 : 0); }
 
-@inline export function admitsEvery(c: i32): bool { return load<u8>(admitsAll + <usize>c) != 0; }
+@inline export function admitsEvery(k: i32): bool { return (<u32>k >>> 16) == 0 && load<u8>(admitsAll + <usize>(k & 0xffff)) != 0; }
 
-/** Whether constraint c lets a VM use host h. */
-@inline export function admitted(c: i32, h: i32): bool {
+// Keeping scarce hosts free: a dimension is special when some host types have none of it (a
+// GPU). A search key k = constraint | avoid << 16 with avoid != 0 skips hosts whose type has
+// any of the special dimensions in `avoid` (those the VM asks none of).
+let typeSpecial: usize = 0;   // u16 per host type: its special dimensions
+export let specialDims: u32 = 0;
+
+export function setTypeSpecialDims(t: i32, mask: u32): void { store<u16>(typeSpecial + (<usize>t << 1), <u16>mask); }
+export function setSpecialDims(mask: u32): void { specialDims = mask; }
+
+/** Whether search key k (a constraint, maybe with an avoid mask) lets a VM use host h. */
+@inline export function admitted(k: i32, h: i32): bool {
+  const avoid = <u32>k >>> 16;
+  if (avoid != 0 && (<u32>load<u16>(typeSpecial + (<usize>hostType(h) << 1)) & avoid) != 0) return false;
+  const c = k & 0xffff;
   if (load<u8>(admitsAll + <usize>c) != 0) return true;
   const sig = hostSignature(h);
   return ((load<u8>(admits + <usize>c * ROW + (<usize>sig >>> 3)) >>> <u8>(sig & 7)) & 1) != 0;

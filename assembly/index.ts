@@ -4,9 +4,10 @@
 
 import { tableBytes, scratchBytes } from "./memory";
 import { refreshHost } from "./hosts";
-import { classBuilds } from "./shapes";
+import { classBuilds, dropClasses } from "./shapes";
 import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
+import { setSpecialDims, setTypeSpecialDims } from "./attrs";
 import { setAdmits, setAdmitsAll, setHostSignature, setVmConstraint, vmConstraint, vmConstraintBase } from "./attrs";
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
@@ -80,6 +81,10 @@ export function setHostAttributes(h: i32, sig: i32): void { setHostSignature(h, 
 /** Whether constraint c admits signature sig, and whether it admits every signature in use. */
 export function setConstraintAdmits(c: i32, sig: i32, on: bool): void { setAdmits(c, sig, on); }
 export function setConstraintAdmitsAll(c: i32, all: bool): void { setAdmitsAll(c, all); }
+/** Dimensions some host types have none of, and per host type which of them it has. Classes
+ *  built under other masks are dropped (their fit bits may depend on them). */
+export function setSpecialDimensions(mask: u32): void { setSpecialDims(mask); dropClasses(); bumpEpoch(); }
+export function setTypeSpecialDimensions(t: i32, mask: u32): void { setTypeSpecialDims(t, mask); }
 export function vmConstraintTable(): usize { return vmConstraintBase(); }
 
 export function setDedicated(tenant: u32): bool {

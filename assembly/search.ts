@@ -6,10 +6,10 @@ import { bitNext, bitNextBoth } from "./bits";
 import { fdLimit, fdUsed } from "./fdspread";
 import {
   ANTI_AFFINITY, BEST_FIT, DEDICATED_HOST, DIM_NONE, DOT_PRODUCT, FAULT_DOMAIN_SPREAD, FIRST_FIT,
-  L2, NO_CAPACITY, NO_HOST_IN_SERVICE, NO_MATCHING_HOST, OK, SPREAD,
+  KEEP_SCARCE, L2, NO_CAPACITY, NO_HOST_IN_SERVICE, NO_MATCHING_HOST, OK, SPREAD,
 } from "./reasons";
 import { ALL_LEVELS, maxNext } from "./maxtree";
-import { admitsEvery, admitted } from "./attrs";
+import { admitsEvery, admitted, specialDims } from "./attrs";
 import {
   classOf, levelMask, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
   unclassedNoCapDim, unclassedNoCapEpoch, unclassedSlot,
@@ -289,9 +289,33 @@ function shortestDim(): i32 {
 
 /**
  * Finds a host for a VM with the given (padded) demand, or returns -1 and sets
- * reason / reasonDim. Nothing is changed. `exclude` (>= 0) is a host to leave out (a move's source).
+ * reason / reasonDim. Nothing is changed. `exclude` (>= 0) is a host to leave out (a move's
+ * source). `policy` carries KEEP_SCARCE (bit 8): then hosts of special dimensions the VM asks
+ * none of (GPU hosts for a CPU-only VM) are tried only when no other host can take it.
  */
 export function findHost(
+  demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32,
+): i32 {
+  const keep = (policy & KEEP_SCARCE) != 0;
+  policy &= 0xff;
+  if (keep && specialDims != 0) {
+    let avoid: u32 = 0;
+    let m = specialDims;
+    while (m != 0) {
+      const d = <i32>ctz(m);
+      m &= m - 1;
+      if (load<i32>(demand + (<usize>d << 2)) == 0) avoid |= <u32>1 << <u32>d;
+    }
+    if (avoid != 0) {
+      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude);
+      if (h >= 0) return h;
+    }
+  }
+  return search(demand, tenant, deployment, con, k, policy, window, exclude);
+}
+
+/** One search with search key `con` (a constraint, maybe with an avoid mask). */
+function search(
   demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32,
 ): i32 {
   reason = OK;

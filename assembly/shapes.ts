@@ -111,6 +111,16 @@ function build(s: i32, demand: usize, con: i32): void {
   setShapeValid(shapeValid | bit);
 }
 
+/** Forgets every class (their fit bits depend on facts that just changed). */
+export function dropClasses(): void {
+  let live = shapeValid;
+  while (live != 0) {
+    const s = <i32>ctz(live);
+    live &= live - 1;
+    evict(s);
+  }
+}
+
 const ADMIT_AFTER: u32 = 8;
 const AGE_EVERY: u32 = 1 << 16;
 let lookups: u32 = 0;

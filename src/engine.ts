@@ -5,6 +5,9 @@ import { VmfabricError, invalid, show } from "./errors.js";
 import { expandFleet, sizeIn, type ExpandedFleet, type HostType } from "./fleet.js";
 import { rejection } from "./reasons.js";
 import { lowerBound } from "./lower-bound.js";
+
+/** Flag on the core's policy number: keep scarce hosts free (assembly/reasons.ts). */
+const KEEP_SCARCE = 0x100;
 import { AttributeRegistry, admits, constraintOf, describe, type ConstraintSpec } from "./labels.js";
 import {
   DEFAULT_DIMENSIONS, NO_DEPLOYMENT, POLICIES, SIZE_MEASURES,
@@ -35,6 +38,7 @@ interface Views {
 }
 
 interface Resolved {
+  /** The core's policy number, with KEEP_SCARCE set when scarce hosts are kept free. */
   policy: number;
   k: number;
   window: number;
@@ -53,6 +57,8 @@ export class Engine {
   /** In-service hosts per host type, for the lower bound. */
   private typeInService: number[] = [];
   private retiredCount = 0;
+  /** Bit d: some host types have none of dimension d (set by setTypes). */
+  private specialDims = 0;
   /** Label-and-taint signatures of hosts and constraints of VMs (labels.ts). */
   private readonly attrs: AttributeRegistry;
   private readonly stride: number; // i32 per vector in the core (lanes x 4)
@@ -73,7 +79,7 @@ export class Engine {
       ? Math.min(hosts * 8, 1 << 26)
       : sizeIn("vmCapacity", opts.vmCapacity, 1, 1 << 26, "VM ids (2^26)");
     this.stride = ((dimensions.length + 3) >> 2) * 4;
-    this.defaults = this.resolve(opts, { policy: 1, k: 1, window: 16 });
+    this.defaults = this.resolve(opts, { policy: 1 | KEEP_SCARCE, k: 1, window: 16 });
     this.hostRoom = opts.hostCapacity === undefined
       ? Math.min(1 << 24, hosts + Math.max(64, Math.ceil(hosts / 8)))
       : check.intIn("hostCapacity", opts.hostCapacity, hosts, 1 << 24);
@@ -144,10 +150,28 @@ export class Engine {
   }
 
   private setTypes(from: number): void {
-    for (let i = from; i < this.fleet.types.length; i++) {
-      this.writeIo(this.fleet.types[i].effective);
+    const types = this.fleet.types;
+    for (let i = from; i < types.length; i++) {
+      this.writeIo(types[i].effective);
       this.core.setType(i);
       this.typeInService.push(0);
+    }
+    // Special dimensions: some host types have none of them (a GPU). Kept free for the VMs that
+    // ask for them (README, "Keeping scarce hosts free").
+    let special = 0;
+    for (let d = 0; d < this.dimensions.length; d++) {
+      const some = types.some((t) => t.effective[d] > 0);
+      const none = types.some((t) => t.effective[d] === 0);
+      if (some && none) special |= 1 << d;
+    }
+    if (special !== this.specialDims || from < types.length) {
+      types.forEach((t, i) => {
+        let m = 0;
+        for (let d = 0; d < this.dimensions.length; d++) if ((special >> d) & 1 && t.effective[d] > 0) m |= 1 << d;
+        this.core.setTypeSpecialDimensions(i, m);
+      });
+      if (special !== this.specialDims || from === 0) this.core.setSpecialDimensions(special);
+      this.specialDims = special;
     }
   }
 
@@ -249,8 +273,10 @@ export class Engine {
   private resolve(o: PlaceOptions | undefined, base: Resolved): Resolved {
     if (o === undefined) return base;
     if (typeof o !== "object" || o === null) throw invalid("options", o, "an object");
+    const scarce = o.keepScarceHostsFree === undefined ? (base.policy & KEEP_SCARCE) !== 0 : boolOption("keepScarceHostsFree", o.keepScarceHostsFree);
+    const policy = o.policy === undefined ? base.policy & 0xff : POLICIES.indexOf(check.policy("policy", o.policy));
     return {
-      policy: o.policy === undefined ? base.policy : POLICIES.indexOf(check.policy("policy", o.policy)),
+      policy: policy | (scarce ? KEEP_SCARCE : 0),
       k: o.maxPerHost === undefined ? base.k : check.intIn("maxPerHost", o.maxPerHost, 1, check.I32_MAX),
       window: o.candidates === undefined ? base.window : check.intIn("candidates", o.candidates, 1, 1 << 20),
     };
@@ -672,4 +698,9 @@ export class Engine {
   injectTrapAfter(n: number): void {
     this.core.setTrapAfter(check.intIn("n", n, 0, check.I32_MAX));
   }
+}
+
+function boolOption(field: string, x: unknown): boolean {
+  if (typeof x !== "boolean") throw invalid(field, x, "a boolean");
+  return x;
 }

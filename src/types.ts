@@ -59,12 +59,17 @@ export interface EngineOptions {
   maxPerHost?: number;
   /** How many feasible hosts dot-product and l2 rank (default 16). */
   candidates?: number;
+  /** Default for PlaceOptions.keepScarceHostsFree (default true). */
+  keepScarceHostsFree?: boolean;
 }
 
 export interface PlaceOptions {
   policy?: Policy;
   maxPerHost?: number;
   candidates?: number;
+  /** Try hosts with special dimensions the VM asks none of (GPU hosts for a CPU-only VM) only
+   *  when no other host can take it (default true; see README "Keeping scarce hosts free"). */
+  keepScarceHostsFree?: boolean;
 }
 
 export interface BatchOptions extends PlaceOptions {

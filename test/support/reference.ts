@@ -107,6 +107,8 @@ export class RefEngine {
   private inServiceN = 0;
   /** Labels: whether constraint c lets a VM use host h (the test sets it; default: always). */
   admits: (c: number, h: number) => boolean = () => true;
+  /** Keep scarce hosts free (the engine's default; a test may turn it off). */
+  keepScarce = true;
   /** The constraint of the request being searched, and of each placed VM. */
   private qCon = 0;
   readonly vmCon = new Map<number, number>();
@@ -225,9 +227,38 @@ export class RefEngine {
 
   // ---- search ----
 
-  /** The README's host choice for one VM, or -1 with the reason. Changes nothing. */
+  /** Dimensions some hosts have none of (their effective capacity is 0) and others have. */
+  specialDims(): number[] {
+    const out: number[] = [];
+    for (let d = 0; d < this.D; d++) {
+      let some = false, none = false;
+      for (let h = 0; h < this.H; h++) if (this.cap[h * this.D + d] > 0) some = true; else none = true;
+      if (some && none) out.push(d);
+    }
+    return out;
+  }
+
+  /** The README's host choice for one VM, or -1 with the reason. Changes nothing. Keeping
+   *  scarce hosts free: when the VM asks none of some special dimension, first only the hosts
+   *  that have none of those dimensions are considered; if none of them can take it, all. */
   findHost(demand: readonly number[], tenant: number, dep: number, k: number, policy: Policy, window: number,
            exclude: number, fd: FdCtx | null): RefOutcome {
+    if (this.keepScarce) {
+      const avoid = this.specialDims().filter((d) => demand[d] === 0);
+      if (avoid.length > 0) {
+        const saved = this.admits;
+        const D = this.D;
+        this.admits = (c, h) => saved(c, h) && avoid.every((d) => this.cap[h * D + d] === 0);
+        const first = this.search(demand, tenant, dep, k, policy, window, exclude, fd);
+        this.admits = saved;
+        if (first.host >= 0) return first;
+      }
+    }
+    return this.search(demand, tenant, dep, k, policy, window, exclude, fd);
+  }
+
+  private search(demand: readonly number[], tenant: number, dep: number, k: number, policy: Policy, window: number,
+                 exclude: number, fd: FdCtx | null): RefOutcome {
     const H = this.H;
     if (this.inServiceCount() === 0) return { host: -1, reason: NO_HOST_IN_SERVICE, dim: DIM_NONE };
     const isDed = this.dedicated.has(tenant);
