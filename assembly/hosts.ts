@@ -26,7 +26,7 @@ import { freeLevel } from "./vec";
 
 /** Re-derive host h's index entries. Call after any change to its free vector, VM count,
  *  owner or state; it only touches the bits and counts that actually change. */
-export function refreshHost(h: i32): void {
+export function refreshHost(h: i32, grew: bool = true): void {
   const inService = hostState(h) == STATE_IN_SERVICE;
   const indexed = inService && hostOwner(h) == NONE;
   const oldL = <i32>load<u8>(hLevel + <usize>h);
@@ -67,8 +67,10 @@ export function refreshHost(h: i32): void {
     }
     store<u32>(hFit + (<usize>h << 2), newFit);
   }
-  if (newL != <i32>NO_LEVEL) {
-    // Bounds only ever need raising here; searches lower them (maxtree.ts).
+  if (newL != <i32>NO_LEVEL && (grew || oldL != newL)) {
+    // Bounds only ever need raising here (searches lower them, maxtree.ts), and only when the
+    // host joined a tree or its free capacity grew: a commit that leaves the level alone
+    // keeps every bound on its path valid.
     const sector = sectorOf(free, hostType(h));
     setHostSector(h, sector);
     maxRaise(newL, h, sector);

@@ -4,7 +4,7 @@
 
 import { tableBytes, scratchBytes } from "./memory";
 import { refreshHost } from "./hosts";
-import { classBuilds, dropClasses } from "./shapes";
+import { classBuilds, dropClasses, shortAdjust } from "./shapes";
 import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
 import { setSpecialDims, setTypeSpecialDims } from "./attrs";
@@ -62,6 +62,7 @@ export function setHostState(h: i32, state: u8): void {
     const p = fdInService + (<usize>hostFd(h) << 2);
     const c = load<u32>(p);
     totalsService(h, now ? 1 : -1);
+    shortAdjust(freePtr(h), now ? 1 : -1);
     if (now) {
       addInService(1);
       store<u32>(p, c + 1);

@@ -11,7 +11,7 @@ import {
 import { ALL_LEVELS, maxNext } from "./maxtree";
 import { admitsEvery, admitted, specialDims } from "./attrs";
 import {
-  classOf, levelMask, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
+  classOf, levelMask, shortCount, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
   unclassedNoCapDim, unclassedNoCapEpoch, unclassedSlot,
 } from "./shapes";
 import {
@@ -257,6 +257,19 @@ function anyRoom(s: i32, matching: bool): bool {
   return false;
 }
 
+/** shortestDim from class s's kept counts: O(dimensions). */
+function shortestDimOf(s: i32): i32 {
+  let best = 0;
+  let most = -1;
+  const ex = qExclude >= 0 && hostState(qExclude) == STATE_IN_SERVICE ? freePtr(qExclude) : 0;
+  for (let d = 0; d < DIMS; d++) {
+    let n = shortCount(s, d);
+    if (ex != 0 && load<i32>(ex + (<usize>d << 2)) < load<i32>(qDemand + (<usize>d << 2))) n--;
+    if (n > most) { most = n; best = d; }
+  }
+  return best;
+}
+
 /** The dimension the most in-service hosts are short of (lowest on ties). */
 function shortestDim(): i32 {
   let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
@@ -356,7 +369,7 @@ function search(
     reason = NO_MATCHING_HOST;
   } else {
     reason = NO_CAPACITY;
-    reasonDim = shortestDim();
+    reasonDim = s >= 0 ? shortestDimOf(s) : shortestDim();
     if (exclude < 0 && s >= 0) rememberNoCapacity(s, capacityEpoch, reasonDim);
     if (exclude < 0 && slot >= 0) rememberUnclassedNoCapacity(slot, capacityEpoch, reasonDim);
   }

@@ -9,7 +9,7 @@
 
 import { bitSet } from "./bits";
 import {
-  ADM_SLOTS, DIMS, HOSTS, admCon, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, freePtr, hFit,
+  ADM_SLOTS, DIMS, HOSTS, STATE_IN_SERVICE, admCon, hState, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, freePtr, hFit,
   hLevel, setShapeValid, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, shapeValid,
   treeBytes,
 } from "./state";
@@ -98,7 +98,16 @@ function build(s: i32, demand: usize, con: i32): void {
   rememberNoCapacity(s, 0, 0);
   const bit = <u32>1 << <u32>s;
   const tree = shapeTree(s);
+  const c = shortCounts + <usize>s * 64;
+  memory.fill(c, 0, 64);
   for (let h = 0; h < HOSTS; h++) {
+    if (load<u8>(hState + <usize>h) == STATE_IN_SERVICE) {
+      const f = freePtr(h);
+      for (let k: usize = 0; k < (VEC >>> 4); k++) {
+        const o = k << 4;
+        v128.store(c + o, i32x4.sub(v128.load(c + o), i32x4.lt_s(v128.load(f + o), v128.load(demand + o))));
+      }
+    }
     const l = load<u8>(hLevel + <usize>h);
     if (l == NO_LEVEL) continue;
     if (fits(freePtr(h), demand) && admitted(con, h)) {
@@ -110,6 +119,31 @@ function build(s: i32, demand: usize, con: i32): void {
   }
   setShapeValid(shapeValid | bit);
 }
+
+// Per class, per dimension: how many in-service hosts are short of the class's demand (i32
+// lanes, VEC per class), kept on every change so a NO_CAPACITY rejection names its dimension
+// without a pass over the hosts.
+const shortCounts = memory.data(32 * 64, 16); // MAX_SHAPES x the largest VEC
+
+/** An in-service host's free vector `free` stops (sign -1) or starts (sign 1) counting. */
+export function shortAdjust(free: usize, sign: i32): void {
+  let live = shapeValid;
+  while (live != 0) {
+    const s = <i32>ctz(live);
+    live &= live - 1;
+    const c = shortCounts + <usize>s * 64;
+    const d = shapeDemandPtr(s);
+    for (let k: usize = 0; k < (VEC >>> 4); k++) {
+      const o = k << 4;
+      // lt_s gives -1 per short lane.
+      const lt = i32x4.lt_s(v128.load(free + o), v128.load(d + o));
+      v128.store(c + o, sign > 0 ? i32x4.sub(v128.load(c + o), lt) : i32x4.add(v128.load(c + o), lt));
+    }
+  }
+}
+
+/** In-service hosts short of class s's demand in dimension d. */
+@inline export function shortCount(s: i32, d: i32): i32 { return load<i32>(shortCounts + <usize>s * 64 + (<usize>d << 2)); }
 
 /** Forgets every class (their fit bits depend on facts that just changed). */
 export function dropClasses(): void {

@@ -3,11 +3,12 @@
 import { refreshHost } from "./hosts";
 import {
   NONE, addHostsUsed, addVmsPlaced, bumpEpoch, demandPtr, freePtr, hSig, hVmCount, hVmHead,
-  hostOwner, vDeployment, vHost, vNext, vTenant, vmDeployment, vmHost,
+  STATE_IN_SERVICE, hostOwner, hostState, vDeployment, vHost, vNext, vTenant, vmDeployment, vmHost,
 } from "./state";
 import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
 import { totalsCommit, totalsRelease } from "./totals";
 import { addInto, copyVec, subInto } from "./vec";
+import { shortAdjust } from "./shapes";
 
 /** One bit of a 32-bit per-host filter: clear means "no VM of this deployment here",
  *  so most anti-affinity checks never walk the host's VM list. */
@@ -29,7 +30,10 @@ export function countOnHost(h: i32, d: u32, cap: u32): u32 {
 
 /** Puts VM v (demand already in the VM table) on host h. Capacity was checked by the caller. */
 export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
+  const counted = hostState(h) == STATE_IN_SERVICE;
+  if (counted) shortAdjust(freePtr(h), -1);
   subInto(freePtr(h), demandPtr(v));
+  if (counted) shortAdjust(freePtr(h), 1);
   store<i32>(vHost + (<usize>v << 2), h);
   store<u32>(vTenant + (<usize>v << 2), tenant);
   store<u32>(vDeployment + (<usize>v << 2), deployment);
@@ -51,13 +55,16 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   addVmsPlaced(1);
   totalsCommit(h, demandPtr(v));
   bumpEpoch();
-  refreshHost(h);
+  refreshHost(h, false);
 }
 
 /** Takes VM v off its host and gives its demand back. */
 export function release(v: i32): void {
   const h = vmHost(v);
+  const counted = hostState(h) == STATE_IN_SERVICE;
+  if (counted) shortAdjust(freePtr(h), -1);
   addInto(freePtr(h), demandPtr(v));
+  if (counted) shortAdjust(freePtr(h), 1);
   const hp = hVmHead + (<usize>h << 2);
   let prev = -1;
   let cur = load<i32>(hp);
