@@ -345,6 +345,11 @@ export class FabricController {
 
   private to(s: number, state: number, failures = this.state.serverFailures[s]): void {
     this.rec(Rec.ServerState, s, state, failures);
+    // Downloads to a server that stops or reboots never report: forget them, or whoever asks
+    // for that image there later would wait for them forever.
+    if (state === ServerState.Unhealthy || state === ServerState.Maintenance || state === ServerState.PoweredOff) {
+      for (let img = 0; img < this.options.catalog.images.length; img++) this.downloads.delete(s * 32 + img);
+    }
     if (this.bootSlot[s] && (state === ServerState.Rebooting || state === ServerState.Unhealthy)) this.releaseBootSlot(s);
     this.stepToken[s]++;
     if (this.timeoutLive[s]) {
@@ -766,6 +771,9 @@ export class FabricController {
     for (let k = r.firstInstance; k < r.firstInstance + r.count; k++) {
       const h = st.instHost[k];
       if (h >= 0) perFd.set(Math.floor(h / spr), (perFd.get(Math.floor(h / spr)) ?? 0) + 1);
+      // A migration in flight lands in its target's rack.
+      const t = st.instMigTarget[k];
+      if (t >= 0) perFd.set(Math.floor(t / spr), (perFd.get(Math.floor(t / spr)) ?? 0) + 1);
     }
     const fds = [...perFd.keys()].sort((x, y) => x - y);
     const opts: BatchOptions = { maxPerHost: 1, prior: { deployments: fds.map(() => role), faultDomains: fds, counts: fds.map((f) => perFd.get(f)!) } };

@@ -11,13 +11,13 @@ export interface Target {
   relaxed: boolean;
 }
 
-/** Racks with at least one in-service server. */
+/** Racks with at least one in-service server taking guests (not draining), as the engine counts. */
 function inServiceRacks(st: FcState): number {
   const spr = st.dc.serversPerRack;
   let n = 0;
   for (let r = 0; r < st.dc.racks; r++) {
     for (let s = r * spr; s < (r + 1) * spr; s++) {
-      if (st.serverState[s] === ServerState.InService) {
+      if (st.serverState[s] === ServerState.InService && !st.serverDrain[s]) {
         n++;
         break;
       }
@@ -33,7 +33,10 @@ export function overShare(st: FcState, i: number, server: number): boolean {
   const rack = Math.floor(server / spr);
   let n = 1;
   for (let k = role.firstInstance; k < role.firstInstance + role.count; k++) {
-    if (k !== i && st.instHost[k] >= 0 && !st.spreadRelaxed.has(k) && Math.floor(st.instHost[k] / spr) === rack) n++;
+    if (k === i) continue;
+    // Another migration of the role into this rack counts already: it will land there.
+    if ((st.instHost[k] >= 0 && !st.spreadRelaxed.has(k) && Math.floor(st.instHost[k] / spr) === rack) ||
+      (st.instMigTarget[k] >= 0 && Math.floor(st.instMigTarget[k] / spr) === rack)) n++;
   }
   return n > Math.ceil(role.count / Math.max(1, inServiceRacks(st)));
 }
