@@ -1042,7 +1042,7 @@ export class FabricController {
         }
         const slot = this.freeSlot();
         if (slot < 0) break;
-        const t = chooseTarget(st, i, st.maxInstances + slot, busy);
+        const t = chooseTarget(st, i, st.maxInstances + slot, busy, st.serverDrain[s] === 2);
         if (!t) continue;
         this.beginMigration(i, t.server, slot, t.relaxed);
         busy[s] = 1;

@@ -4,7 +4,8 @@
 // The rule: take in-service servers that are not draining and hold at least one guest, least
 // loaded first (fewest guests, then least cpu in use, then lowest index); empty one if all its
 // guests are running, none is migrating, the period's migration budget still covers them, and
-// they all fit on the other servers that stay (first fit over those servers' free capacity,
+// they all fit on the other non-empty servers that stay (moving them onto an empty server frees
+// nothing; first fit over those servers' free capacity,
 // one instance of a role per server, counting the guests already planned there). Servers
 // already chosen are not targets, and servers planned to receive guests are not emptied.
 // Tenancy rules are left to the engine at migration time.
@@ -49,7 +50,7 @@ export function chooseDefragServers(st: FcState, budget: number): number[] {
       const demand = st.request(v).demand;
       const role = st.instRole[v];
       for (const t of open) {
-        if (t === s || chosen.has(t) || rolesOn(t).has(role) || plan.some(([pv, pt]) => pt === t && st.instRole[pv] === role)) continue;
+        if (t === s || chosen.has(t) || guests.get(t)!.length === 0 || rolesOn(t).has(role) || plan.some(([pv, pt]) => pt === t && st.instRole[pv] === role)) continue;
         const f = taken.get(t) ?? freeOf(t).slice();
         if (f.some((x, d) => x < demand[d])) continue;
         for (let d = 0; d < f.length; d++) f[d] -= demand[d];

@@ -43,15 +43,17 @@ export function overShare(st: FcState, i: number, server: number): boolean {
 
 /**
  * Places instance i's placeholder (engine VM id `placeholder`) on the best target and returns
- * it, or undefined when no server can take it now. `busy` marks servers already migrating.
+ * it, or undefined when no server can take it now. `busy` marks servers already migrating;
+ * `avoidEmpty` (defragmentation) leaves servers without guests out: moving onto one frees nothing.
  */
-export function chooseTarget(st: FcState, i: number, placeholder: number, busy: Uint8Array): Target | undefined {
+export function chooseTarget(st: FcState, i: number, placeholder: number, busy: Uint8Array, avoidEmpty = false): Target | undefined {
   const e = st.engine;
   const source = st.instHost[i];
   const demand = st.request(i).demand;
   const fits: Array<{ server: number; relaxed: boolean; waste: number }> = [];
   for (let s = 0; s < st.dc.servers; s++) {
     if (s === source || busy[s] || st.serverState[s] !== ServerState.InService || st.serverDrain[s]) continue;
+    if (avoidEmpty && e.vmCountOf(s) === 0) continue;
     const free = e.freeOf(s);
     if (free.some((f, d) => f < demand[d])) continue;
     const cap = e.capacityOf(s);
