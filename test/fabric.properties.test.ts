@@ -8,8 +8,11 @@
 // (a) engine VMs = placed instances, (b) disks and image caches, (c) DIP isolation, (d) load
 // balancer, (e) unique DIPs/VIPs, (f) capacity accounting, (g) snapshot/restore/replay bytes,
 // (h) fault-domain spread and UDs, (i) server and upgrade history from the journal, (j) after
-// run() to the end nothing is half done. FABRIC_PROP_RUNS scales the runs, FABRIC_PROP_STATS=1
-// prints what they reached.
+// run() to the end nothing is half done, (k) live migration: a placeholder holds each migrating
+// instance's target, the VM itself is on exactly one host, its DIP and reachability do not change
+// across a migration. Commands also migrate, drain, defragment, add racks and fail either host
+// of a migration mid-way. FABRIC_PROP_RUNS scales the runs, FABRIC_PROP_STATS=1 prints what they
+// reached.
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { VmfabricError } from "../src/errors.js";
@@ -20,6 +23,7 @@ import { SERVER_TRANSITIONS, ServerState, Stage, holdsHost } from "../src/fabric
 import type { ServiceModel } from "../src/fabric/model.js";
 import type { FabricOptions } from "../src/fabric/options.js";
 import { Rec } from "../src/fabric/records.js";
+import { MigStep } from "../src/fabric/migration.js";
 import { NO_UD, type FcState } from "../src/fabric/state.js";
 
 const RUNS = Number(process.env.FABRIC_PROP_RUNS ?? 150);
@@ -137,6 +141,8 @@ interface Model {
 interface Real {
   fc: FabricController;
   options: FabricOptions;
+  /** Instances whose migration the test started: DIP and reachability row when it began. */
+  migrating: Map<number, { dip: string; row: string }>;
   /** An earlier snapshot, to restore from with the journal's tail. */
   older?: Uint8Array;
 }
@@ -160,12 +166,22 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-/** Fault domains (racks) with at least one in-service server. */
+/** Fault domains (racks) with at least one in-service server taking guests (not draining). */
 function inServiceRacks(st: FcState): number {
   const spr = st.dc.serversPerRack;
   const racks = new Set<number>();
-  for (let s = 0; s < st.dc.servers; s++) if (st.serverState[s] === ServerState.InService) racks.add(Math.floor(s / spr));
+  for (let s = 0; s < st.dc.servers; s++) if (st.serverState[s] === ServerState.InService && !st.serverDrain[s]) racks.add(Math.floor(s / spr));
   return racks.size;
+}
+
+/** Before a run in which the test's failed servers will be detected: the fewest racks
+ *  placements can see during it are those with a server in service, not draining, not failed
+ *  (drains only end during a run, so they lower F only at its start). */
+function lowerMinF(m: Model, st: FcState): void {
+  const spr = st.dc.serversPerRack;
+  const racks = new Set<number>();
+  for (let s = 0; s < st.dc.servers; s++) if (st.serverState[s] === ServerState.InService && !st.serverDrain[s] && !m.failed.has(s)) racks.add(Math.floor(s / spr));
+  if (racks.size > 0) for (const dm of m.live.values()) dm.minF = dm.minF.map((f) => Math.min(f, racks.size));
 }
 
 function placed(st: FcState, i: number): boolean {
@@ -223,10 +239,26 @@ function checkEngineMatchesInstances(st: FcState): void {
   const seen = new Set<number>();
   for (let s = 0; s < st.dc.servers; s++) {
     for (const v of e.vmsOnHost(s)) {
+      if (v >= st.maxInstances) {
+        // (k) A migration placeholder: held for one migrating instance, on its target, as it.
+        const i = st.slotOwner[v - st.maxInstances];
+        inv("k.placeholderOwned", i >= 0 && st.instMigStep[i] !== MigStep.None && st.instMigTarget[i] === s && st.placeholderOf(i) === v,
+          () => `engine VM ${v} on host ${s} is no migrating instance's placeholder (owner ${i})`);
+        inv("k.placeholderTenant", e.tenantOf(v) === st.tenantOfInstance(i) && e.deploymentOf(v) === st.instRole[i], () => `placeholder ${v} has tenant ${e.tenantOf(v)}, instance ${i} tenant ${st.tenantOfInstance(i)}`);
+        continue;
+      }
       inv("a.vmIsInstance", v < st.instances && st.instHost[v] === s, () => `engine VM ${v} on host ${s} is not an instance placed there (FC host ${st.instHost[v]})`);
       inv("a.vmOnce", !seen.has(v), () => `engine VM ${v} is on two hosts`);
       seen.add(v);
     }
+  }
+  for (let i = 0; i < st.instances; i++) {
+    if (st.instMigStep[i] === MigStep.None) {
+      inv("k.notMigrating", st.instMigTarget[i] === -1, () => `instance ${i} has target ${st.instMigTarget[i]} but no migration step`);
+      continue;
+    }
+    inv("k.migratingRunning", st.instStage[i] === Stage.Ready && st.instMigTarget[i] !== st.instHost[i], () => `instance ${i} migrates at stage ${st.instStage[i]} from ${st.instHost[i]} to ${st.instMigTarget[i]}`);
+    inv("k.placeholderOnTarget", e.hostOf(st.placeholderOf(i)) === st.instMigTarget[i], () => `instance ${i}'s placeholder is on ${e.hostOf(st.placeholderOf(i))}, target ${st.instMigTarget[i]}`);
   }
 }
 
@@ -367,6 +399,9 @@ function checkCapacity(st: FcState): void {
     if (h < 0) continue;
     const dem = DEMANDS[st.roles[st.instRole[i]].size];
     for (let k = 0; k < D; k++) sum[h][k] += dem[k];
+    // A migration holds the same room on its target until switch-over.
+    const t = st.instMigTarget[i];
+    if (t >= 0) for (let k = 0; k < D; k++) sum[t][k] += dem[k];
   }
   for (let s = 0; s < st.dc.servers; s++) {
     const used = st.engine.usedOf(s);
@@ -479,6 +514,7 @@ const note = (k: string, n = 1) => STATS.set(k, (STATS.get(k) ?? 0) + n);
 /** (j) After run() to the end nothing is left half done: every instance of a live deployment
  *  is Ready (running its deployment's package version) or Unhealed, and no upgrade is open. */
 function checkQuiescent(m: Model, st: FcState): void {
+  for (let i = 0; i < st.instances; i++) inv("j.noMigration", st.instMigStep[i] === MigStep.None, () => `instance ${i} is still migrating (step ${st.instMigStep[i]}) after run()`);
   for (const d of m.live.keys()) {
     const row = st.deployments[d];
     inv("j.upgradeFinished", row.upgradeUd === NO_UD, () => `deployment ${d} still upgrades UD ${row.upgradeUd} after run()`);
@@ -511,6 +547,50 @@ function checkAll(m: Model, real: Real): void {
   checkCapacity(st);
   checkSpread(m, st);
   checkHistory(st, fcr);
+  checkMigrations(real);
+}
+
+/** Reachability of an instance's DIP: to every DIP in use, the internet, and VIPs it may use. */
+function reachRow(fcr: FabricController, i: number): string {
+  const st = fcr.state;
+  const dip = st.dips.format(st.instDip[i]);
+  const out: string[] = [];
+  for (let j = 0; j < st.instances; j++) if (st.instDip[j]) out.push(`${j}:${+fcr.reachable({ dip }, { dip: st.dips.format(st.instDip[j]) })}${+fcr.reachable({ dip: st.dips.format(st.instDip[j]) }, { dip })}`);
+  out.push(`net:${+fcr.reachable({ dip }, "internet")}${+fcr.reachable("internet", { dip })}`);
+  return out.join(",");
+}
+
+/** (k) An instance the test started migrating keeps its DIP and reachability until it is
+ *  evicted (its source died) or deleted; entries end with the migration. */
+function checkMigrations(real: Real): void {
+  const st = real.fc.state;
+  for (const [i, was] of [...real.migrating]) {
+    if (!holdsHost(st.instStage[i]) || st.instDip[i] === 0 || evictedSince(real, i)) {
+      real.migrating.delete(i);
+      continue;
+    }
+    inv("k.dipUnchanged", st.dips.format(st.instDip[i]) === was.dip, () => `instance ${i} migrated from DIP ${was.dip} to ${st.dips.format(st.instDip[i])}`);
+    if (st.instStage[i] === Stage.Ready) {
+      const row = reachRow(real.fc, i);
+      inv("k.reachableUnchanged", row === was.row || !sameDipSet(row, was.row), () => `instance ${i}: reachability ${was.row} became ${row}`);
+    }
+    if (st.instMigStep[i] === MigStep.None) real.migrating.delete(i);
+  }
+}
+
+/** Rows compare only while the same DIPs are in use (deploys and deletes change the set). */
+function sameDipSet(a: string, b: string): boolean {
+  const keys = (x: string) => x.split(",").map((e) => e.split(":")[0]).join();
+  return keys(a) === keys(b);
+}
+
+function evictedSince(real: Real, i: number): boolean {
+  const j = real.fc.journal;
+  for (let k = j.length - 1; k >= 0; k--) {
+    if (j.kind(k) === Rec.MigrationStarted && j.a(k) === i) return false;
+    if (j.kind(k) === Rec.InstanceEvicted && j.a(k) === i) return true;
+  }
+  return false;
 }
 
 // ---- commands ----
@@ -542,7 +622,7 @@ class Deploy implements Cmd {
     const overLimit = m.ids + total > m.maxInstances;
     // Must fail: more instances of a role than servers (one per host), or a size no server fits.
     const mustFail = overLimit || this.model.roles.some((x) => x.instances > m.servers) ||
-      sizes.some((z) => !st.engine.capacityOf(0).every((c, k) => c >= DEMANDS[z][k]));
+      sizes.some((z) => !Array.from({ length: m.servers }, (_, s) => st.engine.capacityOf(s)).some((cap) => cap.every((c, k) => c >= DEMANDS[z][k])));
     let res;
     try {
       res = r.fc.deploy(this.model);
@@ -616,6 +696,7 @@ class FailServer implements Cmd {
     const s = this.server % m.servers;
     r.fc.failServer(s);
     m.failed.add(s);
+    lowerMinF(m, r.fc.state);
     r.fc.run();
     checkAll(m, r);
     checkQuiescent(m, r.fc.state);
@@ -656,11 +737,159 @@ class SnapshotRestore implements Cmd {
     r.fc = next;
     if (this.keep || !r.older) r.older = bytes;
     // The restored FC's world is new: hardware the old world had dead, and the FC never noticed
-    // (a server failed while powered off), is alive again.
-    for (const s of [...m.failed]) if (next.state.serverState[s] === ServerState.PoweredOff) m.failed.delete(s);
+    // (a server failed while powered off, in maintenance or retired), is alive again.
+    for (const s of [...m.failed]) {
+      const x = next.state.serverState[s];
+      if (x === ServerState.PoweredOff || x === ServerState.Maintenance || x === ServerState.Retired) m.failed.delete(s);
+    }
     checkAll(m, r);
   }
   toString(): string { return `SnapshotRestore(${this.keep ? "keep" : ""})`; }
+}
+
+/** Ready instances of live deployments, by id. */
+function readyInstances(st: FcState): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < st.instances; i++) if (st.instStage[i] === Stage.Ready) out.push(i);
+  return out;
+}
+
+/** A refused call changes nothing: same snapshot, same journal length. */
+function refusedUnchanged(r: Real, f: () => unknown, codes: string[]): boolean {
+  const before = r.fc.snapshot();
+  const len = r.fc.journal.length;
+  try {
+    f();
+    return false;
+  } catch (e) {
+    expect(e).toBeInstanceOf(VmfabricError);
+    expect(codes).toContain((e as VmfabricError).code);
+    inv("refused.unchanged", sameBytes(r.fc.snapshot(), before) && r.fc.journal.length === len, () => `a refused call (${(e as VmfabricError).code}) changed FC state`);
+    return true;
+  }
+}
+
+class Migrate implements Cmd {
+  constructor(readonly k: number, readonly target: number | null) {}
+  check(): boolean { return true; }
+  run(m: Model, r: Real): void {
+    const st = r.fc.state;
+    const ready = readyInstances(st);
+    if (ready.length === 0) return;
+    const i = ready[this.k % ready.length];
+    const dip = r.fc.dipOf(i)!;
+    const row = reachRow(r.fc, i);
+    const target = this.target === null ? undefined : this.target % m.servers;
+    let t = -1;
+    const refused = refusedUnchanged(r, () => { t = r.fc.migrate(i, target); }, ["BUSY", "INSUFFICIENT_CAPACITY", "INVALID_INPUT", "LIMIT"]);
+    if (!refused) {
+      if (process.env.FABRIC_PROP_STATS) note("migrate.ok");
+      inv("k.started", st.instMigTarget[i] === t && st.instMigStep[i] !== MigStep.None, () => `migrate(${i}) returned ${t}; state target ${st.instMigTarget[i]}`);
+      inv("k.reachableAtStart", reachRow(r.fc, i) === row, () => `instance ${i}: reachability changed when its migration started`);
+      r.migrating.set(i, { dip, row });
+    }
+    checkAll(m, r);
+  }
+  toString(): string { return `Migrate(#${this.k}, ${this.target ?? "auto"})`; }
+}
+
+class FailMidMigration implements Cmd {
+  constructor(readonly k: number, readonly source: boolean, readonly ms: number) {}
+  check(): boolean { return true; }
+  run(m: Model, r: Real): void {
+    const st = r.fc.state;
+    if (r.fc.migrations().length === 0) {
+      const ready = readyInstances(st);
+      if (ready.length === 0) return;
+      const i = ready[this.k % ready.length];
+      try {
+        r.fc.migrate(i);
+        r.migrating.set(i, { dip: r.fc.dipOf(i)!, row: reachRow(r.fc, i) });
+      } catch { return; }
+    }
+    if (this.ms >= 0) r.fc.run(r.fc.now + this.ms);
+    else {
+      // Into a blackout (about 100 ms long), stepping the clock 20 ms at a time.
+      for (let n = 0; n < 5_000 && r.fc.migrations().length > 0 && !r.fc.migrations().some((x) => x.step === "Blackout"); n++) r.fc.run(r.fc.now + 20);
+    }
+    const all = r.fc.migrations().filter((x) => this.ms >= 0 || x.step === "Blackout");
+    if (all.length === 0 && r.fc.migrations().length > 0) all.push(...r.fc.migrations());
+    if (all.length === 0) return checkAll(m, r);
+    const mig = all[this.k % all.length];
+    const i = mig.instance;
+    const dip = r.fc.dipOf(i);
+    const s = this.source ? mig.source : mig.target;
+    if (process.env.FABRIC_PROP_STATS) note(`failMid.${this.source ? "source" : "target"}.${mig.step}`);
+    r.fc.failServer(s);
+    m.failed.add(s);
+    lowerMinF(m, st);
+    r.fc.run();
+    if (!this.source && !m.failed.has(mig.source)) {
+      // Target died: aborted, the VM runs on with its DIP (on its source, or wherever a drain of
+      // the source moved it since), never on the dead target.
+      const stayed = st.instHost[i] === mig.source || (st.serverState[mig.source] !== ServerState.InService || st.serverDrain[mig.source] !== 0 || recordsAfterAbort(r, i));
+      inv("k.abortKeepsSource", stayed && st.instHost[i] !== s && r.fc.dipOf(i) === dip && st.instStage[i] === Stage.Ready, () => `instance ${i} after its target ${s} died: host ${st.instHost[i]}, DIP ${r.fc.dipOf(i)} (was ${dip}), stage ${st.instStage[i]}`);
+    } else if (this.source) {
+      inv("k.sourceHealed", st.instHost[i] !== mig.source && (st.instStage[i] === Stage.Ready || st.instStage[i] === Stage.Unhealed || st.instStage[i] === Stage.Deleted), () => `instance ${i} after its source ${s} died: host ${st.instHost[i]}, stage ${st.instStage[i]}`);
+    }
+    checkAll(m, r);
+    checkQuiescent(m, st);
+  }
+  toString(): string { return `FailMidMigration(#${this.k}, ${this.source ? "source" : "target"}, ${this.ms < 0 ? "blackout" : this.ms})`; }
+}
+
+/** Did instance i start another migration after its last abort (a drain moving it on)? */
+function recordsAfterAbort(r: Real, i: number): boolean {
+  const j = r.fc.journal;
+  for (let k = j.length - 1; k >= 0; k--) {
+    if (j.a(k) !== i) continue;
+    if (j.kind(k) === Rec.MigrationAborted) return false;
+    if (j.kind(k) === Rec.MigrationStarted) return true;
+  }
+  return false;
+}
+
+class Drain implements Cmd {
+  constructor(readonly server: number) {}
+  check(): boolean { return true; }
+  run(m: Model, r: Real): void {
+    const s = this.server % m.servers;
+    const st = r.fc.state;
+    const ok = st.serverState[s] === ServerState.InService && st.serverDrain[s] === 0;
+    const refused = refusedUnchanged(r, () => r.fc.drain(s), ["BUSY", "INVALID_INPUT"]);
+    inv("drain.refusedIff", refused === !ok, () => `drain(${s}) on state ${st.serverState[s]}, drain ${st.serverDrain[s]}: refused ${refused}`);
+    if (process.env.FABRIC_PROP_STATS && !refused) note("drain.ok");
+    checkAll(m, r);
+  }
+  toString(): string { return `Drain(${this.server})`; }
+}
+
+class Defrag implements Cmd {
+  constructor(readonly budget: number) {}
+  check(): boolean { return true; }
+  run(m: Model, r: Real): void {
+    const chosen = r.fc.defrag(this.budget);
+    let guests = 0;
+    for (const s of chosen) guests += r.fc.state.engine.vmCountOf(s);
+    inv("defrag.budget", guests <= this.budget, () => `defrag(${this.budget}) chose servers holding ${guests} guests`);
+    if (process.env.FABRIC_PROP_STATS) note("defrag.servers", chosen.length);
+    checkAll(m, r);
+  }
+  toString(): string { return `Defrag(${this.budget})`; }
+}
+
+class AddRack implements Cmd {
+  constructor(readonly roomy: boolean) {}
+  check(m: Readonly<Model>): boolean { return m.racks < 5; }
+  run(m: Model, r: Real): void {
+    const added = r.fc.addRacks(1, this.roomy ? { server: ROOMY } : undefined);
+    inv("addRack.ids", added.length === m.serversPerRack && added[0] === m.servers, () => `addRacks(1) returned ${added}, data center had ${m.servers} servers`);
+    m.servers += m.serversPerRack;
+    m.racks++;
+    if (process.env.FABRIC_PROP_STATS) note("addRack");
+    checkAll(m, r);
+  }
+  toString(): string { return `AddRack(${this.roomy ? "roomy" : "same"})`; }
 }
 
 /** Not generated: a check a fixed prefix asserts about the state it reached. */
@@ -687,11 +916,17 @@ const commandArbs = [
   fc.oneof(fc.constant(null), fc.constantFrom(10_000, 60_000)).map((ms) => new Run(ms)),
   fc.constant(new RetryUnhealed()),
   fc.boolean().map((k) => new SnapshotRestore(k)),
+  fc.tuple(fc.nat(20), fc.oneof(fc.constant(null), serverArb)).map(([k, t]) => new Migrate(k, t)),
+  fc.tuple(fc.nat(20), fc.oneof(fc.constant(null), serverArb)).map(([k, t]) => new Migrate(k, t)),
+  fc.tuple(fc.nat(20), fc.boolean(), fc.constantFrom(0, 3_000, 8_000, 8_500, 15_000, 20_000, -1)).map(([k, src, ms]) => new FailMidMigration(k, src, ms)),
+  serverArb.map((s) => new Drain(s)),
+  fc.nat(6).map((b) => new Defrag(b)),
+  fc.boolean().map((roomy) => new AddRack(roomy)),
 ];
 
 function scenario(c: Config, cmds: Iterable<Cmd>): void {
   const options = optionsOf(c);
-  const real: Real = { fc: FabricController.create(options), options };
+  const real: Real = { fc: FabricController.create(options), options, migrating: new Map() };
   const model = newModel(c);
   fc.modelRun(() => ({ model, real }), cmds);
   checkAll(model, real);
@@ -744,7 +979,7 @@ describe("Fabric Controller: bugs found by the properties", () => {
   it("retryUnhealed re-queues an unhealed instance (threw STATE: 'holds no host to be evicted from')", () => {
     // 1 server, 1 instance; the server dies, the instance cannot be healed (nowhere to go).
     const c: Config = { racks: 1, serversPerRack: 1, server: TINY, dips: 1, vips: 1, maxInstances: 1, maxConcurrentHealing: 1, failureRate: 0, seed: 0 };
-    const r: Real = { fc: FabricController.create(optionsOf(c)), options: optionsOf(c) };
+    const r: Real = { fc: FabricController.create(optionsOf(c)), options: optionsOf(c), migrating: new Map() };
     r.fc.powerOn();
     r.fc.run();
     r.fc.deploy({ tenant: 0, roles: [{ name: "r0", instances: 1 }] });
@@ -759,7 +994,7 @@ describe("Fabric Controller: bugs found by the properties", () => {
 
   it("an upgrade started while an instance is still provisioning still brings it to the new version", () => {
     const c: Config = { racks: 1, serversPerRack: 1, server: TINY, dips: 64, vips: 1, maxInstances: 64, maxConcurrentHealing: 1, failureRate: 0, seed: 0 };
-    const r: Real = { fc: FabricController.create(optionsOf(c)), options: optionsOf(c) };
+    const r: Real = { fc: FabricController.create(optionsOf(c)), options: optionsOf(c), migrating: new Map() };
     r.fc.powerOn();
     r.fc.run();
     r.fc.deploy({ tenant: 0, roles: [{ name: "r0", instances: 1, image: "guest-os-core" }] });

@@ -105,7 +105,7 @@ describe("snapshot checks", () => {
       }
     }
     expect(counts.refused).toBeGreaterThan(counts.restored);
-  });
+  }, 60_000); // about 7,000 restores: several seconds on a shared 2-core machine
 
   const edits: Array<[string, (h: Record<string, any>) => void, string]> = [
     ["a dropped deployment", (h) => h.deployments.pop(), "instances"],

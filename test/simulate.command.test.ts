@@ -49,7 +49,28 @@ describe("vmfabric simulate", () => {
     expect(strip(runScenario(o))).toEqual(strip(runScenario(o)));
   });
 
+  it("--defrag: churn, then periods of live migrations that empty servers; the timeline shows them", async () => {
+    const argv = ["--racks", "2", "--servers-per-rack", "6", "--deployments", "24", "--instances", "4", "--fail", "0", "--defrag", "--defrag-periods", "3", "--defrag-budget", "20", "--seed", "3"];
+    const { code, out } = await capture([...argv, "--json"]);
+    expect(code).toBe(0);
+    const d = JSON.parse(out).defrag;
+    expect(d.deploymentsDeleted).toBe(7); // 30% of 24, rounded
+    expect(d.migrations).toBeGreaterThan(0);
+    expect(d.migrations).toBeLessThanOrEqual(3 * 20);
+    expect(d.migrationsAborted).toBe(0);
+    expect(d.emptyServersAfter - d.emptyServersBefore).toBe(d.serversChosen);
+    // Every blackout is the 100 ms switch-over plus the last dirty pages over 10 Gbps.
+    expect(d.blackoutMsMean).toBeGreaterThanOrEqual(100);
+    expect(d.blackoutMsMax).toBeLessThan(200);
+    const text = (await capture(argv)).out;
+    for (const k of ["churn", "defragmentation", "blackout", "hosts freed"]) expect(text).toContain(k);
+    const plain = JSON.parse((await capture(["--racks", "2", "--servers-per-rack", "6", "--deployments", "24", "--instances", "4", "--fail", "0", "--json"])).out);
+    expect(plain.defrag).toBeUndefined();
+  });
+
   it("rejects bad options naming them", async () => {
+    await expect(run(["--defrag-budget", "-1"])).rejects.toMatchObject({ field: "--defrag-budget" });
+    await expect(run(["--delete", "101"])).rejects.toMatchObject({ field: "--delete" });
     await expect(run(["--fail", "101"])).rejects.toMatchObject({ field: "--fail" });
     await expect(run(["--racks", "0"])).rejects.toMatchObject({ field: "--racks" });
     await expect(run(["--servers-per-rack", "1.5"])).rejects.toMatchObject({ field: "--servers-per-rack" });

@@ -18,9 +18,20 @@ export function render(t: Timeline): string {
     `servers now          ${Object.entries(t.serversByState).map(([k, v]) => `${k} ${v}`).join(", ")}`,
     `utilization          ${Object.entries(t.utilization).map(([k, v]) => `${k} ${pct(v)}`).join(", ")}`,
     `journal              ${t.journalRecords} records`,
+    ...(t.defrag ? defragLines(t) : []),
     `wall time            boot ${t.wallSeconds.boot.toFixed(2)} s, deploy ${t.wallSeconds.deploy.toFixed(2)} s, heal ${t.wallSeconds.heal.toFixed(2)} s, total ${t.wallSeconds.total.toFixed(2)} s; heap ${t.heapMiB} MiB, rss ${t.rssMiB} MiB`,
   ];
   return lines.join("\n");
+}
+
+function defragLines(t: Timeline): string[] {
+  const d = t.defrag!;
+  return [
+    `churn                ${d.deploymentsDeleted} deployments deleted`,
+    `defragmentation      ${d.periods} periods, at most ${d.budget} migrations each: ${d.serversChosen} servers chosen, ${d.migrations} live migrations (${d.migrationsAborted} aborted) over ${d.minutes} min`,
+    `blackout             mean ${d.blackoutMsMean} ms, longest ${d.blackoutMsMax} ms per migration`,
+    `hosts freed          ${d.emptyServersAfter - d.emptyServersBefore} (empty in-service servers ${d.emptyServersBefore} -> ${d.emptyServersAfter}), ${d.wallSeconds.toFixed(2)} s wall`,
+  ];
 }
 
 /** Largest fleet and workload the command accepts: 1,048,576 servers boot in about 30 s
@@ -44,13 +55,20 @@ export const command = defineCommand({
     "max-healing": { type: "int", min: 1, max: 1 << 24, default: 500, unit: "guest VMs", help: "instances being re-placed at once" },
     "image-servers": { type: "int", min: 1, max: 65_536, unit: "servers", help: "image servers the boot images come from", defaultText: "one per 8 racks" },
     seed: { type: "int", min: 0, max: 0x7fffffff, default: 1, help: "PRNG seed (sizes, which servers fail)" },
+    delete: { type: "float", min: 0, max: 100, unit: "percent of deployments", help: "deployments deleted after healing (churn that leaves servers half empty)", defaultText: "30 with --defrag, else 0", example: "50" },
+    defrag: { type: "boolean", help: "after the churn, run defragmentation periods: live migrations empty the least-loaded servers" },
+    "defrag-periods": { type: "int", min: 1, max: 100_000, default: 12, unit: "periods", help: "defragmentation periods (with --defrag)" },
+    "defrag-budget": { type: "int", min: 0, max: 1 << 24, default: 50, unit: "migrations per period", help: "most migrations one period may start (with --defrag)" },
+    "defrag-every": { type: "float", min: 0.001, max: 10_080, default: 5, unit: "virtual minutes", help: "time between defragmentation periods (with --defrag)" },
     json: { type: "boolean", help: "print one compact JSON object instead of the timeline" },
   },
   description: [
     "Times are virtual minutes on the FC's clock; wall seconds are measured beside them. Sizes: 60% Small, 25% Medium, " +
-    `10% Large, 5% ExtraLarge. At most ${MAX_SERVERS.toLocaleString("en-US")} servers (racks x servers per rack) and ${MAX_GUEST_VMS.toLocaleString("en-US")} guest VMs (deployments x instances).`,
+    `10% Large, 5% ExtraLarge. --defrag deletes --delete percent of the deployments after healing, then every --defrag-every minutes ` +
+    "asks the FC to empty the least-loaded servers whose guests fit elsewhere, within --defrag-budget live migrations; the timeline shows the migrations, their blackout and the hosts freed. " +
+    `At most ${MAX_SERVERS.toLocaleString("en-US")} servers (racks x servers per rack) and ${MAX_GUEST_VMS.toLocaleString("en-US")} guest VMs (deployments x instances).`,
   ],
-  examples: ["simulate --racks 5 --servers-per-rack 8 --deployments 30 --instances 6 --fail 10", "simulate --racks 1250 --deployments 50000 --json"],
+  examples: ["simulate --racks 5 --servers-per-rack 8 --deployments 30 --instances 6 --fail 10", "simulate --racks 1250 --deployments 50000 --json", "simulate --racks 10 --deployments 400 --defrag"],
   run({ flags, given }) {
     const servers = flags.racks * flags["servers-per-rack"];
     const guests = flags.deployments * flags.instances;
@@ -70,6 +88,8 @@ export const command = defineCommand({
       maxConcurrentHealing: flags["max-healing"],
       seed: flags.seed,
       imageServers: flags["image-servers"],
+      deletePercent: flags.delete ?? (flags.defrag ? 30 : 0),
+      defrag: flags.defrag ? { periods: flags["defrag-periods"], budget: flags["defrag-budget"], periodMinutes: flags["defrag-every"] } : undefined,
     }, process.stderr.isTTY ? (line) => console.error(line) : undefined);
     if (flags.json) printJson(t);
     else console.log(render(t));

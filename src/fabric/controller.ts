@@ -7,18 +7,22 @@ import { REASON_CODES, rejection } from "../reasons.js";
 import type { BatchOptions, Rejection } from "../types.js";
 import { demandOf } from "./catalog.js";
 import { EventQueue } from "./clock.js";
-import { fleetOf, imageServerOf } from "./datacenter.js";
+import { fleetOf, imageServerOf, resolveServerSpec } from "./datacenter.js";
+import { chooseDefragServers } from "./defrag.js";
 import { Ev } from "./events.js";
 import { MemoryJournal, type Journal } from "./journal.js";
 import { ServerState, Stage, holdsHost } from "./lifecycle.js";
 import type { Command, Report } from "./messages.js";
 import { resolveModel, type ServiceModel } from "./model.js";
 import { lbBackends, reachable } from "./network.js";
-import { appendOptionsRecord, checkOptionsRecord } from "./journal-options.js";
+import { appendOptionsRecord, canonical, checkOptionsRecord } from "./journal-options.js";
+import { Abort, MigStep } from "./migration.js";
+import { chooseTarget, overShare } from "./migration-target.js";
+import { onlyKeys } from "../validate.js";
 import { resolveOptions, type FabricOptions, type ResolvedOptions } from "./options.js";
 import { Evict, FabricReason, Rec } from "./records.js";
 import { decodeHeader, encodeSnapshot, loadSnapshot } from "./snapshot.js";
-import { FcState, NO_UD } from "./state.js";
+import { FcState, NO_UD, migrationSlots } from "./state.js";
 import { SimulatedDataCenter } from "./world.js";
 
 export interface DeployResult {
@@ -52,13 +56,14 @@ export class FabricController {
   readonly clock: EventQueue;
   readonly world: SimulatedDataCenter;
   // Soft state: rebuilt or re-derived after a restore, never journaled.
-  private readonly lastHeartbeat: Float64Array;
+  // Per server (grown when racks are added).
+  private lastHeartbeat: Float64Array;
   /** When each server last entered InService (NaN: never), for boot timelines. */
-  readonly inServiceAt: Float64Array;
-  private readonly stepToken: Uint32Array;
+  inServiceAt: Float64Array;
+  private stepToken: Uint32Array;
   /** Per server, whether its current step timeout is still in the queue; and how many
    *  superseded ones are, so run() can tell when only stale timers are left. */
-  private readonly timeoutLive: Uint8Array;
+  private timeoutLive: Uint8Array;
   private staleTimeouts = 0;
   private readonly pendingDisk: Uint32Array;
   private readonly pendingVersion: Uint32Array;
@@ -69,11 +74,17 @@ export class FabricController {
   /** Per image server: servers between power-on and their last download (PXE, host OS VHD),
    *  and servers waiting to power on; per server, whether it holds such a slot. */
   private readonly bootSlots: Int32Array;
-  private readonly bootSlot: Uint8Array;
+  private bootSlot: Uint8Array;
   private bootWaiting: number[][];
   /** Index of the first server still waiting in each bootWaiting queue (no O(n) shift). */
   private bootHead: Int32Array;
   private readonly upgradeLeft = new Map<number, number>();
+  /** Instances migrating now (soft: re-derived from FC state after a restore). */
+  private readonly migrationsActive = new Set<number>();
+  /** Servers being drained, in the order their drains began. */
+  private draining: number[] = [];
+  /** When each migrating instance's blackout began, for the blackout statistics. */
+  private readonly blackoutAt = new Map<number, number>();
   private readonly demands: number[][];
   private diskSeq: number;
   /** Set by a restore: the healing queue is rebuilt, and the next run() starts pumping it
@@ -82,16 +93,21 @@ export class FabricController {
   /** Records before this FC's journal began (a restore without a journal starts a new one). */
   private journalBase = 0;
   /** Counters for reports. */
-  readonly counters = { evicted: 0, healed: 0, unhealed: 0, serversFailed: 0, imageDownloads: 0, lastHealedAt: 0, lastReadyAt: 0, lastInServiceAt: 0 };
+  readonly counters = {
+    evicted: 0, healed: 0, unhealed: 0, serversFailed: 0, imageDownloads: 0, lastHealedAt: 0, lastReadyAt: 0, lastInServiceAt: 0,
+    migrationsStarted: 0, migrationsDone: 0, migrationsAborted: 0, blackoutMsTotal: 0, blackoutMsMax: 0, serversDrained: 0,
+  };
 
   private constructor(options: ResolvedOptions, journal: Journal) {
     this.options = options;
     const dc = options.datacenter;
-    const engine = Engine.create(fleetOf(dc), { vmCapacity: options.maxInstances, policy: options.policy, maxPerHost: 1 });
+    // Past the instance ids: one placeholder id per migration slot (migration.ts).
+    const engine = Engine.create(fleetOf(dc), { vmCapacity: options.maxInstances + migrationSlots(options.maxInstances), policy: options.policy, maxPerHost: 1 });
     this.state = new FcState(dc, options.catalog, engine, options.maxInstances);
     this.journal = journal;
     this.clock = new EventQueue(4096);
-    this.world = new SimulatedDataCenter(dc, options.catalog, options.timing, this.clock, options.seed);
+    this.world = new SimulatedDataCenter(this.state.dc, options.catalog, options.timing, this.clock, options.seed);
+    this.world.migration = options.migration;
     this.world.deliverReport = (r) => this.receive(r);
     this.lastHeartbeat = new Float64Array(dc.servers);
     this.inServiceAt = new Float64Array(dc.servers).fill(NaN);
@@ -164,6 +180,7 @@ export class FabricController {
   /** Re-derives soft state from FC state and lines the simulated world up with it. */
   private afterRestore(): void {
     const st = this.state;
+    this.growServers();
     this.diskSeq = st.nextDisk;
     // The clock resumes where the state ends.
     if (this.clock.size === 0 && st.time > this.clock.now) {
@@ -178,6 +195,12 @@ export class FabricController {
     this.resumeHealing = this.healQueue.length > 0;
     this.healingActive = 0;
     for (let i = 0; i < st.instances; i++) this.healingActive += st.instHealing[i];
+    this.migrationsActive.clear();
+    this.blackoutAt.clear();
+    for (let i = 0; i < st.instances; i++) if (st.instMigStep[i] !== MigStep.None) this.migrationsActive.add(i);
+    this.draining = [];
+    for (let s = 0; s < st.dc.servers; s++) if (st.serverDrain[s]) this.draining.push(s);
+    if (this.draining.length > 0) this.resumeHealing = true;
     this.bootSlots.fill(0);
     this.bootWaiting = Array.from({ length: st.dc.imageServers }, () => []);
     this.bootHead.fill(0);
@@ -226,6 +249,8 @@ export class FabricController {
         case Stage.Stopped: this.send({ type: "StopRole", server: s, instance: i }); break;
       }
     }
+    // A migration's step in flight is lost with the old world: do it again (pre-copy starts over).
+    for (const i of this.migrationsActive) this.migrationStep(i);
     this.upgradeLeft.clear();
     for (const d of st.deployments) {
       if (d.deleted || d.upgradeUd === NO_UD) continue;
@@ -260,6 +285,8 @@ export class FabricController {
       this.resumeHealing = false;
       this.pumpHealing();
     }
+    // Drains waiting for a target (or for instances to come up) try again on every run().
+    if (this.draining.length > 0) this.pumpMigrations();
     while (q.size > 0 && q.peekTime() <= until) {
       if (q.size - this.staleTimeouts === (this.world.sweeping ? 1 : 0) && !this.failureUndetected()) break;
       q.pop();
@@ -303,6 +330,7 @@ export class FabricController {
       if (typeof s !== "number" || !Number.isInteger(s) || s < 0 || s >= S) throw invalid(`servers[${k}]`, s, `a server index in [0, ${S - 1}]`);
     });
     for (const s of list) {
+      if (this.state.serverState[s] === ServerState.Maintenance) this.to(s, ServerState.PoweredOff);
       if (this.state.serverState[s] === ServerState.PoweredOff) this.boot(s);
     }
     this.journal.sync();
@@ -317,6 +345,11 @@ export class FabricController {
 
   private to(s: number, state: number, failures = this.state.serverFailures[s]): void {
     this.rec(Rec.ServerState, s, state, failures);
+    // Downloads to a server that stops or reboots never report: forget them, or whoever asks
+    // for that image there later would wait for them forever.
+    if (state === ServerState.Unhealthy || state === ServerState.Maintenance || state === ServerState.PoweredOff) {
+      for (let img = 0; img < this.options.catalog.images.length; img++) this.downloads.delete(s * 32 + img);
+    }
     if (this.bootSlot[s] && (state === ServerState.Rebooting || state === ServerState.Unhealthy)) this.releaseBootSlot(s);
     this.stepToken[s]++;
     if (this.timeoutLive[s]) {
@@ -377,6 +410,8 @@ export class FabricController {
     const st = this.state;
     const wasInService = st.serverState[s] === ServerState.InService;
     const failures = Math.min(255, st.serverFailures[s] + 1);
+    // The target died: the VM runs on on its source.
+    for (const i of [...this.migrationsActive]) if (st.instMigTarget[i] === s) this.abortMigration(i, Abort.TargetFailed);
     this.to(s, ServerState.Unhealthy, failures);
     if (wasInService) {
       this.counters.serversFailed++;
@@ -433,6 +468,7 @@ export class FabricController {
         }
         return;
       case "ImageDownloaded": return this.imageDownloaded(s, r.image);
+      case "MigrationPrepared": case "PreCopyDone": case "SwitchedOver": return this.migrationReport(r);
       default: return this.guestReport(r);
     }
   }
@@ -476,6 +512,7 @@ export class FabricController {
         }
         if (stage === Stage.Stopped) this.upgradeStep(st.deploymentOfInstance(i));
         else this.catchUp(i);
+        if (st.serverDrain[s] && st.instStage[i] === Stage.Ready) this.pumpMigrations();
         return;
       case "RoleStopped":
         if (stage === Stage.Stopped) this.deployRole(i, s);
@@ -514,8 +551,12 @@ export class FabricController {
     if (state !== ServerState.InService && state !== ServerState.HostReady) return;
     this.rec(Rec.ImageCached, s, img, 0);
     if (!waiting) return;
-    for (const i of waiting) {
-      if (st.instHost[i] === s && st.instStage[i] === Stage.Partitioned) this.imageReady(i, s, img);
+    for (const x of waiting) {
+      if (x < 0) {
+        // A migration waiting for its target's copy of the base image.
+        const i = -x - 1;
+        if (st.instMigStep[i] === MigStep.Preparing && st.instMigTarget[i] === s) this.prepareOnTarget(i);
+      } else if (st.instHost[x] === s && st.instStage[x] === Stage.Partitioned) this.imageReady(x, s, img);
     }
   }
 
@@ -604,12 +645,17 @@ export class FabricController {
     for (let i = dep.firstInstance; i < dep.firstInstance + dep.instanceCount; i++) {
       if (holdsHost(st.instStage[i])) held.push([i, st.instHost[i]]);
       if (st.instHealing[i]) this.healingActive--;
+      if (st.instMigStep[i] !== MigStep.None) {
+        held.push([i, st.instMigTarget[i]]);
+        this.migrationsActive.delete(i);
+      }
     }
     this.rec(Rec.DeploymentDeleted, d, 0, 0);
     this.upgradeLeft.delete(d);
     for (const [i, s] of held) this.send({ type: "DestroyGuestPartition", server: s, instance: i });
-    this.journal.sync();
     this.pumpHealing();
+    this.pumpMigrations();
+    this.journal.sync();
   }
 
   /** Rolls a new package version out one update domain at a time. */
@@ -631,6 +677,7 @@ export class FabricController {
       let n = 0;
       for (let i = dep.firstInstance; i < dep.firstInstance + dep.instanceCount; i++) {
         if (st.instUd[i] !== ud || st.instStage[i] !== Stage.Ready || st.instVersion[i] >= dep.version) continue;
+        if (st.instMigStep[i] !== MigStep.None) this.abortMigration(i, Abort.Upgrade);
         this.rec(Rec.InstanceStage, i, Stage.Stopped, 0); // out of the LB before it stops
         this.send({ type: "StopRole", server: st.instHost[i], instance: i });
         n++;
@@ -677,9 +724,16 @@ export class FabricController {
 
   private evictAll(s: number): void {
     const st = this.state;
-    const vms = st.engine.vmsOnHost(s).sort((x, y) => x - y);
+    const vms = st.engine.vmsOnHost(s).filter((v) => !st.isPlaceholder(v)).sort((x, y) => x - y);
     const upgrading: number[] = [];
     for (const i of vms) {
+      // Its source died mid-migration: the target's placeholder goes with the eviction, and the
+      // instance is healed as any other.
+      if (this.migrationsActive.delete(i)) {
+        this.blackoutAt.delete(i);
+        this.counters.migrationsAborted++;
+        this.send({ type: "DestroyGuestPartition", server: st.instMigTarget[i], instance: i });
+      }
       if (st.instStage[i] === Stage.Stopped) upgrading.push(st.deploymentOfInstance(i));
       if (st.instHealing[i]) this.healingActive--;
       this.rec(Rec.InstanceEvicted, i, Evict.HostFailed, 0);
@@ -717,6 +771,9 @@ export class FabricController {
     for (let k = r.firstInstance; k < r.firstInstance + r.count; k++) {
       const h = st.instHost[k];
       if (h >= 0) perFd.set(Math.floor(h / spr), (perFd.get(Math.floor(h / spr)) ?? 0) + 1);
+      // A migration in flight lands in its target's rack.
+      const t = st.instMigTarget[k];
+      if (t >= 0) perFd.set(Math.floor(t / spr), (perFd.get(Math.floor(t / spr)) ?? 0) + 1);
     }
     const fds = [...perFd.keys()].sort((x, y) => x - y);
     const opts: BatchOptions = { maxPerHost: 1, prior: { deployments: fds.map(() => role), faultDomains: fds, counts: fds.map((f) => perFd.get(f)!) } };
@@ -757,6 +814,306 @@ export class FabricController {
     this.pumpHealing();
     this.journal.sync();
     return n;
+  }
+
+  // ---- live migration (migration.ts: the timing model and how the target's room is held) ----
+
+  /** Starts a live migration of a running instance to `target`, or to the server the FC
+   *  chooses (migration-target.ts). Returns the target. The migration then runs on the clock;
+   *  the instance keeps its DIP, port, load-balancer entry, role instance and update domain. */
+  migrate(instance: number, target?: number): number {
+    const st = this.state;
+    const i = this.instanceId(instance);
+    if (st.instStage[i] !== Stage.Ready) throw invalid("instance", instance, "a running (Ready) instance");
+    if (st.instMigStep[i] !== MigStep.None) throw new VmfabricError("BUSY", `instance ${i} is already migrating to server ${st.instMigTarget[i]}`, "instance", instance);
+    const S = st.dc.servers;
+    const source = st.instHost[i];
+    if (target !== undefined) {
+      if (typeof target !== "number" || !Number.isInteger(target) || target < 0 || target >= S) throw invalid("target", target, `a server index in [0, ${S - 1}]`);
+      if (target === source) throw invalid("target", target, `a server other than the instance's own (${source})`);
+      if (st.serverState[target] !== ServerState.InService || st.serverDrain[target]) throw invalid("target", target, "an in-service server that is not draining");
+    }
+    const busy = this.busyServers();
+    if (this.migrationsActive.size >= this.options.migration.maxConcurrent) throw new VmfabricError("BUSY", `${this.migrationsActive.size} migrations are running, the most migration.maxConcurrent allows`, "instance", instance);
+    if (busy[source]) throw new VmfabricError("BUSY", `server ${source} is already in a migration (one at a time per server)`, "instance", instance);
+    if (target !== undefined && busy[target]) throw new VmfabricError("BUSY", `server ${target} is already in a migration (one at a time per server)`, "target", target);
+    const slot = this.freeSlot();
+    if (slot < 0) throw new VmfabricError("LIMIT", `all ${st.migrationSlots} migration slots are in use`, "instance", instance);
+    const ph = st.maxInstances + slot;
+    let chosen: { server: number; relaxed: boolean } | undefined;
+    if (target !== undefined) {
+      const p = st.engine.placeOn(st.request(i, ph), target);
+      if (!p.placed) throw new VmfabricError("INSUFFICIENT_CAPACITY", `instance ${i} cannot go to server ${target} (${p.rejection.code}: ${p.rejection.message})`, "target", target);
+      chosen = { server: target, relaxed: overShare(st, i, target) };
+    } else {
+      chosen = chooseTarget(st, i, ph, busy);
+      if (!chosen) throw new VmfabricError("INSUFFICIENT_CAPACITY", `no in-service server can take instance ${i} now`, "instance", instance);
+    }
+    this.beginMigration(i, chosen.server, slot, chosen.relaxed);
+    this.journal.sync();
+    return chosen.server;
+  }
+
+  /** Servers taking part in a migration now, as source or target. */
+  private busyServers(): Uint8Array {
+    const st = this.state;
+    const busy = new Uint8Array(st.dc.servers);
+    for (const i of this.migrationsActive) {
+      busy[st.instHost[i]] = 1;
+      busy[st.instMigTarget[i]] = 1;
+    }
+    return busy;
+  }
+
+  private freeSlot(): number {
+    const owner = this.state.slotOwner;
+    for (let k = 0; k < owner.length; k++) if (owner[k] === -1) return k;
+    return -1;
+  }
+
+  /** The placeholder already holds the target; record the start and prepare the target. */
+  private beginMigration(i: number, target: number, slot: number, relaxed: boolean): void {
+    this.rec(Rec.MigrationStarted, i, target, slot | (relaxed ? 1 << 16 : 0));
+    this.migrationsActive.add(i);
+    this.counters.migrationsStarted++;
+    this.migrationStep(i);
+  }
+
+  /** Issues the command for a migration's current step (also after a restore). */
+  private migrationStep(i: number): void {
+    const st = this.state;
+    switch (st.instMigStep[i]) {
+      case MigStep.Preparing: {
+        // The target needs the role's base image first, as provisioning does.
+        const t = st.instMigTarget[i];
+        const img = st.roles[st.instRole[i]].image;
+        if (st.serverImages[t] & (1 << img)) return this.prepareOnTarget(i);
+        const key = t * 32 + img;
+        const waiting = this.downloads.get(key);
+        if (waiting) waiting.push(-i - 1);
+        else {
+          this.downloads.set(key, [-i - 1]);
+          this.counters.imageDownloads++;
+          this.send({ type: "DownloadImage", server: t, image: img });
+        }
+        return;
+      }
+      case MigStep.PreCopy: return this.send({ type: "PreCopy", ...this.migrationLink(i) });
+      case MigStep.Blackout:
+        this.blackoutAt.set(i, this.clock.now);
+        return this.send({ type: "SwitchOver", ...this.migrationLink(i) });
+    }
+  }
+
+  private prepareOnTarget(i: number): void {
+    const disk = this.diskSeq++;
+    this.pendingDisk[i] = disk;
+    this.send({ type: "PrepareMigration", server: this.state.instMigTarget[i], instance: i, disk });
+  }
+
+  /** Source, target, memory and the rate both NICs and the migration network allow. */
+  private migrationLink(i: number): { server: number; target: number; instance: number; memoryMiB: number; mbps: number } {
+    const st = this.state;
+    const source = st.instHost[i];
+    const target = st.instMigTarget[i];
+    const mbps = Math.min(this.options.migration.mbps, st.serverNic[source], st.serverNic[target]);
+    return { server: source, target, instance: i, memoryMiB: this.options.catalog.sizes[st.roles[st.instRole[i]].size].memoryMiB, mbps };
+  }
+
+  private migrationReport(r: Extract<Report, { type: "MigrationPrepared" | "PreCopyDone" | "SwitchedOver" }>): void {
+    const st = this.state;
+    const i = r.instance;
+    if (i >= st.instances || st.instMigTarget[i] !== r.server) return; // stale: aborted or ended since
+    const step = st.instMigStep[i];
+    if (r.type === "MigrationPrepared" && step === MigStep.Preparing) {
+      this.rec(Rec.MigrationPrepared, i, this.pendingDisk[i], 0);
+      this.migrationStep(i);
+    } else if (r.type === "PreCopyDone" && step === MigStep.PreCopy) {
+      this.rec(Rec.MigrationBlackout, i, r.rounds, 0);
+      this.migrationStep(i);
+    } else if (r.type === "SwitchedOver" && step === MigStep.Blackout) {
+      const source = st.instHost[i];
+      this.rec(Rec.MigrationDone, i, 0, 0);
+      this.send({ type: "DestroyGuestPartition", server: source, instance: i });
+      this.migrationsActive.delete(i);
+      this.counters.migrationsDone++;
+      const began = this.blackoutAt.get(i);
+      this.blackoutAt.delete(i);
+      if (began !== undefined) {
+        const ms = this.clock.now - began;
+        this.counters.blackoutMsTotal += ms;
+        if (ms > this.counters.blackoutMsMax) this.counters.blackoutMsMax = ms;
+      }
+      this.pumpMigrations();
+    }
+  }
+
+  /** Abandons a migration: the target's placeholder, partition and disk go; the VM runs on. */
+  private abortMigration(i: number, why: number): void {
+    const target = this.state.instMigTarget[i];
+    this.rec(Rec.MigrationAborted, i, why, 0);
+    this.send({ type: "DestroyGuestPartition", server: target, instance: i });
+    this.migrationsActive.delete(i);
+    this.blackoutAt.delete(i);
+    this.counters.migrationsAborted++;
+  }
+
+  /** Migrations in flight: instance, source, target and step name. */
+  migrations(): Array<{ instance: number; source: number; target: number; step: "Preparing" | "PreCopy" | "Blackout" }> {
+    const st = this.state;
+    const names = ["", "Preparing", "PreCopy", "Blackout"] as const;
+    return [...this.migrationsActive].sort((a, b) => a - b)
+      .map((i) => ({ instance: i, source: st.instHost[i], target: st.instMigTarget[i], step: names[st.instMigStep[i]] as "Preparing" }));
+  }
+
+  // ---- drains, defragmentation ----
+
+  /** Drains a server for maintenance: it takes no new guests, its guests migrate off (one
+   *  update domain of a role at a time), and once empty it goes to Maintenance and shuts down.
+   *  `powerOn([server])` boots it again; `retire(server)` retires it for good. */
+  drain(server: number): void {
+    this.startDrain(this.serverId("server", server), 1);
+    this.journal.sync();
+  }
+
+  /** Retires a server in Maintenance for good (its engine host is retired). */
+  retire(server: number): void {
+    const s = this.serverId("server", server);
+    if (this.state.serverState[s] !== ServerState.Maintenance) throw invalid("server", server, "a server in Maintenance (drain it first)");
+    this.to(s, ServerState.Retired);
+    this.journal.sync();
+  }
+
+  /** One defragmentation period: empties the servers chooseDefragServers picks within `budget`
+   *  migrations, by drains that leave them in service and empty. Returns those servers. */
+  defrag(budget: number): number[] {
+    if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 0 || budget > 1 << 24) throw invalid("budget", budget, "an integer number of migrations in [0, 16777216]");
+    const chosen = chooseDefragServers(this.state, budget);
+    for (const s of chosen) this.startDrain(s, 2);
+    this.journal.sync();
+    return chosen;
+  }
+
+  /** Servers being drained and how many guests each still holds. */
+  drains(): Array<{ server: number; mode: "maintenance" | "defrag"; guests: number }> {
+    const st = this.state;
+    return this.draining.map((s) => ({ server: s, mode: st.serverDrain[s] === 1 ? "maintenance" as const : "defrag" as const, guests: st.engine.vmCountOf(s) }));
+  }
+
+  private serverId(field: string, server: unknown): number {
+    const S = this.state.dc.servers;
+    if (typeof server !== "number" || !Number.isInteger(server) || server < 0 || server >= S) throw invalid(field, server, `a server index in [0, ${S - 1}]`);
+    return server;
+  }
+
+  private startDrain(s: number, mode: number): void {
+    const st = this.state;
+    if (st.serverState[s] !== ServerState.InService) throw invalid("server", s, "an in-service server");
+    if (st.serverDrain[s]) throw new VmfabricError("BUSY", `server ${s} is already draining`, "server", s);
+    // Migrations coming in would only have to leave again.
+    for (const i of [...this.migrationsActive]) if (st.instMigTarget[i] === s) this.abortMigration(i, Abort.TargetDraining);
+    this.rec(Rec.ServerDrain, s, mode, 0);
+    this.draining.push(s);
+    this.pumpMigrations();
+  }
+
+  /** Starts what migrations the drains allow now; ends drains whose server is empty. */
+  private pumpMigrations(): void {
+    const st = this.state;
+    if (this.draining.length === 0) return;
+    const busy = this.busyServers();
+    const max = this.options.migration.maxConcurrent;
+    const keep: number[] = [];
+    for (const s of this.draining) {
+      if (!st.serverDrain[s]) continue; // failed meanwhile: its guests were healed
+      const vms = st.engine.vmsOnHost(s).sort((a, b) => a - b);
+      if (vms.length === 0) {
+        this.finishDrain(s);
+        continue;
+      }
+      keep.push(s);
+      if (busy[s] || this.migrationsActive.size >= max) continue;
+      let waiting = false;
+      let started = false;
+      for (const i of vms) {
+        if (st.instStage[i] !== Stage.Ready || !this.updateDomainAllows(i)) {
+          waiting = true;
+          continue;
+        }
+        const slot = this.freeSlot();
+        if (slot < 0) break;
+        const t = chooseTarget(st, i, st.maxInstances + slot, busy, st.serverDrain[s] === 2);
+        if (!t) continue;
+        this.beginMigration(i, t.server, slot, t.relaxed);
+        busy[s] = 1;
+        busy[t.server] = 1;
+        started = true;
+        break; // one migration per server at a time
+      }
+      // A defragmentation drain that cannot move a guest anywhere, with no migration running
+      // that could be in its way, gives up and leaves the server in service; a maintenance
+      // drain waits (later runs try again).
+      if (!started && !waiting && st.serverDrain[s] === 2 && this.migrationsActive.size === 0) {
+        this.rec(Rec.ServerDrain, s, 0, 0);
+        keep.pop();
+      }
+    }
+    this.draining = keep;
+  }
+
+  private finishDrain(s: number): void {
+    const st = this.state;
+    this.counters.serversDrained++;
+    if (st.serverDrain[s] === 1) {
+      this.to(s, ServerState.Maintenance);
+      this.send({ type: "PowerOff", server: s });
+    } else this.rec(Rec.ServerDrain, s, 0, 0);
+  }
+
+  /** A role's migrations stay inside one update domain at a time, so no more of the role is
+   *  away at once than an upgrade takes down (a one-instance role has nothing to keep). */
+  private updateDomainAllows(i: number): boolean {
+    const st = this.state;
+    const role = st.roles[st.instRole[i]];
+    for (let k = role.firstInstance; k < role.firstInstance + role.count; k++) {
+      if (k !== i && st.instMigStep[k] !== MigStep.None && st.instUd[k] !== st.instUd[i]) return false;
+    }
+    return true;
+  }
+
+  // ---- growing the data center ----
+
+  /** Adds racks to the running data center (servers like the data center's, or `spec.server`)
+   *  and powers their servers on; they boot like the others. Returns the new servers' indexes. */
+  addRacks(racks: number, spec?: { server?: unknown }): number[] {
+    const st = this.state;
+    const dc = st.dc;
+    if (typeof racks !== "number" || !Number.isInteger(racks) || racks < 1 || dc.racks + racks > 65_536 || (dc.racks + racks) * dc.serversPerRack > 1 << 22) {
+      throw invalid("racks", racks, `an integer >= 1 keeping the data center within 65536 racks and ${1 << 22} servers (it has ${dc.racks} racks of ${dc.serversPerRack})`);
+    }
+    if (spec !== undefined && (typeof spec !== "object" || spec === null)) throw invalid("spec", spec, "an object {server?}");
+    if (spec !== undefined) onlyKeys("spec", spec, ["server"]);
+    const server = spec?.server === undefined ? dc.server : resolveServerSpec("spec.server", spec.server, dc.hostReservation);
+    const first = dc.servers;
+    this.rec(Rec.RacksAdded, racks, first, 0, canonical(server));
+    this.growServers();
+    const added = Array.from({ length: dc.servers - first }, (_, k) => first + k);
+    for (const s of added) this.boot(s);
+    this.journal.sync();
+    return added;
+  }
+
+  /** Soft per-server arrays (and the world's) follow the data center's size. */
+  private growServers(): void {
+    const S = this.state.dc.servers;
+    this.world.grow(S);
+    if (this.stepToken.length >= S) return;
+    const f64 = (a: Float64Array, fill: number) => { const b = new Float64Array(S).fill(fill); b.set(a); return b; };
+    this.lastHeartbeat = f64(this.lastHeartbeat, this.clock.now);
+    this.inServiceAt = f64(this.inServiceAt, NaN);
+    const t = new Uint32Array(S); t.set(this.stepToken); this.stepToken = t;
+    const l = new Uint8Array(S); l.set(this.timeoutLive); this.timeoutLive = l;
+    const b = new Uint8Array(S); b.set(this.bootSlot); this.bootSlot = b;
   }
 
   // ---- queries ----

@@ -110,15 +110,28 @@ export function imageServerOf(dc: ResolvedDataCenter, server: number): number {
 
 /** The engine fleet: one host per server, rack = fault domain, servers numbered rack by rack. */
 export function fleetOf(dc: ResolvedDataCenter): FleetSpec {
-  const s = dc.server;
-  const r = dc.hostReservation;
+  return serverFleet(dc.server, dc.hostReservation, dc.servers, dc.serversPerRack);
+}
+
+/** `count` servers of one spec, `perRack` to a fault domain, out of service until they boot. */
+export function serverFleet(s: ServerSpec, r: ServerSpec, count: number, perRack: number): FleetSpec {
   return {
     hostTypes: [{
       capacity: [s.cores * 1000, s.memoryGiB * 1024, s.nicMbps, s.diskGiB],
       reservation: [r.cores * 1000, r.memoryGiB * 1024, r.nicMbps, r.diskGiB],
-      count: dc.servers,
-      hostsPerFaultDomain: dc.serversPerRack,
+      count,
+      hostsPerFaultDomain: perRack,
       inService: false,
     }],
   };
+}
+
+/** A rack's server spec for addRacks: as checked as the data center's own, and able to hold
+ *  the host reservation. */
+export function resolveServerSpec(field: string, v: unknown, reservation: ServerSpec): ServerSpec {
+  const spec = server(field, v, 1);
+  for (const k of ["cores", "memoryGiB", "nicMbps", "diskGiB"] as const) {
+    if (reservation[k] > spec[k]) throw invalid(`${field}.${k}`, spec[k], `at least the host reservation's ${reservation[k]}`);
+  }
+  return spec;
 }

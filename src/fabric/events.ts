@@ -18,4 +18,8 @@ export const Ev = {
   DhcpDone: 31, // a server, b incarnation
   LinkDone: 32, // a link, b link version
   HostOSUp: 33, // a server, b incarnation
+  // live migration steps: a instance, b the world's migration generation for it
+  MigrationPrepared: 34,
+  PreCopyDone: 35,
+  SwitchedOver: 36,
 } as const;

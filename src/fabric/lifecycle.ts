@@ -11,6 +11,10 @@ export const ServerState = {
   InService: 7,
   Unhealthy: 8,
   OutForRepair: 9,
+  /** Drained for maintenance: no guests, out of service; powerOn boots it again. */
+  Maintenance: 10,
+  /** Drained and retired for good (the engine's host is retired). */
+  Retired: 11,
 } as const;
 export type ServerState = (typeof ServerState)[keyof typeof ServerState];
 export const SERVER_STATE_NAMES = Object.keys(ServerState) as Array<keyof typeof ServerState>;
@@ -36,12 +40,15 @@ export const SERVER_TRANSITIONS: ReadonlyArray<readonly [ServerState, ServerStat
   [S.Unhealthy, S.PoweredOff],
   [S.Unhealthy, S.OutForRepair],
   [S.OutForRepair, S.PoweredOff],
+  [S.InService, S.Maintenance],
+  [S.Maintenance, S.PoweredOff],
+  [S.Maintenance, S.Retired],
 ];
 
-const allowed = new Uint8Array(100);
-for (const [a, b] of SERVER_TRANSITIONS) allowed[a * 10 + b] = 1;
+const allowed = new Uint8Array(256);
+for (const [a, b] of SERVER_TRANSITIONS) allowed[a * 16 + b] = 1;
 export function isServerTransition(from: number, to: number): boolean {
-  return from < 10 && to < 10 && allowed[from * 10 + to] === 1;
+  return from < 16 && to < 16 && allowed[from * 16 + to] === 1;
 }
 
 /** Where one guest instance is. Provisioning walks Placed .. Ready in order; an upgrade takes a

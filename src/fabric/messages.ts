@@ -13,7 +13,16 @@ export type Command =
   | { type: "DeployRole"; server: number; instance: number; version: number }
   | { type: "StartRole"; server: number; instance: number }
   | { type: "StopRole"; server: number; instance: number }
-  | { type: "DestroyGuestPartition"; server: number; instance: number };
+  | { type: "DestroyGuestPartition"; server: number; instance: number }
+  /** Shuts a server down (drained for maintenance or retired). */
+  | { type: "PowerOff"; server: number }
+  /** Live migration, to the target's host agent: a partition with the instance's port and a
+   *  diff disk (the base image is already cached there). */
+  | { type: "PrepareMigration"; server: number; instance: number; disk: number }
+  /** To the source's host agent: pre-copy the guest's memory to the target at `mbps`. */
+  | { type: "PreCopy"; server: number; target: number; instance: number; memoryMiB: number; mbps: number }
+  /** To the source: pause the guest, send the last dirty pages and device state, switch over. */
+  | { type: "SwitchOver"; server: number; target: number; instance: number; memoryMiB: number; mbps: number };
 
 export type Report =
   | { type: "Registered"; server: number; agent: "maintenance" | "host" }
@@ -27,4 +36,8 @@ export type Report =
   | { type: "RoleDeployed"; server: number; instance: number }
   /** From the guest agent inside the VM: the role is running. */
   | { type: "GuestReady"; server: number; instance: number }
-  | { type: "RoleStopped"; server: number; instance: number };
+  | { type: "RoleStopped"; server: number; instance: number }
+  /** Migration steps done; `server` is the target. */
+  | { type: "MigrationPrepared"; server: number; instance: number }
+  | { type: "PreCopyDone"; server: number; instance: number; rounds: number }
+  | { type: "SwitchedOver"; server: number; instance: number };

@@ -2,11 +2,12 @@
 import { invalid } from "../errors.js";
 import { POLICIES, type Policy } from "../types.js";
 import { DEFAULT_CATALOG, checkCatalog, type Catalog } from "./catalog.js";
+import { resolveMigration, type MigrationOptions } from "./migration.js";
 import { resolveDataCenter, type DataCenterSpec, type ResolvedDataCenter } from "./datacenter.js";
 import { resolveTiming, type TimingModel } from "./timing.js";
 import { intIn, onlyKeys } from "../validate.js";
 
-const OPTION_KEYS = ["datacenter", "catalog", "timing", "seed", "maxConcurrentHealing", "maxInstances", "policy", "maxBootsPerImageServer"];
+const OPTION_KEYS = ["datacenter", "catalog", "timing", "seed", "maxConcurrentHealing", "maxInstances", "policy", "maxBootsPerImageServer", "migration"];
 
 export interface FabricOptions {
   datacenter: DataCenterSpec;
@@ -24,6 +25,8 @@ export interface FabricOptions {
    *  down); the rest stay powered off until a slot frees, so a boot storm cannot push every
    *  download past its timeout. Default 64. */
   maxBootsPerImageServer?: number;
+  /** Live migration's timing model and concurrency (migration.ts; steers timing only). */
+  migration?: Partial<MigrationOptions>;
 }
 
 export interface ResolvedOptions {
@@ -35,6 +38,7 @@ export interface ResolvedOptions {
   maxInstances: number;
   policy: Policy;
   maxBootsPerImageServer: number;
+  migration: MigrationOptions;
 }
 
 export function resolveOptions(o: unknown): ResolvedOptions {
@@ -54,5 +58,6 @@ export function resolveOptions(o: unknown): ResolvedOptions {
   if (!POLICIES.includes(policy)) throw invalid("policy", policy, `one of ${POLICIES.join(", ")}`);
   const boots = f.maxBootsPerImageServer ?? 64;
   intIn("maxBootsPerImageServer", boots, 1, 1 << 24);
-  return { datacenter, catalog, timing, seed, maxConcurrentHealing: heal, maxInstances, policy, maxBootsPerImageServer: boots };
+  const migration = resolveMigration(f.migration);
+  return { datacenter, catalog, timing, seed, maxConcurrentHealing: heal, maxInstances, policy, maxBootsPerImageServer: boots, migration };
 }

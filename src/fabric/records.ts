@@ -29,6 +29,26 @@ export const Rec = {
   /** Only as a journal's first record: a format version, b CRC-32 of the blob, blob the options
    *  the state depends on (journal-options.ts). Changes no state. */
   Options: 14,
+  /** a instance, b target server, c placeholder slot | relaxed << 16 (1: the target's rack
+   *  already had its share of the role): a live migration starts; the slot's placeholder holds
+   *  the instance's room on the target (migration.ts). */
+  MigrationStarted: 15,
+  /** a instance, b diff disk id on the target: partition and disk made, pre-copy starts. */
+  MigrationPrepared: 16,
+  /** a instance, b pre-copy rounds run: the VM pauses for the last pages (the blackout). */
+  MigrationBlackout: 17,
+  /** a instance: switch-over; the instance is on the target with its DIP, port and LB entry,
+   *  its source partition and disk are gone. */
+  MigrationDone: 18,
+  /** a instance, b why (Abort.*): the placeholder and the target's disk are dropped; the VM
+   *  runs on as it was on the source. */
+  MigrationAborted: 19,
+  /** a server, b 1 (for maintenance: out of service once empty), 2 (defragmentation: back
+   *  in service once empty) or 0 (drain ended): no new guests; its guests migrate off. */
+  ServerDrain: 20,
+  /** a racks added, b first new server, blob the new racks' server spec as JSON: the data
+   *  center grows; the new servers are PoweredOff. */
+  RacksAdded: 21,
 } as const;
 
 export const Evict = { HostFailed: 1 } as const;

@@ -19,6 +19,29 @@ export interface ScenarioOptions {
   maxConcurrentHealing: number;
   /** Image servers (default one per 8 racks). */
   imageServers?: number;
+  /** Percent of the deployments deleted after healing (churn that leaves servers half empty). */
+  deletePercent?: number;
+  /** Defragmentation periods after that: each calls fc.defrag(budget), then lets periodMinutes pass. */
+  defrag?: { periods: number; budget: number; periodMinutes: number };
+}
+
+export interface DefragTimeline {
+  deploymentsDeleted: number;
+  periods: number;
+  budget: number;
+  /** Servers chosen to be emptied, over all periods. */
+  serversChosen: number;
+  migrations: number;
+  migrationsAborted: number;
+  /** Guest pause per migration (ms): mean and longest. */
+  blackoutMsMean: number;
+  blackoutMsMax: number;
+  /** In-service servers with no guest, before the first period and after the last migration. */
+  emptyServersBefore: number;
+  emptyServersAfter: number;
+  /** Virtual minutes from the first period until the last migration ended. */
+  minutes: number;
+  wallSeconds: number;
 }
 
 export interface Timeline {
@@ -45,6 +68,7 @@ export interface Timeline {
   /** Largest heapUsed / rss seen at the end of each phase. */
   heapMiB: number;
   rssMiB: number;
+  defrag?: DefragTimeline;
 }
 
 /** Sizes a role draws, weighted towards Small as a public cloud's are. */
@@ -70,6 +94,12 @@ export function runScenario(o: ScenarioOptions, say: (line: string) => void = ()
   intIn("deployments", o.deployments, 0, 1 << 22);
   intIn("instances", o.instances, 1, 1 << 16);
   if (typeof o.failPercent !== "number" || !(o.failPercent >= 0 && o.failPercent <= 100)) throw invalid("fail", o.failPercent, "a percentage in [0, 100]");
+  if (o.deletePercent !== undefined && (typeof o.deletePercent !== "number" || !(o.deletePercent >= 0 && o.deletePercent <= 100))) throw invalid("delete", o.deletePercent, "a percentage in [0, 100]");
+  if (o.defrag !== undefined) {
+    intIn("defrag.periods", o.defrag.periods, 0, 100_000);
+    intIn("defrag.budget", o.defrag.budget, 0, 1 << 24);
+    if (typeof o.defrag.periodMinutes !== "number" || !(o.defrag.periodMinutes > 0 && o.defrag.periodMinutes <= 10_080)) throw invalid("defrag.periodMinutes", o.defrag.periodMinutes, "minutes in (0, 10080]");
+  }
   const servers = o.racks * o.serversPerRack;
   const wall0 = performance.now();
   const fc = FabricController.create({
@@ -141,6 +171,10 @@ export function runScenario(o: ScenarioOptions, say: (line: string) => void = ()
   for (const u of unhealed) reasons[u.code] = (reasons[u.code] ?? 0) + 1;
   say(`heal: ${failN} servers failed, ${fc.counters.evicted} guest VMs evicted, ${fc.counters.healed} healed within ${minutes(healMs)} min of the failure, ${unhealed.length} not healed, ${((wallHeal - wallDeploy) / 1000).toFixed(1)} s wall`);
 
+  const defrag = o.defrag === undefined && !o.deletePercent ? undefined : defragPhase(fc, o, random, say);
+  const wallEnd = performance.now();
+  sample();
+
   const byState: Record<string, number> = {};
   for (const s of st.serverState) byState[SERVER_STATE_NAMES[s]] = (byState[SERVER_STATE_NAMES[s]] ?? 0) + 1;
   let readyAfter = 0;
@@ -168,9 +202,65 @@ export function runScenario(o: ScenarioOptions, say: (line: string) => void = ()
       boot: (wallBoot - wall0) / 1000,
       deploy: (wallDeploy - wallBoot) / 1000,
       heal: (wallHeal - wallDeploy) / 1000,
-      total: (wallHeal - wall0) / 1000,
+      total: (wallEnd - wall0) / 1000,
     },
     heapMiB: Math.round(heap / 2 ** 20),
     rssMiB: Math.round(rss / 2 ** 20),
+    ...(defrag ? { defrag } : {}),
   };
+}
+
+function emptyInService(fc: FabricController): number {
+  const st = fc.state;
+  let n = 0;
+  for (let s = 0; s < st.dc.servers; s++) if (st.serverState[s] === ServerState.InService && st.engine.vmCountOf(s) === 0) n++;
+  return n;
+}
+
+/** Churn (deletes), then defragmentation periods; the migrations they start run on the clock. */
+function defragPhase(fc: FabricController, o: ScenarioOptions, random: () => number, say: (line: string) => void): DefragTimeline {
+  const wall0 = performance.now();
+  const st = fc.state;
+  const live = st.deployments.filter((d) => !d.deleted).map((d) => d.id);
+  const del = Math.round((live.length * (o.deletePercent ?? 0)) / 100);
+  for (let k = 0; k < del; k++) {
+    const j = k + Math.floor(random() * (live.length - k));
+    [live[k], live[j]] = [live[j], live[k]];
+    fc.deleteDeployment(live[k]);
+  }
+  fc.run();
+  const c = fc.counters;
+  const before = { done: c.migrationsDone, aborted: c.migrationsAborted, blackout: c.blackoutMsTotal };
+  const emptyBefore = emptyInService(fc);
+  const d = o.defrag ?? { periods: 0, budget: 0, periodMinutes: 0 };
+  const t0 = fc.now;
+  let chosen = 0;
+  let lastMigrationAt = t0;
+  for (let p = 0; p < d.periods; p++) {
+    chosen += fc.defrag(d.budget).length;
+    const doneBefore = c.migrationsDone;
+    fc.run(fc.now + d.periodMinutes * 60_000);
+    if (c.migrationsDone > doneBefore) lastMigrationAt = fc.now;
+  }
+  // Whatever the last period started ends too.
+  const doneBefore = c.migrationsDone;
+  fc.run();
+  if (c.migrationsDone > doneBefore) lastMigrationAt = fc.now;
+  const migrations = c.migrationsDone - before.done;
+  const t: DefragTimeline = {
+    deploymentsDeleted: del,
+    periods: d.periods,
+    budget: d.budget,
+    serversChosen: chosen,
+    migrations,
+    migrationsAborted: c.migrationsAborted - before.aborted,
+    blackoutMsMean: migrations ? Math.round(((c.blackoutMsTotal - before.blackout) / migrations) * 10) / 10 : 0,
+    blackoutMsMax: Math.round(c.blackoutMsMax * 10) / 10,
+    emptyServersBefore: emptyBefore,
+    emptyServersAfter: emptyInService(fc),
+    minutes: Math.round((lastMigrationAt - t0) / 600) / 100,
+    wallSeconds: (performance.now() - wall0) / 1000,
+  };
+  say(`defrag: ${del} deployments deleted; ${t.periods} periods of ${d.budget} migrations: ${migrations} migrations, ${t.emptyServersBefore} -> ${t.emptyServersAfter} empty servers`);
+  return t;
 }

@@ -5,6 +5,8 @@
 import { VmfabricError, show } from "../errors.js";
 import { canonical } from "./journal-options.js";
 import { SERVER_STATE_NAMES, STAGE_NAMES, holdsHost } from "./lifecycle.js";
+import { resolveServerSpec, type ServerSpec } from "./datacenter.js";
+import { MigStep } from "./migration.js";
 import { resolveModel, type ResolvedModel } from "./model.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
 import { NO_UD, type FcState } from "./state.js";
@@ -20,6 +22,8 @@ export interface SnapshotHeader {
   options: ResolvedOptions;
   /** Journal records the state includes: replay resumes from this index. */
   journalLength: number;
+  /** Racks added to the running FC, in order: [count, server spec]. */
+  addedRacks: Array<[number, ServerSpec]>;
   time: number;
   instances: number;
   nextDisk: number;
@@ -31,7 +35,7 @@ export interface SnapshotHeader {
   vipCursor: number;
 }
 
-const HEADER_KEYS = ["version", "options", "journalLength", "time", "instances", "nextDisk", "deployments", "tenantStorageGiB", "spreadRelaxed", "dipCursor", "vipCursor"];
+const HEADER_KEYS = ["version", "options", "journalLength", "addedRacks", "time", "instances", "nextDisk", "deployments", "tenantStorageGiB", "spreadRelaxed", "dipCursor", "vipCursor"];
 const DEPLOYMENT_KEYS = ["tenant", "model", "vip", "version", "upgradeUd", "deleted"];
 const U32_MAX = 0xffffffff;
 
@@ -82,6 +86,17 @@ export function checkHeader(raw: unknown, version: number): SnapshotHeader {
     return r;
   });
   const journalLength = int("journalLength", h.journalLength, 0, Number.MAX_SAFE_INTEGER);
+  if (!Array.isArray(h.addedRacks)) throw snapshotInvalid("addedRacks", h.addedRacks, "an array of [racks, server spec]");
+  let racks = options.datacenter.racks;
+  const addedRacks = h.addedRacks.map((x: unknown, k: number): [number, ServerSpec] => {
+    const f = `addedRacks[${k}]`;
+    if (!Array.isArray(x) || x.length !== 2) throw snapshotInvalid(f, x, "a [racks, server spec] pair");
+    const n = int(`${f}[0]`, x[0], 1, 65_536 - racks);
+    racks += n;
+    if (racks * options.datacenter.serversPerRack > 1 << 22) throw snapshotInvalid(`${f}[0]`, n, `racks keeping the data center within ${1 << 22} servers`);
+    const spec = sameWhenResolved(`${f}[1]`, x[1], () => resolveServerSpec(`${f}[1]`, x[1], options.datacenter.hostReservation));
+    return [n, spec];
+  });
   if (typeof h.time !== "number" || !Number.isFinite(h.time) || h.time < 0) throw snapshotInvalid("time", h.time, "a finite number >= 0 (virtual ms)");
   const instances = int("instances", h.instances, 0, options.maxInstances);
   const nextDisk = int("nextDisk", h.nextDisk, 1, U32_MAX);
@@ -140,12 +155,13 @@ export function checkHeader(raw: unknown, version: number): SnapshotHeader {
   if (tenantStorageGiB.length !== storage.size) throw snapshotInvalid("tenantStorageGiB", h.tenantStorageGiB, `one entry per tenant with live deployments (${storage.size})`);
   const spreadRelaxed = pairs("spreadRelaxed", h.spreadRelaxed, (i, fd, f) => {
     int(`${f}[0]`, i, 0, instances - 1);
-    int(`${f}[1]`, fd, 0, options.datacenter.racks - 1);
+    int(`${f}[1]`, fd, 0, racks - 1);
   });
   return {
     version,
     options,
     journalLength,
+    addedRacks,
     time: h.time,
     instances,
     nextDisk,
@@ -166,6 +182,8 @@ export function checkColumns(st: FcState, h: SnapshotHeader): void {
   const images = o.catalog.images.length;
   for (let s = 0; s < st.dc.servers; s++) {
     col("serverState", s, st.serverState[s], st.serverState[s] < SERVER_STATE_NAMES.length, "a server state");
+    const drain = st.serverDrain[s];
+    col("serverDrain", s, drain, drain === 0 || ((drain === 1 || drain === 2) && st.serverState[s] === SERVER_STATE_NAMES.indexOf("InService")), "0, or 1 or 2 on an in-service server");
     col("serverFailures", s, st.serverFailures[s], st.serverFailures[s] <= o.timing.maxBootFailures, `at most maxBootFailures ${o.timing.maxBootFailures}`);
     col("serverImages", s, st.serverImages[s], images >= 32 || st.serverImages[s] >>> images === 0, `a mask of the catalog's ${images} images`);
   }
@@ -182,6 +200,21 @@ export function checkColumns(st: FcState, h: SnapshotHeader): void {
     col("instVersion", i, st.instVersion[i], st.instVersion[i] <= dep.version, `at most the deployment's version ${dep.version}`);
     for (const [name, arr] of [["instAcl", st.instAcl], ["instLb", st.instLb], ["instHealing", st.instHealing]] as const) {
       col(name, i, arr[i], arr[i] <= 1 && (held || arr[i] === 0), held ? "0 or 1" : "0 (the instance holds no host)");
+    }
+    const step = st.instMigStep[i];
+    const target = st.instMigTarget[i];
+    const slot = st.instMigSlot[i];
+    const disk = st.instMigDisk[i];
+    col("instMigStep", i, step, step <= MigStep.Blackout && (step === MigStep.None || stage === STAGE_NAMES.indexOf("Ready")), "a migration step (only for a Ready instance)");
+    if (step === MigStep.None) {
+      col("instMigTarget", i, target, target === -1, "-1 (not migrating)");
+      col("instMigSlot", i, slot, slot === 0, "0 (not migrating)");
+      col("instMigDisk", i, disk, disk === 0, "0 (not migrating)");
+    } else {
+      const inService = SERVER_STATE_NAMES.indexOf("InService");
+      col("instMigTarget", i, target, target >= 0 && target < st.dc.servers && target !== host && st.serverState[target] === inService && st.serverDrain[target] === 0, "an in-service server other than the instance's, not draining");
+      col("instMigSlot", i, slot, (slot & 0xffff) < st.migrationSlots && slot >>> 16 <= 1, `a slot below ${st.migrationSlots} | relaxed << 16`);
+      col("instMigDisk", i, disk, step === MigStep.Preparing ? disk === 0 : disk >= 1 && disk < h.nextDisk, step === MigStep.Preparing ? "0 (no disk yet)" : `a disk below nextDisk ${h.nextDisk}`);
     }
   }
   for (const [i] of h.spreadRelaxed) {

@@ -11,6 +11,7 @@
 // (snapshot-check.ts), so an edited snapshot is refused too, never restored as another state.
 import { VmfabricError, show } from "../errors.js";
 import { crc32 } from "./journal.js";
+import { canonical } from "./journal-options.js";
 import { ServerState } from "./lifecycle.js";
 import type { ResolvedOptions } from "./options.js";
 import { Rec } from "./records.js";
@@ -20,7 +21,7 @@ import type { FcState } from "./state.js";
 export type { SnapshotHeader } from "./snapshot-check.js";
 
 const MAGIC = 0x534d4656; // "VFMS"
-const VERSION = 2;
+const VERSION = 3;
 const PREFIX = 12;
 const CRC_BYTES = 4;
 
@@ -28,9 +29,10 @@ type Column = Uint8Array | Uint16Array | Uint32Array | Int32Array;
 
 function columns(st: FcState, n: number): Column[] {
   return [
-    st.serverState, st.serverFailures, st.serverImages,
+    st.serverState, st.serverFailures, st.serverImages, st.serverDrain,
     st.instHost.subarray(0, n), st.instDip.subarray(0, n), st.instDisk.subarray(0, n), st.instStage.subarray(0, n),
     st.instVersion.subarray(0, n), st.instAcl.subarray(0, n), st.instLb.subarray(0, n), st.instReason.subarray(0, n), st.instHealing.subarray(0, n),
+    st.instMigTarget.subarray(0, n), st.instMigStep.subarray(0, n), st.instMigDisk.subarray(0, n), st.instMigSlot.subarray(0, n),
   ];
 }
 
@@ -42,6 +44,7 @@ export function encodeSnapshot(st: FcState, options: ResolvedOptions, journalLen
     version: VERSION,
     options,
     journalLength,
+    addedRacks: st.addedRacks.map(([n, spec]) => [n, spec]),
     time: st.time,
     instances: n,
     nextDisk: st.nextDisk,
@@ -114,6 +117,8 @@ export function loadSnapshot(bytes: Uint8Array, h: SnapshotHeader, st: FcState, 
 }
 
 function load(bytes: Uint8Array, h: SnapshotHeader, st: FcState, serverInService: (s: number) => void): void {
+  // The data center as it had grown: columns are sized for it.
+  for (const [n, spec] of h.addedRacks) st.apply(Rec.RacksAdded, h.time, n, st.dc.servers, 0, canonical(spec));
   for (const d of h.deployments) {
     const id = st.deployments.length;
     st.apply(Rec.DeploymentCreated, h.time, id, d.tenant, 0, JSON.stringify(d.model));
@@ -150,6 +155,11 @@ function load(bytes: Uint8Array, h: SnapshotHeader, st: FcState, serverInService
   for (let s = 0; s < st.dc.servers; s++) if (st.serverState[s] === ServerState.InService) serverInService(s);
   h.deployments.forEach((d, id) => { if (d.vip) st.vips.take(d.vip, id); });
   st.rebuildPlacements();
+  // Guests were put back on draining servers; now they take no new ones. Retired stays retired.
+  for (let s = 0; s < st.dc.servers; s++) {
+    if (st.serverDrain[s]) st.engine.setHostInService(s, false);
+    if (st.serverState[s] === ServerState.Retired) st.engine.retireHost(s);
+  }
   st.dips.cursor = h.dipCursor;
   st.vips.cursor = h.vipCursor;
 }

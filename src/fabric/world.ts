@@ -8,6 +8,7 @@ import { imageServerOf, type ResolvedDataCenter } from "./datacenter.js";
 import { Ev } from "./events.js";
 import { SharedLink } from "./link.js";
 import type { Command, Report } from "./messages.js";
+import { preCopyPlan, type MigrationOptions } from "./migration.js";
 import type { TimingModel } from "./timing.js";
 
 const PURPOSE_MAINTENANCE_OS = 0;
@@ -19,11 +20,11 @@ const MEGABITS_PER_MB = 8;
 export class SimulatedDataCenter {
   readonly dc: ResolvedDataCenter;
   /** 0 once the server's hardware has died (it never reports again). */
-  readonly alive: Uint8Array;
+  alive: Uint8Array;
   /** Bumped by every PowerOn: reports from an earlier boot attempt are dropped. */
-  readonly incarnation: Uint32Array;
+  incarnation: Uint32Array;
   /** 1 while the host OS runs its host agent (and so sends heartbeats and serves guests). */
-  readonly hostUp: Uint8Array;
+  hostUp: Uint8Array;
   readonly links: SharedLink[];
   /** Receives every report; set by the FC that owns this world. */
   deliverReport: (r: Report) => void = () => {};
@@ -39,6 +40,12 @@ export class SimulatedDataCenter {
   private nextFlow = 0;
   private sweepAt = -1;
   private readonly heartbeat = { type: "Heartbeat" as const, server: 0 };
+  /** Migration options (the FC's); the pre-copy model runs here, on the hosts. */
+  migration: MigrationOptions | undefined;
+  /** Per migrating instance: source, target, pre-copy rounds and a generation that every new
+   *  migration command bumps, so the steps of an abandoned migration report nothing. */
+  private readonly migrations = new Map<number, { source: number; target: number; rounds: number; gen: number }>();
+  private migrationGen = 0;
 
   constructor(dc: ResolvedDataCenter, catalog: Catalog, timing: TimingModel, clock: EventQueue, seed: number) {
     this.dc = dc;
@@ -100,7 +107,52 @@ export class SimulatedDataCenter {
       case "StartRole": return this.guest(Ev.GuestReady, t.startRoleMs, cmd.instance, s);
       case "StopRole": return this.guest(Ev.RoleStopped, t.stopRoleMs, cmd.instance, s);
       case "DestroyGuestPartition": return; // fire and forget: nothing to report
+      case "PowerOff":
+        this.hostUp[s] = 0;
+        this.incarnation[s]++;
+        return;
+      case "PrepareMigration": return this.migrationStep(Ev.MigrationPrepared, t.guestPartitionMs + t.diffDiskMs, cmd.instance, -1, s, 0);
+      case "PreCopy": {
+        const plan = preCopyPlan(cmd.memoryMiB, cmd.mbps, this.migration!);
+        return this.migrationStep(Ev.PreCopyDone, plan.preCopyMs, cmd.instance, s, cmd.target, plan.rounds);
+      }
+      case "SwitchOver": {
+        const plan = preCopyPlan(cmd.memoryMiB, cmd.mbps, this.migration!);
+        return this.migrationStep(Ev.SwitchedOver, plan.blackoutMs, cmd.instance, s, cmd.target, plan.rounds);
+      }
     }
+  }
+
+  private migrationStep(kind: number, ms: number, instance: number, source: number, target: number, rounds: number): void {
+    if (!this.hostUp[target] || (source >= 0 && !this.hostUp[source])) return;
+    const gen = ++this.migrationGen >>> 0;
+    this.migrations.set(instance, { source, target, rounds, gen });
+    this.clock.push(this.clock.now + ms, kind, instance, gen);
+  }
+
+  private migrationReport(kind: number, instance: number, gen: number): void {
+    const m = this.migrations.get(instance);
+    if (!m || m.gen !== gen) return; // superseded by a later migration command
+    this.migrations.delete(instance);
+    // Both hosts must still run: a dead source cannot send, a dead target cannot take the VM.
+    if (!this.hostUp[m.target] || (m.source >= 0 && !this.hostUp[m.source])) return;
+    if (kind === Ev.MigrationPrepared) this.deliverReport({ type: "MigrationPrepared", server: m.target, instance });
+    else if (kind === Ev.PreCopyDone) this.deliverReport({ type: "PreCopyDone", server: m.target, instance, rounds: m.rounds });
+    else this.deliverReport({ type: "SwitchedOver", server: m.target, instance });
+  }
+
+  /** Room for servers added to the data center (racks added to a running FC). */
+  grow(servers: number): void {
+    if (servers <= this.alive.length) return;
+    const g = <T extends Uint8Array | Uint32Array>(a: T, fill: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(servers);
+      b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.alive = g(this.alive, 1);
+    this.incarnation = g(this.incarnation, 0);
+    this.hostUp = g(this.hostUp, 0);
   }
 
   private stalls(): boolean {
@@ -162,6 +214,7 @@ export class SimulatedDataCenter {
       case Ev.RoleDeployed: if (this.hostUp[b]) this.deliverReport({ type: "RoleDeployed", server: b, instance: a }); return;
       case Ev.GuestReady: if (this.hostUp[b]) this.deliverReport({ type: "GuestReady", server: b, instance: a }); return;
       case Ev.RoleStopped: if (this.hostUp[b]) this.deliverReport({ type: "RoleStopped", server: b, instance: a }); return;
+      case Ev.MigrationPrepared: case Ev.PreCopyDone: case Ev.SwitchedOver: return this.migrationReport(kind, a, b);
     }
   }
 
