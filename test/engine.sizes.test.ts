@@ -38,9 +38,17 @@ function tinyFleet(maxCap: number, vmCapacity: number): fc.Arbitrary<FleetCase> 
   })));
 }
 
-/** Largest capacity per dimension in the fleet. */
+const largestCache = new WeakMap<World, number[]>();
+
+/** Largest capacity per dimension in the fleet (no hosts are added here, so once per world). */
 function largest(w: World): number[] {
-  return Array.from({ length: w.D }, (_, d) => Math.max(0, ...Array.from({ length: w.H }, (_, h) => w.ref.cap[h * w.D + d])));
+  let top = largestCache.get(w);
+  if (top === undefined) {
+    top = new Array<number>(w.D).fill(0);
+    for (let h = 0; h < w.H; h++) for (let d = 0; d < w.D; d++) top[d] = Math.max(top[d], w.ref.cap[h * w.D + d]);
+    largestCache.set(w, top);
+  }
+  return top;
 }
 
 /**
@@ -213,4 +221,41 @@ describe("the same demand asked 1..40 times (shape classes and the trees togethe
     for (let i = 0; i < 40; i++) ask(i, 3, POLICIES_ALL[(i + 2) % 5]);
     compareFull(w, e, "end");
   });
+});
+
+describe("fleets spanning several 64-host groups and 4,096-host nodes of the trees", () => {
+  /** Sizes just around the trees' group (64) and node (4,096) boundaries; 2 to 4 host types. */
+  const bigFleet = fc.record({
+    H: fc.constantFrom(63, 64, 65, 129, 4095, 4097),
+    dims: fc.integer({ min: 1, max: 4 }),
+    types: fc.array(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 4, maxLength: 4 }), { minLength: 2, maxLength: 4 }),
+    pattern: fc.array(fc.nat(), { minLength: 64, maxLength: 64 }),
+    policy: fc.constantFrom(...POLICIES_ALL),
+  }).map(({ H, dims, types, pattern, policy }): FleetCase => ({
+    dims,
+    hosts: Array.from({ length: H }, (_, h) => ({ capacity: types[pattern[h % 64] % types.length].slice(0, dims), faultDomain: h % 7 })),
+    options: { vmCapacity: 3 * H, dimensions: Array.from({ length: dims }, (_, d) => `r${d}`), policy, candidates: 4 },
+  }));
+
+  test("distinct sizes fill, drain and refill the fleet: every answer equals the reference's", () => {
+    const sizes = new Set<string>();
+    fc.assert(
+      fc.property(bigFleet, fc.array(stepArb, { minLength: 300, maxLength: 600 }), fc.nat(), (fleet, steps, seed) => {
+        const w = new World(fleet, { fullEvery: 0, invariants: false });
+        const e = w.createEngine();
+        // Fill about half the fleet first, so bounds go stale and searches must scan and tighten.
+        const fill = Math.floor(fleet.hosts.length * 1.5);
+        for (let i = 0; i < fill && w.freeIds.length > 0; i++) {
+          const s = steps[(seed + i) % steps.length];
+          const req = request(w, { ...s, kind: 3 + (i % 7) }, i);
+          sizes.add(req.demand.join(","));
+          doPlace(w, e, req, s.policy === null ? undefined : { policy: s.policy as Policy });
+        }
+        for (const s of steps) runStep(w, e, s, sizes);
+        compareFull(w, e, "end of stream");
+      }),
+      { numRuns: 8 },
+    );
+    expect(sizes.size).toBeGreaterThan(1000);
+  }, 300_000);
 });
