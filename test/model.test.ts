@@ -1,25 +1,40 @@
 // Model-based test: fast-check commands (Place, PlaceBatch, Release, Move, SetInService,
-// SetDedicated) run against the Engine and the reference model; the full state (hostOf of
-// every VM, freeOf of every host, stats) is compared after every command.
+// SetDedicated, AddHosts, RetireHost) run against the Engine and the reference model; the full
+// state (hostOf of every VM, freeOf / vmCountOf / service / retirement of every host, every
+// stats() field) is compared after every command.
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { SMALL, fleetArb } from "./support/arbitraries.js";
+import { SMALL, fleetArb, type FleetCase } from "./support/arbitraries.js";
 import { World, commandArbs, compareFull } from "./fuzz/model.js";
 
+const RUNS = Number(process.env.RUNS ?? 250);
+
+function modelRuns(opts: { rebuilds: boolean; fleet?: (f: FleetCase) => FleetCase }, runs: number): void {
+  fc.assert(
+    fc.property(
+      fleetArb(SMALL).chain((fleet) => fc.tuple(fc.constant(opts.fleet ? opts.fleet(fleet) : fleet), fc.commands(commandArbs(fleet.dims, SMALL), { maxCommands: 40 }))),
+      ([fleet, cmds]) => {
+        const world = new World(fleet, { fullEvery: 1, rebuilds: opts.rebuilds });
+        const engine = world.createEngine();
+        compareFull(world, engine, "fresh engine");
+        fc.modelRun(() => ({ model: world, real: engine }), cmds);
+      },
+    ),
+    { numRuns: runs },
+  );
+}
+
 describe("Engine vs reference model (fc.commands)", () => {
-  test("full state equal after every command", () => {
-    fc.assert(
-      fc.property(
-        fleetArb(SMALL).chain((fleet) => fc.tuple(fc.constant(fleet), fc.commands(commandArbs(fleet.dims, SMALL), { maxCommands: 40 }))),
-        ([fleet, cmds]) => {
-          const world = new World(fleet, { fullEvery: 1 });
-          const engine = world.createEngine();
-          compareFull(world, engine, "fresh engine");
-          fc.modelRun(() => ({ model: world, real: engine }), cmds);
-        },
-      ),
-      { numRuns: Number(process.env.RUNS ?? 250) },
-    );
+  test("full state equal after every command (hosts added within the engine's room)", () => {
+    modelRuns({ rebuilds: false }, RUNS);
+  });
+
+  // BUG (addHosts rebuild): when addHosts outgrows hostCapacity or the host-type room, Engine.rebuild
+  // restores every host's service state from the old core's table, which never held the new
+  // hosts: they come out of service (state 0 / undefined). See test/engine.add-hosts.test.ts.
+  // Flip to `test` once fixed.
+  test.fails("full state equal after every command (hostCapacity = hosts: every AddHosts rebuilds the core)", () => {
+    modelRuns({ rebuilds: true, fleet: (f) => ({ ...f, options: { ...f.options, hostCapacity: f.hosts.length } }) }, Math.ceil(RUNS / 2));
   });
 
   test("a Mismatch is reported (the comparison can fail)", () => {
@@ -28,5 +43,13 @@ describe("Engine vs reference model (fc.commands)", () => {
     const engine = world.createEngine();
     engine.place({ id: 0, demand: [1], tenant: 0 }); // behind the model's back
     expect(() => compareFull(world, engine)).toThrow(/hostOf\(0\)/);
+  });
+
+  test("a stats() difference is reported (retirement behind the model's back)", () => {
+    const fleet = { dims: 1, hosts: [{ capacity: [4] }, { capacity: [4] }], options: { vmCapacity: 8, dimensions: ["cpu"] } };
+    const world = new World(fleet);
+    const engine = world.createEngine();
+    engine.retireHost(1);
+    expect(() => compareFull(world, engine)).toThrow(/isHostInService\(1\)|isHostRetired\(1\)|stats\(\)/);
   });
 });

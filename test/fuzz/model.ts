@@ -4,10 +4,10 @@
 
 import fc from "fast-check";
 import { Engine, REASON_CODES, VmfabricError } from "../../src/index.js";
-import type { Placement } from "../../src/types.js";
+import type { FleetSpec, HostSpec, Placement } from "../../src/types.js";
 import {
-  type BatchCallOpts, type CallOpts, type FleetCase, type Op, type OpWeights, type ReqSpec, type Scale,
-  DEFAULT_WEIGHTS, opArbs,
+  type AddedHosts, type BatchCallOpts, type CallOpts, type FleetCase, type Op, type OpWeights, type ReqSpec, type Scale,
+  type SpecLayout, DEFAULT_WEIGHTS, opArbs,
 } from "../support/arbitraries.js";
 import { DIM_NONE, NO_DEP, OK, RefEngine, type RefOutcome } from "../support/reference.js";
 
@@ -18,6 +18,8 @@ export class Mismatch extends Error {
   }
 }
 
+const js = (x: unknown) => JSON.stringify(x);
+
 function fail(msg: string): never {
   throw new Mismatch(msg);
 }
@@ -25,7 +27,6 @@ function fail(msg: string): never {
 /** The model: reference engine, free VM ids (lowest first), placed VMs (for selectors). */
 export class World {
   readonly ref: RefEngine;
-  readonly H: number;
   readonly D: number;
   readonly dims: readonly string[];
   readonly freeIds: number[];
@@ -38,8 +39,14 @@ export class World {
   fullEvery: number;
   /** Check structural invariants (capacity, anti-affinity, tenancy, spread) on touched hosts. */
   invariants: boolean;
+  /** Whether AddHosts may outgrow the engine's room (hostCapacity, host types) and so make it
+   *  rebuild its core; when false, AddHosts stays within the room and tests growth in place. */
+  readonly rebuilds: boolean;
+  /** Fresh host types added so far (without rebuilds, at most FRESH_TYPES: the core has room
+   *  for at least 16 types and fleets here have at most 8). */
+  freshTypes = 0;
 
-  constructor(readonly fleet: FleetCase, opts: { fullEvery?: number; invariants?: boolean } = {}) {
+  constructor(readonly fleet: FleetCase, opts: { fullEvery?: number; invariants?: boolean; rebuilds?: boolean } = {}) {
     this.ref = new RefEngine(fleet.hosts, {
       dims: fleet.dims,
       vmCapacity: fleet.options.vmCapacity,
@@ -47,7 +54,6 @@ export class World {
       maxPerHost: fleet.options.maxPerHost,
       candidates: fleet.options.candidates,
     });
-    this.H = fleet.hosts.length;
     this.D = fleet.dims;
     this.dims = fleet.options.dimensions ?? ["cpu", "memory", "network", "disk"];
     this.freeIds = [];
@@ -55,6 +61,18 @@ export class World {
     this.pos = new Int32Array(fleet.options.vmCapacity).fill(-1);
     this.fullEvery = opts.fullEvery ?? 1;
     this.invariants = opts.invariants ?? true;
+    this.rebuilds = opts.rebuilds ?? false;
+  }
+
+  /** Hosts in the fleet, retired ones included. */
+  get H(): number {
+    return this.ref.H;
+  }
+
+  /** Hosts the engine has room for before addHosts rebuilds its core (README: EngineOptions). */
+  get hostRoom(): number {
+    const n = this.fleet.hosts.length;
+    return this.fleet.options.hostCapacity ?? n + Math.max(64, Math.ceil(n / 8));
   }
 
   createEngine(): Engine {
@@ -127,12 +145,9 @@ export function compareFull(w: World, e: Engine, where = ""): void {
     const a = e.hostOf(vm);
     if (a !== ref.vmHost[vm]) fail(`hostOf(${vm}): engine ${a}, reference ${ref.vmHost[vm]}${at}`);
   }
+  if (e.hostCount !== w.H) fail(`hostCount: engine ${e.hostCount}, reference ${w.H}${at}`);
   for (let h = 0; h < w.H; h++) compareHost(w, e, h, at);
-  const s = e.stats();
-  if (s.hostsUsed !== ref.hostsUsed()) fail(`stats().hostsUsed: engine ${s.hostsUsed}, reference ${ref.hostsUsed()}${at}`);
-  if (s.vmsPlaced !== ref.vmsPlaced) fail(`stats().vmsPlaced: engine ${s.vmsPlaced}, reference ${ref.vmsPlaced}${at}`);
-  if (s.hostsInService !== ref.inServiceCount()) fail(`stats().hostsInService: engine ${s.hostsInService}, reference ${ref.inServiceCount()}${at}`);
-  if (s.faultDomains !== ref.faultDomainsInService()) fail(`stats().faultDomains: engine ${s.faultDomains}, reference ${ref.faultDomainsInService()}${at}`);
+  compareStats(w, e, at);
   if (w.invariants) for (let h = 0; h < w.H; h++) hostInvariants(w, e, h, at);
 }
 
@@ -144,6 +159,25 @@ export function compareHost(w: World, e: Engine, h: number, at = ""): void {
   }
   if (e.vmCountOf(h) !== ref.count[h]) fail(`vmCountOf(${h}): engine ${e.vmCountOf(h)}, reference ${ref.count[h]}${at}`);
   if (e.isHostInService(h) !== (ref.inService[h] === 1)) fail(`isHostInService(${h}) differs${at}`);
+  if (e.isHostRetired(h) !== (ref.retired[h] === 1)) fail(`isHostRetired(${h}): engine ${e.isHostRetired(h)}${at}`);
+}
+
+/** Every field of stats() against the reference's recomputation (floats to the last bit: both
+ *  divide the same integer sums). */
+export function compareStats(w: World, e: Engine, at = ""): void {
+  const s = e.stats();
+  const r = w.ref.stats();
+  const same = (field: string, a: unknown, b: unknown) => {
+    if (!Object.is(a, b)) fail(`stats().${field}: engine ${String(a)}, reference ${String(b)}${at}`);
+  };
+  for (const k of ["hosts", "hostsInService", "hostsUsed", "emptyHosts", "retiredHosts", "faultDomains", "vmsPlaced", "lowerBound"] as const) {
+    same(k, s[k], r[k]);
+  }
+  w.dims.forEach((name, d) => {
+    same(`liveDemand.${name}`, s.liveDemand[name], r.liveDemand[d]);
+    same(`utilization.${name}`, s.utilization[name], r.utilization[d]);
+    same(`utilizationOfUsedHosts.${name}`, s.utilizationOfUsedHosts[name], r.utilizationOfUsedHosts[d]);
+  });
 }
 
 /**
@@ -325,8 +359,87 @@ export function doMove(w: World, e: Engine, sel: number, target?: number, opts?:
 
 export function doService(w: World, e: Engine, host: number, on: boolean): void {
   const h = host % w.H;
-  w.ref.setHostInService(h, on);
-  e.setHostInService(h, on);
+  if (w.ref.setHostInService(h, on)) e.setHostInService(h, on);
+  else expectError(() => e.setHostInService(h, on), "HOST_RETIRED", "host", h, `setHostInService(${h}, true) on a retired host`);
+  compareHost(w, e, h);
+  maybeFull(w, e);
+}
+
+/** f must throw a VmfabricError with this code, field and value. */
+function expectError(f: () => unknown, code: string, field: string, value: unknown, what: string): VmfabricError {
+  let err: unknown;
+  try {
+    f();
+  } catch (x) {
+    err = x;
+  }
+  if (!(err instanceof VmfabricError) || err.code !== code || err.field !== field || !Object.is(err.value, value)) {
+    fail(`${what}: expected VmfabricError ${code} on ${field}=${String(value)}, got ${err instanceof VmfabricError ? `${err.code} ${err.field}=${String(err.value)}: ${err.message}` : String(err)}`);
+  }
+  return err;
+}
+
+const FRESH_TYPES = 4;
+
+/** The hosts an AddHosts operation adds, as the engine is given them (a host list or a fleet spec). */
+export function addedHostsInput(w: World, hosts: readonly AddedHosts[], asSpec?: SpecLayout): { input: HostSpec[] | FleetSpec; total: number } {
+  const specs = hosts.map((a) => {
+    if (a.fresh !== null && (w.rebuilds || w.freshTypes < FRESH_TYPES)) {
+      w.freshTypes++;
+      return a.fresh;
+    }
+    return w.fleet.hosts[a.pick % w.fleet.hosts.length];
+  });
+  const total = hosts.reduce((n, a) => n + a.count, 0);
+  if (asSpec === undefined) return { input: specs.flatMap((h, i) => Array.from({ length: hosts[i].count }, () => ({ ...h }))), total };
+  return {
+    input: {
+      hostTypes: specs.map((h, i) => ({
+        ...h,
+        count: hosts[i].count,
+        ...(asSpec.perFd === undefined ? {} : { hostsPerFaultDomain: asSpec.perFd }),
+        ...(asSpec.interleaved === undefined ? {} : { faultDomainLayout: asSpec.interleaved ? "interleaved" as const : "contiguous" as const }),
+      })),
+    },
+    total,
+  };
+}
+
+export function doAddHosts(w: World, e: Engine, hosts: readonly AddedHosts[], asSpec?: SpecLayout): void {
+  const { input, total } = addedHostsInput(w, hosts, asSpec);
+  const what = `addHosts(${js(input)})`;
+  if (total === 0) {
+    expectError(() => e.addHosts(input), "INVALID_INPUT", "hosts", 0, what);
+  } else if (w.rebuilds || w.H + total <= w.hostRoom) {
+    const first = w.ref.addHosts(input);
+    const got = e.addHosts(input);
+    if (got !== first) fail(`${what}: first new id ${got}, reference ${first}`);
+    if (e.hostCount !== w.H) fail(`${what}: hostCount ${e.hostCount}, reference ${w.H}`);
+    for (let h = first; h < w.H; h++) {
+      if (e.faultDomainOf(h) !== w.ref.fd[h]) fail(`${what}: faultDomainOf(${h}) ${e.faultDomainOf(h)}, reference ${w.ref.fd[h]}`);
+      const cap = e.capacityOf(h);
+      if (cap.some((c, d) => c !== w.ref.cap[h * w.D + d])) fail(`${what}: capacityOf(${h}) [${cap}], reference [${w.ref.capOf(h)}]`);
+      compareHost(w, e, h);
+    }
+  }
+  maybeFull(w, e);
+}
+
+/** Retires a host: with `empty`, one holding no VM (when there is one), else any. */
+export function doRetire(w: World, e: Engine, host: number, empty: boolean): void {
+  let h = host % w.H;
+  if (empty) {
+    const empties = [...Array(w.H).keys()].filter((x) => w.ref.count[x] === 0);
+    if (empties.length > 0) h = empties[host % empties.length];
+  }
+  const n = w.ref.count[h];
+  if (!w.ref.retireHost(h)) {
+    const err = expectError(() => e.retireHost(h), "HOST_NOT_EMPTY", "host", h, `retireHost(${h}) holding ${n} VMs`);
+    if (!err.message.includes(`${n} VM`)) fail(`retireHost(${h}): message does not say it holds ${n} VMs: ${err.message}`);
+  } else {
+    e.retireHost(h);
+    if (!e.isHostRetired(h) || e.isHostInService(h)) fail(`retireHost(${h}): retired ${e.isHostRetired(h)}, in service ${e.isHostInService(h)}`);
+  }
   compareHost(w, e, h);
   maybeFull(w, e);
 }
@@ -376,6 +489,12 @@ export function applyOp(w: World, e: Engine, op: Op): boolean {
     case "dedicate":
       doDedicate(w, e, op.tenant);
       return true;
+    case "addHosts":
+      doAddHosts(w, e, op.hosts, op.asSpec);
+      return true;
+    case "retire":
+      doRetire(w, e, op.host, op.empty);
+      return true;
   }
 }
 
@@ -383,7 +502,6 @@ export function applyOp(w: World, e: Engine, op: Op): boolean {
 
 type Cmd = fc.Command<World, Engine>;
 
-const js = (x: unknown) => JSON.stringify(x);
 
 export class PlaceCommand implements Cmd {
   constructor(readonly req: ReqSpec, readonly opts?: CallOpts) {}
@@ -427,6 +545,20 @@ export class SetDedicatedCommand implements Cmd {
   toString(): string { return `SetDedicated(${this.tenant})`; }
 }
 
+export class AddHostsCommand implements Cmd {
+  constructor(readonly hosts: AddedHosts[], readonly asSpec?: SpecLayout) {}
+  check(): boolean { return true; }
+  run(m: World, r: Engine): void { doAddHosts(m, r, this.hosts, this.asSpec); }
+  toString(): string { return `AddHosts(${js(this.hosts)}${this.asSpec ? ", " + js(this.asSpec) : ""})`; }
+}
+
+export class RetireHostCommand implements Cmd {
+  constructor(readonly host: number, readonly empty: boolean) {}
+  check(): boolean { return true; }
+  run(m: World, r: Engine): void { doRetire(m, r, this.host, this.empty); }
+  toString(): string { return `RetireHost(${this.host}${this.empty ? ", an empty one" : ""})`; }
+}
+
 export function toCommand(op: Op): Cmd {
   switch (op.t) {
     case "place": return new PlaceCommand(op.req, op.opts);
@@ -435,6 +567,8 @@ export function toCommand(op: Op): Cmd {
     case "move": return new MoveCommand(op.sel, op.target, op.opts);
     case "service": return new SetInServiceCommand(op.host, op.on);
     case "dedicate": return new SetDedicatedCommand(op.tenant);
+    case "addHosts": return new AddHostsCommand(op.hosts, op.asSpec);
+    case "retire": return new RetireHostCommand(op.host, op.empty);
   }
 }
 
@@ -449,5 +583,7 @@ export function commandArbs(dims: number, s: Scale, w: OpWeights = DEFAULT_WEIGH
   add(a.move, w.move);
   add(a.service, w.service);
   add(a.dedicate, w.dedicate);
+  add(a.addHosts, w.addHosts);
+  add(a.retire, w.retire);
   return out;
 }

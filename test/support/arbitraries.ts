@@ -72,7 +72,7 @@ export function smallInt(max: number): fc.Arbitrary<number> {
 
 const ratio = fc.constantFrom(1, 1, 1, 1.5, 2, 0.5, 1.25, 3);
 
-function hostArb(dims: number, s: Scale): fc.Arbitrary<HostSpec> {
+export function hostArb(dims: number, s: Scale): fc.Arbitrary<HostSpec> {
   const cap = s === SMALL
     ? smallInt(s.maxCap)
     : fc.oneof({ weight: 8, arbitrary: fc.integer({ min: s.maxCap >> 1, max: s.maxCap }) }, { weight: 1, arbitrary: smallInt(4) });
@@ -171,13 +171,30 @@ export type Op =
   | { t: "release"; sel: number }
   | { t: "move"; sel: number; target?: number; opts?: CallOpts }
   | { t: "service"; host: number; on: boolean }
-  | { t: "dedicate"; tenant: number };
+  | { t: "dedicate"; tenant: number }
+  | { t: "addHosts"; hosts: AddedHosts[]; asSpec?: SpecLayout }
+  | { t: "retire"; host: number; empty: boolean };
+
+/** `count` hosts like the fleet's host number `pick` (modulo its size), or like `fresh`, a new
+ *  host type, when the world still takes new types. */
+export interface AddedHosts {
+  pick: number;
+  fresh: HostSpec | null;
+  count: number;
+}
+
+/** Added hosts as a fleet spec (one entry per AddedHosts), racked when `perFd` is set. */
+export interface SpecLayout {
+  perFd?: number;
+  interleaved?: boolean;
+}
 
 export interface OpWeights {
   place: number; batch: number; release: number; move: number; service: number; dedicate: number;
+  addHosts: number; retire: number;
 }
 
-export const DEFAULT_WEIGHTS: OpWeights = { place: 5, batch: 3, release: 4, move: 3, service: 1, dedicate: 1 };
+export const DEFAULT_WEIGHTS: OpWeights = { place: 5, batch: 3, release: 4, move: 3, service: 1, dedicate: 1, addHosts: 1, retire: 1 };
 
 export function opArbs(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WEIGHTS) {
   return {
@@ -196,6 +213,15 @@ export function opArbs(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WE
     service: fc.record({ host: fc.nat(), on: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 2, arbitrary: fc.constant(false) }) })
       .map(({ host, on }): Op => ({ t: "service", host, on })),
     dedicate: fc.nat(s.tenants - 1).map((tenant): Op => ({ t: "dedicate", tenant })),
+    addHosts: fc.record({
+      hosts: fc.array(
+        fc.record({ pick: fc.nat(), fresh: fc.option(hostArb(dims, s), { freq: 3 }), count: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(0)) }),
+        { minLength: 1, maxLength: 2 },
+      ),
+      asSpec: fc.option(fc.record({ perFd: fc.integer({ min: 1, max: 2 }), interleaved: fc.boolean() }, { requiredKeys: [] }), { freq: 2 }),
+    }).map(({ hosts, asSpec }): Op => (asSpec === null ? { t: "addHosts", hosts } : { t: "addHosts", hosts, asSpec })),
+    retire: fc.record({ host: fc.nat(), empty: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) })
+      .map(({ host, empty }): Op => ({ t: "retire", host, empty })),
     weights: w,
   };
 }
@@ -210,6 +236,8 @@ export function opArb(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WEI
     { weight: w.move, arbitrary: a.move },
     { weight: w.service, arbitrary: a.service },
     { weight: w.dedicate, arbitrary: a.dedicate },
+    { weight: w.addHosts, arbitrary: a.addHosts },
+    { weight: w.retire, arbitrary: a.retire },
   );
 }
 

@@ -4,7 +4,7 @@
 //
 // It does not validate input: callers only hand it requests the Engine accepted.
 
-import type { HostSpec, Policy, SizeMeasure } from "../../src/types.js";
+import type { FleetSpec, HostSpec, Policy, SizeMeasure } from "../../src/types.js";
 
 export const OK = 0;
 export const NO_CAPACITY = 1;
@@ -84,15 +84,17 @@ interface FdCtx {
 
 export class RefEngine {
   readonly D: number;
-  readonly H: number;
+  // Host tables grow with addHosts (a copy into longer arrays: the model favours plainness).
+  H: number;
   readonly vmCapacity: number;
-  readonly cap: Float64Array;       // H x D effective capacity
-  readonly free: Int32Array;        // H x D
-  readonly level: Int32Array;       // H, free level (kept for every host)
-  readonly fd: Int32Array;
-  readonly inService: Uint8Array;
-  readonly count: Int32Array;       // VMs per host
-  readonly owner: Float64Array;     // dedicated tenant holding the host, or -1
+  cap: Float64Array;                // H x D effective capacity
+  free: Int32Array;                 // H x D
+  level: Int32Array;                // H, free level (kept for every host)
+  fd: Int32Array;
+  inService: Uint8Array;
+  retired: Uint8Array;              // 1: retired for good (never in service again)
+  count: Int32Array;                // VMs per host
+  owner: Float64Array;              // dedicated tenant holding the host, or -1
   readonly depCount: Array<Map<number, number>>;
   readonly vmHost: Int32Array;
   readonly vmDemand: Int32Array;    // vmCapacity x D
@@ -122,22 +124,12 @@ export class RefEngine {
     this.level = new Int32Array(H);
     this.fd = new Int32Array(H);
     this.inService = new Uint8Array(H);
+    this.retired = new Uint8Array(H);
     this.count = new Int32Array(H);
     this.owner = new Float64Array(H).fill(-1);
     this.depCount = Array.from({ length: H }, () => new Map<number, number>());
     this.scale = new Float64Array(D);
-    hosts.forEach((spec, h) => {
-      const eff = effectiveCapacity(spec, D);
-      for (let d = 0; d < D; d++) {
-        this.cap[h * D + d] = eff[d];
-        this.free[h * D + d] = eff[d];
-        this.scale[d] = Math.max(this.scale[d], eff[d]);
-      }
-      this.fd[h] = spec.faultDomain ?? 0;
-      this.inService[h] = spec.inService === false ? 0 : 1;
-      this.inServiceN += this.inService[h];
-      this.level[h] = this.computeLevel(h);
-    });
+    hosts.forEach((spec, h) => this.initHost(h, spec));
     this.vmHost = new Int32Array(o.vmCapacity).fill(-1);
     this.vmDemand = new Int32Array(o.vmCapacity * D);
     this.vmTenant = new Float64Array(o.vmCapacity);
@@ -147,6 +139,56 @@ export class RefEngine {
       maxPerHost: o.maxPerHost ?? 1,
       candidates: o.candidates ?? 16,
     };
+  }
+
+  private initHost(h: number, spec: HostSpec): void {
+    const D = this.D;
+    const eff = effectiveCapacity(spec, D);
+    for (let d = 0; d < D; d++) {
+      this.cap[h * D + d] = eff[d];
+      this.free[h * D + d] = eff[d];
+      this.scale[d] = Math.max(this.scale[d], eff[d]);
+    }
+    this.fd[h] = spec.faultDomain ?? 0;
+    this.inService[h] = spec.inService === false ? 0 : 1;
+    this.inServiceN += this.inService[h];
+    this.level[h] = this.computeLevel(h);
+  }
+
+  /** Engine.addHosts: the hosts (a list, or a fleet spec expanded by expandSpec) get the next
+   *  ids. Returns the first new id. */
+  addHosts(hosts: readonly HostSpec[] | FleetSpec): number {
+    const list = Array.isArray(hosts) ? hosts : expandSpec(hosts as FleetSpec, Math.max(...this.fd) + 1);
+    const D = this.D;
+    const first = this.H;
+    const H = first + list.length;
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number, fill = 0): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.cap = grow(this.cap, H * D);
+    this.free = grow(this.free, H * D);
+    this.level = grow(this.level, H);
+    this.fd = grow(this.fd, H);
+    this.inService = grow(this.inService, H);
+    this.retired = grow(this.retired, H);
+    this.count = grow(this.count, H);
+    this.owner = grow(this.owner, H, -1);
+    for (let h = first; h < H; h++) this.depCount.push(new Map());
+    this.H = H;
+    list.forEach((spec, i) => this.initHost(first + i, spec));
+    return first;
+  }
+
+  /** Engine.retireHost: false (changing nothing) when the host holds VMs. */
+  retireHost(h: number): boolean {
+    if (this.retired[h]) return true;
+    if (this.count[h] > 0) return false;
+    this.setHostInService(h, false);
+    this.retired[h] = 1;
+    return true;
   }
 
   // ---- measures ----
@@ -529,9 +571,12 @@ export class RefEngine {
     return out;
   }
 
-  setHostInService(h: number, on: boolean): void {
+  /** Returns false (changing nothing) when asked to put a retired host back in service. */
+  setHostInService(h: number, on: boolean): boolean {
+    if (on && this.retired[h]) return false;
     this.inServiceN += (on ? 1 : 0) - this.inService[h];
     this.inService[h] = on ? 1 : 0;
+    return true;
   }
 
   /** Returns false (changing nothing) when the tenant already has VMs placed. */
@@ -568,4 +613,106 @@ export class RefEngine {
   capOf(h: number): number[] {
     return Array.from(this.cap.subarray(h * this.D, h * this.D + this.D));
   }
+
+  /** Engine.stats() recomputed host by host (dimension d's entries indexed by d). */
+  stats(): RefStats {
+    const D = this.D;
+    const s: RefStats = {
+      hosts: 0, hostsInService: 0, hostsUsed: 0, emptyHosts: 0, retiredHosts: 0, faultDomains: this.faultDomainsInService(),
+      vmsPlaced: this.vmsPlaced, utilization: [], utilizationOfUsedHosts: [], liveDemand: [], lowerBound: 0,
+    };
+    const isUsed = new Array<number>(D).fill(0);
+    const isCap = new Array<number>(D).fill(0);
+    const usedCap = new Array<number>(D).fill(0);
+    const live = new Array<number>(D).fill(0);
+    for (let h = 0; h < this.H; h++) {
+      if (this.retired[h]) s.retiredHosts++;
+      else s.hosts++;
+      if (this.count[h] > 0) s.hostsUsed++;
+      for (let d = 0; d < D; d++) {
+        const used = this.cap[h * D + d] - this.free[h * D + d];
+        live[d] += used;
+        if (this.count[h] > 0) usedCap[d] += this.cap[h * D + d];
+        if (this.inService[h]) { isUsed[d] += used; isCap[d] += this.cap[h * D + d]; }
+      }
+      if (!this.inService[h]) continue;
+      s.hostsInService++;
+      if (this.count[h] === 0) s.emptyHosts++;
+    }
+    for (let d = 0; d < D; d++) {
+      s.liveDemand.push(live[d]);
+      s.utilization.push(isCap[d] > 0 ? isUsed[d] / isCap[d] : 0);
+      s.utilizationOfUsedHosts.push(usedCap[d] > 0 ? live[d] / usedCap[d] : 0);
+    }
+    const inService: number[][] = [];
+    const all: number[][] = [];
+    for (let h = 0; h < this.H; h++) {
+      all.push(this.capOf(h));
+      if (this.inService[h]) inService.push(this.capOf(h));
+    }
+    s.lowerBound = fewestHostsCovering(live, inService, all);
+    return s;
+  }
+}
+
+export interface RefStats {
+  hosts: number;
+  hostsInService: number;
+  hostsUsed: number;
+  emptyHosts: number;
+  retiredHosts: number;
+  faultDomains: number;
+  vmsPlaced: number;
+  utilization: number[];
+  utilizationOfUsedHosts: number[];
+  liveDemand: number[];
+  lowerBound: number;
+}
+
+/**
+ * The README's lower bound, per host rather than per type: in each dimension, the fewest of the
+ * `available` hosts whose capacities add up to the demand (largest first is optimal for one
+ * sum); when all of them fall short, all of them plus the rest in hosts as large as the largest
+ * of `fleet` (every host ever added). The max over dimensions.
+ */
+export function fewestHostsCovering(demand: readonly number[], available: readonly number[][], fleet: readonly number[][]): number {
+  let bound = 0;
+  demand.forEach((need, d) => {
+    if (need <= 0) return;
+    const caps = available.map((c) => c[d]).sort((a, b) => b - a);
+    let n = 0;
+    let left = need;
+    for (const c of caps) {
+      if (left <= 0 || c <= 0) break;
+      left -= c;
+      n++;
+    }
+    if (left > 0) {
+      const largest = Math.max(0, ...fleet.map((c) => c[d]));
+      if (largest > 0) n += Math.ceil(left / largest);
+    }
+    bound = Math.max(bound, n);
+  });
+  return bound;
+}
+
+/**
+ * A fleet spec as a host list, as the README describes it: per entry, `count` hosts; with
+ * `hostsPerFaultDomain`, in ceil(count / hostsPerFaultDomain) new racks numbered from `fdBase`
+ * on (rack by rack, or round-robin when interleaved), else all in the entry's faultDomain.
+ */
+export function expandSpec(spec: FleetSpec, fdBase: number): HostSpec[] {
+  const out: HostSpec[] = [];
+  for (const t of spec.hostTypes) {
+    const { count, hostsPerFaultDomain: per, faultDomainLayout, ...host } = t;
+    if (count === 0) continue;
+    const racks = per === undefined ? 0 : Math.ceil(count / per);
+    for (let i = 0; i < count; i++) {
+      const h: HostSpec = { ...host };
+      if (per !== undefined) h.faultDomain = fdBase + (faultDomainLayout === "interleaved" ? i % racks : Math.floor(i / per));
+      out.push(h);
+    }
+    fdBase += racks;
+  }
+  return out;
 }

@@ -1,0 +1,261 @@
+// Any number of VM sizes: demands without a shape class are served by the free-capacity trees,
+// demands asked for often by shape classes (admitted after 8 requests, at most 32, the least
+// used evicted for a much hotter one). Both paths must give exactly the reference's answers:
+// host by host, reason by reason, for every policy.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import type { Engine } from "../src/index.js";
+import type { HostSpec, Policy } from "../src/types.js";
+import { type CallOpts, type FleetCase, type ReqSpec, POLICIES_ALL } from "./support/arbitraries.js";
+import { World, compareFull, doBatch, doMove, doPlace, doRelease, doService } from "./fuzz/model.js";
+
+const RUNS = Number(process.env.PROP_RUNS ?? 150);
+
+/** Shape classes the engine's core has built so far (each admission or eviction builds one). */
+function classBuilds(e: Engine): number {
+  return e.runCore((core) => core.shapeClassBuilds());
+}
+
+/** 0..max, with 0, 1 and max over-represented. */
+const capacity = (max: number) => fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max }) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, max) },
+);
+
+/** A tiny fleet (3..20 hosts of 1..4 types, some out of service, a few racks) with large
+ *  capacities, so every VM can have a size of its own. */
+function tinyFleet(maxCap: number, vmCapacity: number): fc.Arbitrary<FleetCase> {
+  return fc.integer({ min: 1, max: 6 }).chain((dims) => fc.record({
+    types: fc.array(fc.array(capacity(maxCap), { minLength: dims, maxLength: dims }), { minLength: 1, maxLength: 4 }),
+    hosts: fc.array(fc.record({ type: fc.nat(), fd: fc.nat(3), out: fc.nat(9) }), { minLength: 3, maxLength: 20 }),
+    policy: fc.constantFrom(...POLICIES_ALL),
+    maxPerHost: fc.integer({ min: 1, max: 3 }),
+    candidates: fc.integer({ min: 1, max: 6 }),
+  }).map(({ types, hosts, policy, maxPerHost, candidates }) => ({
+    dims,
+    hosts: hosts.map(({ type, fd, out }): HostSpec => ({ capacity: types[type % types.length], faultDomain: fd, ...(out === 0 ? { inService: false } : {}) })),
+    options: { vmCapacity, dimensions: Array.from({ length: dims }, (_, d) => `r${d}`), policy, maxPerHost, candidates },
+  })));
+}
+
+const largestCache = new WeakMap<World, number[]>();
+
+/** Largest capacity per dimension in the fleet (no hosts are added here, so once per world). */
+function largest(w: World): number[] {
+  let top = largestCache.get(w);
+  if (top === undefined) {
+    top = new Array<number>(w.D).fill(0);
+    for (let h = 0; h < w.H; h++) for (let d = 0; d < w.D; d++) top[d] = Math.max(top[d], w.ref.cap[h * w.D + d]);
+    largestCache.set(w, top);
+  }
+  return top;
+}
+
+/**
+ * A demand resolved against the current state: a random one (skewed small, some dimensions 0),
+ * a host's exact free vector, that plus one in one dimension, or a host's whole capacity.
+ */
+function demandFor(w: World, kind: number, u: readonly number[], sel: number): number[] {
+  const h = sel % w.H;
+  const d0 = sel % w.D;
+  switch (kind) {
+    case 0: return w.ref.freeOf(h);
+    case 1: return w.ref.freeOf(h).map((f, d) => (d === d0 ? f + 1 : f));
+    case 2: return w.ref.capOf(h);
+    default: {
+      const top = largest(w);
+      return top.map((c, d) => (u[d] < 0.15 ? 0 : Math.floor(u[d] * u[d] * c * 0.6)));
+    }
+  }
+}
+
+const policyOpt = fc.option(fc.constantFrom(...POLICIES_ALL), { freq: 3 });
+
+/** One step of a churn stream; numbers are resolved against the state when it runs. */
+const stepArb = fc.record({
+  op: fc.oneof(
+    { weight: 6, arbitrary: fc.constant("place" as const) },
+    { weight: 2, arbitrary: fc.constant("batch" as const) },
+    { weight: 6, arbitrary: fc.constant("release" as const) },
+    { weight: 2, arbitrary: fc.constant("move" as const) },
+    { weight: 1, arbitrary: fc.constant("moveTo" as const) },
+    { weight: 1, arbitrary: fc.constant("service" as const) },
+  ),
+  kind: fc.nat(9),
+  u: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 6, maxLength: 6 }),
+  sel: fc.nat(),
+  n: fc.integer({ min: 1, max: 5 }),
+  tenant: fc.nat(2),
+  deployment: fc.option(fc.nat(3), { freq: 2 }),
+  policy: policyOpt,
+});
+type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
+
+function request(w: World, s: Step, i: number): ReqSpec {
+  const u = s.u.map((x, d) => (x + i * 0.377 * (d + 1)) % 1);
+  const demand = demandFor(w, s.kind, u, s.sel + i);
+  return s.deployment === null ? { demand, tenant: s.tenant } : { demand, tenant: s.tenant, deployment: s.deployment };
+}
+
+function runStep(w: World, e: Engine, s: Step, sizes: Set<string>): void {
+  const opts: CallOpts | undefined = s.policy === null ? undefined : { policy: s.policy as Policy };
+  switch (s.op) {
+    case "place": {
+      if (w.freeIds.length === 0) return;
+      const req = request(w, s, 0);
+      sizes.add(req.demand.join(","));
+      doPlace(w, e, req, opts);
+      return;
+    }
+    case "batch": {
+      if (w.freeIds.length < s.n) return;
+      const reqs = Array.from({ length: s.n }, (_, i) => request(w, s, i));
+      for (const r of reqs) sizes.add(r.demand.join(","));
+      doBatch(w, e, reqs, opts);
+      return;
+    }
+    case "release":
+      if (w.placed.length > 0) doRelease(w, e, s.sel);
+      return;
+    case "move":
+    case "moveTo":
+      if (w.placed.length > 0) doMove(w, e, s.sel, s.op === "moveTo" ? s.n + s.sel : undefined, opts);
+      return;
+    case "service":
+      doService(w, e, s.sel, s.n > 1);
+      return;
+  }
+}
+
+describe("thousands of distinct sizes on a tiny fleet (free-capacity trees)", () => {
+  test("every VM its own demand, exact fits and zero dimensions: engine == reference, every policy", () => {
+    const sizes = new Set<string>();
+    let placed = 0;
+    fc.assert(
+      fc.property(tinyFleet(2000, 512), fc.array(stepArb, { minLength: 150, maxLength: 300 }), (fleet, steps) => {
+        const w = new World(fleet, { fullEvery: 10 });
+        const e = w.createEngine();
+        for (const s of steps) runStep(w, e, s, sizes);
+        compareFull(w, e, "end of stream");
+        placed += w.tally["place:placed"] ?? 0;
+      }),
+      { numRuns: RUNS },
+    );
+    // The stream really was many sizes, most of them placed somewhere.
+    expect(sizes.size).toBeGreaterThan(2000);
+    expect(placed).toBeGreaterThan(500);
+  }, 120_000);
+});
+
+describe("the same demand asked 1..40 times (shape classes and the trees together)", () => {
+  /** A pool of up to 48 demands (more than the 32 classes), each step asks one of them
+   *  1..40 times in a row (singly or as a batch), then some VMs go. The first half of the
+   *  stream goes round the pool; in the second half two demands from its end turn hot, so they
+   *  evict classes gone cold. */
+  const repeatArb = (dims: number) => fc.record({
+    pool: fc.oneof(
+      fc.array(fc.array(capacity(12), { minLength: dims, maxLength: dims }), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.array(capacity(12), { minLength: dims, maxLength: dims }), { minLength: 33, maxLength: 48 }),
+    ),
+    steps: fc.array(fc.record({
+      pick: fc.nat(),
+      times: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(7, 8, 9, 25)),
+      batch: fc.boolean(),
+      releases: fc.nat(30),
+      sel: fc.nat(),
+      tenant: fc.nat(1),
+      deployment: fc.option(fc.nat(2), { freq: 3 }),
+      policy: policyOpt,
+    }), { minLength: 100, maxLength: 140 }),
+  });
+
+  test("engine == reference across class admission, eviction and the trees, every policy", () => {
+    let mostBuilds = 0;
+    fc.assert(
+      fc.property(
+        tinyFleet(200, 1024).chain((fleet) => fc.tuple(fc.constant(fleet), repeatArb(fleet.dims))),
+        ([fleet, { pool, steps }]) => {
+          const w = new World(fleet, { fullEvery: 25, invariants: false });
+          const e = w.createEngine();
+          steps.forEach((s, i) => {
+            const hot = i >= steps.length / 2;
+            const demand = pool[hot ? Math.max(0, pool.length - 1 - (s.pick % 2)) : i % pool.length];
+            const req: ReqSpec = s.deployment === null ? { demand, tenant: s.tenant } : { demand, tenant: s.tenant, deployment: s.deployment };
+            const opts: CallOpts | undefined = s.policy === null ? undefined : { policy: s.policy as Policy };
+            if (s.batch) {
+              if (w.freeIds.length >= s.times) doBatch(w, e, Array.from({ length: s.times }, () => req), opts);
+            } else {
+              for (let i = 0; i < s.times && w.freeIds.length > 0; i++) doPlace(w, e, req, opts);
+            }
+            for (let i = 0; i < s.releases && w.placed.length > 0; i++) doRelease(w, e, s.sel + i * 7);
+            if (s.sel % 5 === 0 && w.placed.length > 0) doMove(w, e, s.sel, undefined, opts);
+          });
+          compareFull(w, e, "end of stream");
+          mostBuilds = Math.max(mostBuilds, classBuilds(e));
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 3) },
+    );
+    // Some run admitted more than 32 classes: evictions happened.
+    expect(mostBuilds).toBeGreaterThan(32);
+  }, 120_000);
+
+  test("32 classes, then a hotter demand evicts one; all along engine == reference", () => {
+    const hosts: HostSpec[] = Array.from({ length: 6 }, (_, h) => ({ capacity: [64 + h, 64 - h, 40], faultDomain: h % 2 }));
+    const fleet: FleetCase = { dims: 3, hosts, options: { vmCapacity: 512, dimensions: ["cpu", "memory", "disk"] } };
+    const w = new World(fleet, { fullEvery: 1, invariants: false });
+    const e = w.createEngine();
+    const demandOf = (i: number) => [1 + (i % 7), 1 + (i % 5), i % 3];
+    const ask = (i: number, times: number, policy: Policy) => {
+      for (let k = 0; k < times; k++) doPlace(w, e, { demand: demandOf(i), tenant: 0 }, { policy });
+      while (w.placed.length > 24) doRelease(w, e, 0);
+    };
+    const distinct = new Set(Array.from({ length: 40 }, (_, i) => demandOf(i).join(","))).size;
+    expect(distinct).toBeGreaterThanOrEqual(34);
+    for (let i = 0; i < 32; i++) ask(i, 8, POLICIES_ALL[i % 5]);
+    const admitted = classBuilds(e);
+    // Not all 32 pool demands are distinct vectors; those that are each got a class.
+    expect(admitted).toBe(new Set(Array.from({ length: 32 }, (_, i) => demandOf(i).join(","))).size);
+    for (let i = 32; i < 40; i++) ask(i, 30, POLICIES_ALL[i % 5]);
+    expect(classBuilds(e)).toBeGreaterThan(admitted);
+    for (let i = 0; i < 40; i++) ask(i, 3, POLICIES_ALL[(i + 2) % 5]);
+    compareFull(w, e, "end");
+  });
+});
+
+describe("fleets spanning several 64-host groups and 4,096-host nodes of the trees", () => {
+  /** Sizes just around the trees' group (64) and node (4,096) boundaries; 2 to 4 host types. */
+  const bigFleet = fc.record({
+    H: fc.constantFrom(63, 64, 65, 129, 4095, 4097),
+    dims: fc.integer({ min: 1, max: 4 }),
+    types: fc.array(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 4, maxLength: 4 }), { minLength: 2, maxLength: 4 }),
+    pattern: fc.array(fc.nat(), { minLength: 64, maxLength: 64 }),
+    policy: fc.constantFrom(...POLICIES_ALL),
+  }).map(({ H, dims, types, pattern, policy }): FleetCase => ({
+    dims,
+    hosts: Array.from({ length: H }, (_, h) => ({ capacity: types[pattern[h % 64] % types.length].slice(0, dims), faultDomain: h % 7 })),
+    options: { vmCapacity: 3 * H, dimensions: Array.from({ length: dims }, (_, d) => `r${d}`), policy, candidates: 4 },
+  }));
+
+  test("distinct sizes fill, drain and refill the fleet: every answer equals the reference's", () => {
+    const sizes = new Set<string>();
+    fc.assert(
+      fc.property(bigFleet, fc.array(stepArb, { minLength: 300, maxLength: 600 }), fc.nat(), (fleet, steps, seed) => {
+        const w = new World(fleet, { fullEvery: 0, invariants: false });
+        const e = w.createEngine();
+        // Fill about half the fleet first, so bounds go stale and searches must scan and tighten.
+        const fill = Math.floor(fleet.hosts.length * 1.5);
+        for (let i = 0; i < fill && w.freeIds.length > 0; i++) {
+          const s = steps[(seed + i) % steps.length];
+          const req = request(w, { ...s, kind: 3 + (i % 7) }, i);
+          sizes.add(req.demand.join(","));
+          doPlace(w, e, req, s.policy === null ? undefined : { policy: s.policy as Policy });
+        }
+        for (const s of steps) runStep(w, e, s, sizes);
+        compareFull(w, e, "end of stream");
+      }),
+      { numRuns: 8 },
+    );
+    expect(sizes.size).toBeGreaterThan(1000);
+  }, 300_000);
+});
