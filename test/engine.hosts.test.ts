@@ -174,11 +174,9 @@ describe("addHosts growth", () => {
     expect(e.stats()).toMatchObject({ hosts: 5, hostsInService: 4 });
   });
 
-  // BUG (addHosts rebuild): past hostCapacity, Engine.addHosts rebuilds the core and
-  // Engine.rebuild restores each host's service state from the old core's hostState table,
-  // which has no entry for the hosts being added: they come back out of service (0, or
-  // undefined past the old room), so they take no VMs and stats() leaves them out.
-  test.fails("hosts added past hostCapacity (a rebuild) are in service and take VMs", () => {
+  // Regression: past hostCapacity, addHosts rebuilds the core; the rebuild once restored service
+  // states from the old core's table, which never held the new hosts (they came back out of service).
+  test("hosts added past hostCapacity (a rebuild) are in service and take VMs", () => {
     const e = busyEngine(3);
     const first = e.addHosts([{ capacity: [16, 16] }, { capacity: [16, 16], inService: false }]);
     expect(e.isHostInService(first)).toBe(true);
