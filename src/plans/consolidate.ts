@@ -50,12 +50,18 @@ export function planConsolidate(engine: Engine, options?: ConsolidateOptions): P
   }
   if (sources.length === 0) return done();
 
-  // Fault-domain spread needs per-deployment counts: one pass for every mover's deployment.
-  const deps = new Set<number>();
-  for (const s of sources) for (const vm of st.vmsOn(s)) deps.add(t.vmDeployment[vm]);
-  if (spansDomains(st)) st.prepareSpread(deps);
-
   const index = new TargetIndex(st, (h) => t.hostState[h] === IN_SERVICE && t.hostVms[h] > 0);
+  // Fault-domain spread needs per-deployment counts: one pass for the deployments of every VM
+  // that may move (on the sources, and on the hosts a chain may take a VM off).
+  // Sources are prepared a chunk at a time, as most plans stop long before the last source.
+  const spread = spansDomains(st);
+  const CHUNK = 512;
+  const prepare = (from: number) => {
+    const deps = new Set<number>();
+    for (let i = from; i < Math.min(sources.length, from + CHUNK); i++) for (const vm of st.vmsOn(sources[i])) deps.add(t.vmDeployment[vm]);
+    if (from === 0 && chainTries > 0) for (let p = 0; p < Math.min(index.order.length, o.scan); p++) for (const vm of st.vmsOn(index.order[p])) deps.add(t.vmDeployment[vm]);
+    st.prepareSpread(deps);
+  };
   const role = new Uint8Array(H);
   const usable = (h: number) => role[h] === TARGET || role[h] === RECEIVER;
 
@@ -90,7 +96,9 @@ export function planConsolidate(engine: Engine, options?: ConsolidateOptions): P
     return false;
   };
 
-  for (const s of sources) {
+  for (let i = 0; i < sources.length; i++) {
+    const s = sources[i];
+    if (spread && i % CHUNK === 0) prepare(i);
     if (role[s] !== TARGET) continue;
     const n = st.count(s);
     if (spend.moves + n > o.budget.moves) break; // sources come in increasing VM count

@@ -64,10 +64,25 @@ export class PlanState {
 
   /** The engine's free level of host h (README, Policies): floor(64 x mean free share), 0..63. */
   level(h: number): number {
+    if (this.freeCopy.size === 0) return this.baseLevel(h);
     const cap = this.capacity(h);
     let sum = 0;
     for (let d = 0; d < this.D; d++) if (cap[d] > 0) sum += this.free(h, d) / cap[d];
     return Math.max(0, Math.min(63, Math.floor((64 * sum) / this.D)));
+  }
+
+  private inverse?: Float64Array[];
+  /** level(h) before any planned move, from the engine's table alone (the planners' first pass). */
+  private baseLevel(h: number): number {
+    const t = this.t;
+    const D = this.D;
+    const inv = (this.inverse ??= t.effective.map((c) => Float64Array.from({ length: D }, (_, d) => (c[d] > 0 ? 1 / c[d] : 0))))[t.hostType[h]];
+    const free = t.free as Int32Array;
+    const at = h * this.s;
+    let sum = 0;
+    for (let d = 0; d < D; d++) sum += free[at + d] * inv[d];
+    const l = Math.floor((64 * sum) / D);
+    return l < 0 ? 0 : l > 63 ? 63 : l;
   }
 
   /** The VMs on host h after the planned moves. */
@@ -107,12 +122,20 @@ export class PlanState {
     for (const d of deps) if (d !== NO_DEPLOYMENT && !this.depDomains.has(d)) want.add(d);
     if (want.size === 0) return;
     const t = this.t;
-    for (const d of want) { this.depDomains.set(d, new Map()); this.depTotal.set(d, 0); }
+    // A 2^20-bit filter of the wanted ids answers "no" for most VMs without touching the Set.
+    const filter = new Uint32Array(1 << 15);
+    for (const d of want) {
+      this.depDomains.set(d, new Map());
+      this.depTotal.set(d, 0);
+      filter[(d & 0xfffff) >>> 5] |= 1 << (d & 31);
+    }
+    const vmHost = t.vmHost as Int32Array;
+    const vmDep = t.vmDeployment as Uint32Array;
     for (let vm = 0; vm < this.vmCapacity; vm++) {
-      const h = t.vmHost[vm];
-      if (h < 0) continue;
-      const dep = t.vmDeployment[vm];
-      if (!want.has(dep)) continue;
+      const dep = vmDep[vm];
+      if ((filter[(dep & 0xfffff) >>> 5] & (1 << (dep & 31))) === 0) continue;
+      const h = vmHost[vm];
+      if (h < 0 || !want.has(dep)) continue;
       const m = this.depDomains.get(dep)!;
       const fd = t.faultDomain[h];
       m.set(fd, (m.get(fd) ?? 0) + 1);
@@ -134,9 +157,14 @@ export class PlanState {
   /** F of rule 4: fault domains with at least one in-service host. */
   private domainsInService(): number {
     if (this.inServiceDomains < 0) {
-      const seen = new Set<number>();
-      for (let h = 0; h < this.t.hostCount; h++) if (this.t.hostState[h] === IN_SERVICE) seen.add(this.t.faultDomain[h]);
-      this.inServiceDomains = seen.size;
+      const seen = new Uint8Array(0x10000);
+      let n = 0;
+      for (let h = 0; h < this.t.hostCount; h++) {
+        if (this.t.hostState[h] !== IN_SERVICE) continue;
+        const fd = this.t.faultDomain[h];
+        if (seen[fd] === 0) { seen[fd] = 1; n++; }
+      }
+      this.inServiceDomains = n;
     }
     return this.inServiceDomains;
   }
