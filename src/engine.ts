@@ -641,7 +641,8 @@ export class Engine {
   }
 }
 
-/** What Engine.tables() returns: views into core memory (see there). @internal */
+/** What Engine.tables() returns: views into core memory (see there). Declared publicly because
+ *  the plan modules' declarations name it; tables() itself is internal. */
 export interface EngineTables {
   stride: number;
   hostCount: number;
