@@ -61,8 +61,6 @@ describe("consolidate", () => {
     const plan = planConsolidate(e);
     for (const m of plan.moves) { expect(m.from).not.toBe(0); expect(m.to).not.toBe(0); }
     expect(plan.emptied).toEqual([1]); // its two VMs join tenant 2's shared host
-    e.setTenantDedicated(8);
-    put(e, 0, [1, 1], 7);
     const again = fleet([[10, 10], [10, 10]]);
     again.setTenantDedicated(7);
     put(again, 0, [1, 1], 7); put(again, 1, [1, 1], 7); put(again, 1, [1, 1], 7);

@@ -77,8 +77,8 @@ export class TargetIndex {
   }
 
   /**
-   * The first candidate in order, at position >= `from`, with room for `vm` in every
-   * dimension and passing `accept`; -1 if none. `accept` refusals are limited to `scan` (then -1).
+   * The first candidate in order with room for `vm` in every dimension and passing `accept`;
+   * -1 if none. `accept` refusals are limited to `scan` (then -1).
    */
   find(vm: number, accept: (h: number) => boolean, scan: number): number {
     const st = this.state;
