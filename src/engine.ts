@@ -698,6 +698,39 @@ export class Engine {
   injectTrapAfter(n: number): void {
     this.core.setTrapAfter(check.intIn("n", n, 0, check.I32_MAX));
   }
+
+  /** Read-only views of the core's tables for planners (src/plans), which read the whole fleet
+   *  and must not copy it per host. Valid until the next call that changes the engine.
+   *  @internal (not in the published declarations) */
+  tables(): EngineTables {
+    const v = this.views;
+    return {
+      stride: this.stride, hostCount: this.hostCount, free: v.free, hostVms: v.hostVms, hostState: v.hostState,
+      vmHost: v.vmHost, vmDemand: v.vmDemand, vmTenant: v.vmTenant, vmDeployment: v.vmDeployment, vmNext: v.vmNext,
+      hostVmHead: v.hostVmHead, hostType: this.fleet.hostType, faultDomain: this.fleet.faultDomain,
+      effective: this.fleet.types.map((t) => t.effective), dedicated: this.dedicated,
+    };
+  }
+}
+
+/** What Engine.tables() returns: views into core memory (see there). Declared publicly because
+ *  the plan modules' declarations name it; tables() itself is internal. */
+export interface EngineTables {
+  stride: number;
+  hostCount: number;
+  free: ArrayLike<number>;
+  hostVms: ArrayLike<number>;
+  hostState: ArrayLike<number>;
+  vmHost: ArrayLike<number>;
+  vmDemand: ArrayLike<number>;
+  vmTenant: ArrayLike<number>;
+  vmDeployment: ArrayLike<number>;
+  vmNext: ArrayLike<number>;
+  hostVmHead: ArrayLike<number>;
+  hostType: ArrayLike<number>;
+  faultDomain: ArrayLike<number>;
+  effective: ReadonlyArray<ArrayLike<number>>;
+  dedicated: ReadonlySet<number>;
 }
 
 function boolOption(field: string, x: unknown): boolean {

@@ -27,3 +27,5 @@ export { MemoryJournal } from "./fabric/journal.js";
 export type { Journal, JournalRecord } from "./fabric/journal.js";
 export { runScenario } from "./fabric/scenario.js";
 export type { ScenarioOptions, Timeline } from "./fabric/scenario.js";
+export { planConsolidate, planRelieve, planDrain, applyPlan, checkPlan } from "./plans/index.js";
+export type { Move, Plan, PlanKind, PlanBudget, PlanOptions, BudgetOptions, ConsolidateOptions, HotHosts, Refusal, Applied } from "./plans/index.js";

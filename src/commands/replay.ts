@@ -8,6 +8,7 @@ import { KubeScheduler } from "../replay/baselines/kube.js";
 import { NomadScheduler } from "../replay/baselines/nomad.js";
 import { DEFAULT_HEADROOM, defaultHost, defaultHostCount, identicalFleet } from "../replay/fleet.js";
 import { fitsSomeType, replay } from "../replay/replay.js";
+import { DEFAULT_DEFRAG_PERIOD } from "../replay/defrag.js";
 import type { Scheduler } from "../replay/scheduler.js";
 import { FORMATS, openTrace, type Format } from "../replay/sources.js";
 import { seriesCsv, summary, table } from "../replay/summary.js";
@@ -33,6 +34,9 @@ export const command = defineCommand({
     json: { type: "boolean", help: "print one compact JSON object instead of the table" },
     timeseries: { type: "string", valueName: "OUT.csv", help: "write the metrics per time bucket as CSV" },
     report: { type: "string", valueName: "OUT.html", help: "write a self-contained HTML report (charts and the summary table)" },
+    defrag: { type: "boolean", help: "consolidate periodically: each run plans and applies migrations that empty hosts (see --budget)" },
+    budget: { type: "float", min: 0, max: 100, unit: "migrations per 100 arrivals", help: "--defrag's migration budget; unused allowance carries over", defaultText: "1", example: "0.5" },
+    "defrag-period": { type: "int", min: 1, max: 2 ** 40, unit: "trace seconds", help: "time between two --defrag rounds", defaultText: String(DEFAULT_DEFRAG_PERIOD), example: "3600" },
     quiet: { type: "boolean", help: "no progress bar on stderr" },
   },
   description: [
@@ -43,7 +47,10 @@ export const command = defineCommand({
     "replay ../shared/data/azure-2017-vm-arrivals/dev_vms.csv --json",
     "replay pods.csv --nodes nodes.csv --policy best-fit --baseline kube --report r.html",
   ],
-  run({ flags, positionals }) {
+  run({ flags, positionals, given }) {
+    for (const f of ["budget", "defrag-period"] as const) {
+      if (given.has(f) && !flags.defrag) throw new VmfabricError("INVALID_INPUT", `--${f} applies only with --defrag`, `--${f}`, flags[f]);
+    }
     return runReplay(positionals[0], flags);
   },
 });
@@ -80,6 +87,7 @@ function capacity(value: string, dims: readonly string[]): number[] {
 async function runReplay(file: string, flags: {
   format: string; nodes?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; seed: number;
   "anti-affinity": boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
+  defrag: boolean; budget?: number; "defrag-period"?: number;
 }): Promise<number> {
   const format = flags.format as Format;
   const seed = flags.seed;
@@ -126,11 +134,13 @@ async function runReplay(file: string, flags: {
   for (const b of baselines) runs.push(b === "kube" ? new KubeScheduler(seed) : new NomadScheduler(seed));
   say(`trace: ${file} (${source.format}, ${plan.vms.toLocaleString("en-US")} VMs, ${plan.events.toLocaleString("en-US")} events, at most ${plan.peakLive.toLocaleString("en-US")} live)`);
   say(`fleet: ${fleetNote}`);
+  if (flags.defrag) say(`defrag: every ${flags["defrag-period"] ?? DEFAULT_DEFRAG_PERIOD} trace seconds, at most ${flags.budget ?? 1} migrations per 100 arrivals`);
   for (const [k, v] of Object.entries(source.notes ?? {})) say(`${k}: ${v}`);
 
   const bar = progress("replay", plan.events, quiet);
   const result = await replay(source, {
     fleet, runs, survey: plan, bucketSeconds: seriesFile || reportFile ? bucket : undefined,
+    defrag: flags.defrag ? { per100: flags.budget ?? 1, periodSeconds: flags["defrag-period"] ?? DEFAULT_DEFRAG_PERIOD } : undefined,
     onProgress: (done) => bar.update(done),
   });
   bar.finish();

@@ -113,6 +113,13 @@ export class MetricTracker {
     this.dirty = true;
   }
 
+  /** A live VM migrated: hosts in use change, the placement count does not. */
+  moved(from: number, to: number, demand: ArrayLike<number>, at = 0): void {
+    this.released(from, demand, at);
+    this.placed(to, demand, at);
+    this.placedCount--;
+  }
+
   rejected(reason: string, t: number): void {
     this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
     this.series?.reject(t);

@@ -13,6 +13,7 @@ import { DepartureHeap } from "./heap.js";
 import type { MetricTracker, RunMetrics } from "./metrics.js";
 import { EngineRun, SchedulerRun, type ArrivalGroup, type Run, type RunSetup } from "./runs.js";
 import type { Scheduler } from "./scheduler.js";
+import { Defrag, type DefragOptions } from "./defrag.js";
 import { survey as surveyTrace, type Survey } from "./survey.js";
 import type { SeriesRow } from "./timeseries.js";
 import type { TraceSource, TraceVm } from "./trace.js";
@@ -50,6 +51,8 @@ export interface ReplayOptions {
   perVm?: boolean;
   /** Called in each run after each arrival and departure. Engine runs then place VM by VM. */
   onEvent?: (event: ReplayEvent, run: RunHandle) => void;
+  /** Periodic consolidation plans in every run, within a migration budget (src/replay/defrag.ts). */
+  defrag?: DefragOptions;
   /** Called every few thousand events. */
   onProgress?: (eventsDone: number, eventsTotal: number) => void;
 }
@@ -171,18 +174,22 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
       run.syncEngine();
       const p = run.engine.move(slot, { target });
       if (p.host < 0) return false;
-      run.metrics.released(from, slotDemand, slot * D);
-      run.metrics.placed(target, slotDemand, slot * D);
-      if (run instanceof SchedulerRun) {
-        const dep = slotDeployment[slot];
-        run.fleetState.release(from, slotDemand, slot * D, dep);
-        run.fleetState.place(target, { slot, index: slotIndex[slot], demands: slotDemand, at: slot * D, tenant: 0, deployment: dep });
-      }
-      run.slotHost[slot] = target;
-      run.migrations++;
+      moved(run, slot, from, target);
       return true;
     },
   }));
+  /** Bookkeeping after the engine moved a VM: metrics, the scheduler's fleet view, the count. */
+  const moved = (run: Run, slot: number, from: number, target: number) => {
+    run.metrics.moved(from, target, slotDemand, slot * D);
+    if (run instanceof SchedulerRun) {
+      const dep = slotDeployment[slot];
+      run.fleetState.release(from, slotDemand, slot * D, dep);
+      run.fleetState.place(target, { slot, index: slotIndex[slot], demands: slotDemand, at: slot * D, tenant: 0, deployment: dep });
+    }
+    run.slotHost[slot] = target;
+    run.migrations++;
+  };
+  const defrag = options.defrag === undefined ? undefined : new Defrag(options.defrag, runs.length);
   if (onEvent) {
     runs.forEach((run, r) => {
       run.afterArrival = (g, i, host) => onEvent({ kind: "arrival", time: g.time, index: g.index[i], slot: g.slots[i], host }, handles[r]);
@@ -214,6 +221,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     if (g.n === 0) return;
     departUntil(g.time);
     for (const run of runs) run.metrics.advance(g.time);
+    if (defrag?.due(g.time)) runs.forEach((run, r) => defrag.run(run, r, moved));
     for (let i = 0; i < g.n; i++) {
       if (freeTop === 0) throw new VmfabricError("LIMIT", `more VMs live at once than the survey counted (${cap}); was the survey made from another trace?`, "survey", cap);
       const slot = freeSlots[--freeTop];
@@ -229,6 +237,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
       if (g.departures[i] === Infinity) continue;
       heap.push(g.departures[i], g.index[i], slot);
     }
+    defrag?.arrived(g.n);
     events += g.n;
     g.n = 0;
     progress();
