@@ -709,6 +709,7 @@ export class Engine {
       vmHost: v.vmHost, vmDemand: v.vmDemand, vmTenant: v.vmTenant, vmDeployment: v.vmDeployment, vmNext: v.vmNext,
       hostVmHead: v.hostVmHead, hostType: this.fleet.hostType, faultDomain: this.fleet.faultDomain,
       effective: this.fleet.types.map((t) => t.effective), dedicated: this.dedicated,
+      labelsAllow: (vm, h) => admits(this.attrs.constraints[v.vmConstraint[vm]], this.attrs.signatures[this.fleet.signature[h]]),
     };
   }
 }
@@ -731,6 +732,8 @@ export interface EngineTables {
   faultDomain: ArrayLike<number>;
   effective: ReadonlyArray<ArrayLike<number>>;
   dedicated: ReadonlySet<number>;
+  /** Whether vm's label requirements and tolerations admit host h (placement rule 6). */
+  labelsAllow(vm: number, h: number): boolean;
 }
 
 function boolOption(field: string, x: unknown): boolean {

@@ -186,3 +186,19 @@ describe("labels against the reference", () => {
     }), { numRuns: 300 });
   });
 });
+
+describe("plans respect labels", () => {
+  it("consolidation and drains never move a VM to a host its labels do not admit", async () => {
+    const { planConsolidate, planDrain, applyPlan } = await import("../src/plans/index.js");
+    // Host 0 (V100) holds one V100-only VM; host 1 (plain) has room; host 2 (V100) too.
+    const e = Engine.create([GPU("V100M32", false), PLAIN, GPU("V100M32", false)], { dimensions: ["cpu", "memory"], vmCapacity: 8 });
+    expect(e.placeOn({ id: 0, demand: [1, 1], tenant: 1, requires: { gpu: ["V100M32"] } }, 0).host).toBe(0);
+    expect(e.placeOn({ id: 1, demand: [6, 6], tenant: 1 }, 1).host).toBe(1);
+    const plan = planConsolidate(e, { budget: { moves: 5 } });
+    for (const m of plan.moves) if (m.vm === 0) expect(m.to).toBe(2);
+    applyPlan(e, plan);
+    e.setHostInService(e.hostOf(0), false);
+    const drain = planDrain(e, [e.hostOf(0)]);
+    expect(drain.moves.every((m) => m.vm !== 0 || m.to === 0 || m.to === 2)).toBe(true);
+  });
+});

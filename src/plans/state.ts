@@ -11,7 +11,7 @@ const NONE = -1;
 /** Why a step is not valid in the state it would run in. */
 export type Refusal =
   | "NOT_PLACED" | "MOVED_TWICE" | "SAME_HOST" | "NOT_IN_SERVICE" | "NO_CAPACITY"
-  | "DEDICATED_HOST" | "ANTI_AFFINITY" | "FAULT_DOMAIN_SPREAD";
+  | "NO_MATCHING_HOST" | "DEDICATED_HOST" | "ANTI_AFFINITY" | "FAULT_DOMAIN_SPREAD";
 
 export class PlanState {
   readonly t: EngineTables;
@@ -177,7 +177,7 @@ export class PlanState {
 
   /**
    * Why moving `vm` to `to` now would break a placement rule, or null if it is valid:
-   * capacity, in service, dedicated tenants and anti-affinity exactly as the core's move checks
+   * capacity, in service, labels and taints, dedicated tenants and anti-affinity exactly as the core's move checks
    * them, and fault-domain spread as plans keep it: a move into another fault domain may not
    * take the deployment there above its share ceil(n / F) (moves within a domain change no count).
    */
@@ -189,6 +189,7 @@ export class PlanState {
     if (to === from) return "SAME_HOST";
     if (t.hostState[to] !== IN_SERVICE) return "NOT_IN_SERVICE";
     if (!this.fits(vm, to)) return "NO_CAPACITY";
+    if (!t.labelsAllow(vm, to)) return "NO_MATCHING_HOST";
     const tenant = t.vmTenant[vm];
     const owner = this.owner(to);
     if (t.dedicated.has(tenant) ? owner !== tenant && this.count(to) !== 0 : owner !== NONE) return "DEDICATED_HOST";
