@@ -18,8 +18,9 @@ export interface ArrivingVm {
   tenant: number;
   /** Deployment, or -1 for none. */
   deployment: number;
-  /** Label constraint, an id from `FleetState.constraint` (0: requires nothing, tolerates no taint). */
-  constraint: number;
+  /** Label constraint, an id from `FleetState.constraint` (0 or absent: requires nothing,
+   *  tolerates no taint). */
+  constraint?: number;
 }
 
 export interface Scheduler {
@@ -82,7 +83,7 @@ export class FleetState {
 
   /** Whether the host's labels and taints admit the VM's constraint (engine rule 6). */
   matches(host: number, vm: ArrivingVm): boolean {
-    return this.admitted[vm.constraint * this.registry.signatures.length + this.signature[host]] === 1;
+    return this.admitted[(vm.constraint ?? 0) * this.registry.signatures.length + this.signature[host]] === 1;
   }
 
   /** Room in every dimension, labels and taints that admit the VM, and no instance of its
