@@ -14,7 +14,7 @@ function fleetOf(caps: number[][], used: number[][]): FleetState {
   return f;
 }
 
-const vmOf = (demand: number[], deployment = -1): ArrivingVm => ({ slot: 0, index: 0, demands: Int32Array.from(demand), at: 0, tenant: 0, deployment });
+const vmOf = (demand: number[], deployment = -1): ArrivingVm => ({ slot: 0, index: 0, demands: Int32Array.from(demand), at: 0, tenant: 0, deployment, constraint: 0 });
 
 const fits = (f: FleetState, h: number, d: number[]) => f.free[h * 2] >= d[0] && f.free[h * 2 + 1] >= d[1];
 

@@ -19,7 +19,9 @@ describe("vmfabric replay", () => {
     expect(Object.keys(j)).toEqual(["trace", "format", "hosts", "vms", "events", "runs"]);
     expect(j).toMatchObject({ format: "generic", hosts: 2, vms: 4, events: 8 });
     expect(j.runs.map((r: { policy: string }) => r.policy)).toEqual(["first-fit", "best-fit", "spread", "dot-product", "l2", "kube", "nomad"]);
-    for (const r of j.runs) expect(Object.keys(r)).toEqual(RUN_KEYS);
+    // Engine runs say whether they kept scarce hosts free; baselines have no such choice.
+    for (const r of j.runs.slice(0, 5)) expect(Object.keys(r)).toEqual(["policy", "keepScarceHostsFree", ...RUN_KEYS.slice(1)]);
+    for (const r of j.runs.slice(5)) expect(Object.keys(r)).toEqual(RUN_KEYS);
     expect(j.runs[0]).toMatchObject({ placed: 4, avgHostsInUse: 1.6, avgLowerBound: 1.6, hostsOverLowerBound: 1, migrations: 0 });
   });
 
@@ -31,10 +33,13 @@ describe("vmfabric replay", () => {
     expect(j.runs.length).toBe(1);
   });
 
-  it("alibaba: the node list is the fleet; GPU demand summed and said so; the unallocated GPU share", async () => {
+  it("alibaba: the node list is the fleet; gpu_spec enforced and GPU devices summed, said so; the unallocated GPU share", async () => {
     const { out } = await capture([fixture("pods-tiny.csv"), "--nodes", fixture("nodes-tiny.csv"), "--json", "--quiet", "--policy", "best-fit", "--baseline", "kube"]);
     const j = JSON.parse(out);
-    expect(j).toMatchObject({ format: "alibaba", hosts: 3, vms: 4, gpuModel: "summed" });
+    expect(j).toMatchObject({ format: "alibaba", hosts: 3, vms: 4 });
+    expect(j.gpuSpec).toMatch(/^enforced/);
+    expect(j.gpuDevices).toMatch(/^summed per node/);
+    expect(j.gpuModel).toBeUndefined();
     // GPU thousandths live: 460 on [10,20), 3,460 on [20,21), 2,460 on [21,200), of 10,000:
     // 1 - (4,600 + 3,460 + 440,340) / (10,000 x 190) = 0.764.
     expect(j.runs[0].unallocatedGpuShare).toBe(0.764);

@@ -5,17 +5,20 @@ import { defineCommand } from "../cli/command.js";
 import { printJson, progress, writeOutputFile } from "../cli/output.js";
 import { VmfabricError } from "../errors.js";
 import { KubeScheduler } from "../replay/baselines/kube.js";
+import { LeastWasteScheduler } from "../replay/baselines/least-waste.js";
 import { NomadScheduler } from "../replay/baselines/nomad.js";
 import { DEFAULT_HEADROOM, defaultHost, defaultHostCount, identicalFleet } from "../replay/fleet.js";
 import { fitsSomeType, replay } from "../replay/replay.js";
 import { DEFAULT_DEFRAG_PERIOD } from "../replay/defrag.js";
-import type { Scheduler } from "../replay/scheduler.js";
+import { engineRuns, KEEP_SCARCE, type KeepScarce } from "../replay/keep-scarce.js";
+import type { RunSpec } from "../replay/run-spec.js";
 import { FORMATS, openTrace, type Format } from "../replay/sources.js";
 import { seriesCsv, summary, table } from "../replay/summary.js";
 import { survey } from "../replay/survey.js";
 import { POLICIES, type FleetSpec, type HostSpec, type Policy } from "../types.js";
 
-const BASELINES = ["kube", "nomad"] as const;
+const BASELINES = ["kube", "nomad", "least-waste"] as const;
+const DEFAULT_BASELINES = "kube,nomad";
 
 export const command = defineCommand({
   name: "replay",
@@ -27,7 +30,8 @@ export const command = defineCommand({
     hosts: { type: "int", min: 1, max: 1 << 22, unit: "hosts", help: "identical hosts of --host-capacity", defaultText: `ceil(${DEFAULT_HEADROOM} x the peak lower bound), from a first pass`, example: "800" },
     "host-capacity": { type: "string", valueName: "a,b,...", unit: "engine units", help: "one integer per dimension, comma-separated", defaultText: "Azure Dsv3-Type3: 80 vCPUs / 504 GiB less the host-VM reservation", example: "78000,507904" },
     policy: { type: "string", valueName: "P[,P...]", default: POLICIES.join(","), help: `engine policies, comma-separated: ${POLICIES.join(", ")}` },
-    baseline: { type: "string", valueName: "B[,B...]", default: BASELINES.join(","), help: "baselines, comma-separated: kube, nomad, or none" },
+    baseline: { type: "string", valueName: "B[,B...]", default: DEFAULT_BASELINES, help: "baselines, comma-separated: kube, nomad, least-waste (a full scan per VM), or none" },
+    "keep-scarce": { type: "enum", values: KEEP_SCARCE, default: "on", help: "engine policies keep scarce hosts free (on, the engine's default), do not (off: runs named <policy>/scarce-off), or run each both ways" },
     seed: { type: "int", min: 0, max: 0x7fffffff, default: 1, help: "seed of the lifetime draws (azure2017) and the baselines' random choices" },
     "anti-affinity": { type: "boolean", help: "azure2017: a batch is a deployment, at most one instance per host" },
     bucket: { type: "int", min: 1, max: 2 ** 40, unit: "seconds", help: "time series bucket width", defaultText: "the trace's span / 250, rounded up to a minute" },
@@ -85,7 +89,7 @@ function capacity(value: string, dims: readonly string[]): number[] {
 }
 
 async function runReplay(file: string, flags: {
-  format: string; nodes?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; seed: number;
+  format: string; nodes?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; "keep-scarce": KeepScarce; seed: number;
   "anti-affinity": boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
   defrag: boolean; budget?: number; "defrag-period"?: number;
 }): Promise<number> {
@@ -130,8 +134,8 @@ async function runReplay(file: string, flags: {
   const span = plan.lastTime - plan.firstTime;
   const bucket = bucketFlag || Math.max(60, Math.ceil(span / 250 / 60) * 60);
 
-  const runs: Array<Policy | Scheduler> = [...policies];
-  for (const b of baselines) runs.push(b === "kube" ? new KubeScheduler(seed) : new NomadScheduler(seed));
+  const runs: RunSpec[] = engineRuns(policies, flags["keep-scarce"]);
+  for (const b of baselines) runs.push(b === "kube" ? new KubeScheduler(seed) : b === "nomad" ? new NomadScheduler(seed) : new LeastWasteScheduler());
   say(`trace: ${file} (${source.format}, ${plan.vms.toLocaleString("en-US")} VMs, ${plan.events.toLocaleString("en-US")} events, at most ${plan.peakLive.toLocaleString("en-US")} live)`);
   say(`fleet: ${fleetNote}`);
   if (flags.defrag) say(`defrag: every ${flags["defrag-period"] ?? DEFAULT_DEFRAG_PERIOD} trace seconds, at most ${flags.budget ?? 1} migrations per 100 arrivals`);

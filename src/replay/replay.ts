@@ -7,12 +7,12 @@
 import { performance } from "node:perf_hooks";
 import { Engine } from "../engine.js";
 import { VmfabricError } from "../errors.js";
-import { NO_DEPLOYMENT, POLICIES, type FleetSpec, type HostSpec, type Policy } from "../types.js";
+import { NO_DEPLOYMENT, type FleetSpec, type HostSpec } from "../types.js";
 import { TraceError } from "./errors.js";
 import { DepartureHeap } from "./heap.js";
 import type { MetricTracker, RunMetrics } from "./metrics.js";
+import { checkRuns, makeRun, type RunSpec } from "./run-spec.js";
 import { EngineRun, SchedulerRun, type ArrivalGroup, type Run, type RunSetup } from "./runs.js";
-import type { Scheduler } from "./scheduler.js";
 import { Defrag, type DefragOptions } from "./defrag.js";
 import { survey as surveyTrace, type Survey } from "./survey.js";
 import type { SeriesRow } from "./timeseries.js";
@@ -41,8 +41,9 @@ export interface RunHandle {
 export interface ReplayOptions {
   /** The engine's fleet: a host list or a fleet spec (every host in one fault domain). */
   fleet: readonly HostSpec[] | FleetSpec;
-  /** Engine policies by name, or Schedulers (baselines, or an embedder's own). */
-  runs: ReadonlyArray<Policy | Scheduler>;
+  /** Engine policies by name or as { policy, keepScarceHostsFree }, or Schedulers (baselines,
+   *  or an embedder's own). */
+  runs: readonly RunSpec[];
   /** The first pass; made here (one more pass over the trace) when absent. */
   survey?: Survey;
   /** Width of the time series buckets, seconds (none: no time series). */
@@ -59,6 +60,8 @@ export interface ReplayOptions {
 
 export interface RunResult extends RunMetrics {
   policy: string;
+  /** Engine runs: whether the policy kept scarce hosts free. */
+  keepScarceHostsFree?: boolean;
   migrations: number;
   seconds: number;
   ops: number;
@@ -87,14 +90,16 @@ class Group implements ArrivalGroup {
   demands: Int32Array;
   tenants: Uint32Array;
   deployments?: Uint32Array;
+  constraints?: Uint32Array;
   departures: Float64Array;
-  constructor(cap: number, readonly D: number, withDeployments: boolean) {
+  constructor(cap: number, readonly D: number, withDeployments: boolean, withConstraints = false) {
     this.slots = new Uint32Array(cap);
     this.index = new Float64Array(cap);
     this.demands = new Int32Array(cap * D);
     this.tenants = new Uint32Array(cap);
     this.departures = new Float64Array(cap);
     if (withDeployments) this.deployments = new Uint32Array(cap);
+    if (withConstraints) this.constraints = new Uint32Array(cap);
   }
   grow(): void {
     const cap = this.slots.length * 2;
@@ -105,6 +110,7 @@ class Group implements ArrivalGroup {
     this.tenants = g(this.tenants, cap);
     this.departures = g(this.departures, cap);
     if (this.deployments) this.deployments = g(this.deployments, cap);
+    if (this.constraints) this.constraints = g(this.constraints, cap);
   }
 }
 
@@ -127,10 +133,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
   const wall0 = performance.now();
   const dims = source.dimensions;
   const D = dims.length;
-  if (options.runs.length === 0) throw new VmfabricError("INVALID_INPUT", "runs must name at least one policy or scheduler", "runs", options.runs);
-  for (const r of options.runs) {
-    if (typeof r === "string" && !POLICIES.includes(r)) throw new VmfabricError("INVALID_INPUT", `runs: unknown policy ${JSON.stringify(r)} (one of ${POLICIES.join(", ")}, or a Scheduler)`, "runs", r);
-  }
+  checkRuns(options.runs);
   // A probe engine tells the host types (and checks the fleet) before the survey needs them.
   const probe = Engine.create(options.fleet as HostSpec[], { dimensions: dims, vmCapacity: 1 });
   const types = hostTypes(probe);
@@ -144,8 +147,9 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     vmCapacity: cap,
     perVm: options.perVm || options.onEvent !== undefined,
     series: width ? { origin: plan.firstTime, width } : undefined,
+    constraints: source.constraints,
   };
-  const runs: Run[] = options.runs.map((r) => (typeof r === "string" ? new EngineRun(r, setup) : new SchedulerRun(r, setup)));
+  const runs: Run[] = options.runs.map((r) => makeRun(r, setup));
 
   const slotDemand = new Int32Array(cap * D);
   const slotDeployment = new Int32Array(cap).fill(-1);
@@ -155,7 +159,8 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
   let freeTop = cap;
   const heap = new DepartureHeap();
   let withDeployments = false;
-  let group = new Group(256, D, false);
+  const withConstraints = (source.constraints?.length ?? 0) > 0;
+  let group = new Group(256, D, false, withConstraints);
   let vms = 0;
   let events = 0;
   let lastProgress = 0;
@@ -247,7 +252,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     if (vm.deployment !== undefined && !withDeployments) {
       if (group.n > 0) flush();
       withDeployments = true;
-      group = new Group(group.slots.length, D, true);
+      group = new Group(group.slots.length, D, true, withConstraints);
     }
     if (group.n > 0 && vm.arrival !== group.time) flush();
     const g = group;
@@ -259,6 +264,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     g.tenants[i] = vm.tenant;
     g.departures[i] = vm.departure;
     if (g.deployments) g.deployments[i] = vm.deployment ?? NO_DEPLOYMENT;
+    if (g.constraints) g.constraints[i] = vm.constraint === undefined ? 0 : vm.constraint + 1;
   };
 
   let previous = -Infinity;
@@ -267,6 +273,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     if (vm.demand.length !== D) throw new TraceError(source.name, vm.line, "demand", vm.demand, `must have one entry per dimension (${dims.join(", ")})`);
     if (vm.arrival < previous) throw new TraceError(source.name, vm.line, "arrival", vm.arrival, `must not be before the previous arrival (${previous})`);
     if (!(vm.departure > vm.arrival)) throw new TraceError(source.name, vm.line, "departure", vm.departure, `must be after the arrival (${vm.arrival})`);
+    if (vm.constraint !== undefined && !(Number.isInteger(vm.constraint) && vm.constraint >= 0 && vm.constraint < (source.constraints?.length ?? 0))) throw new TraceError(source.name, vm.line, "constraint", vm.constraint, `must index the source's constraints (${source.constraints?.length ?? 0} of them)`);
     previous = vm.arrival;
     vms++;
     if (!fits(vm.demand)) {
@@ -298,6 +305,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     notes: source.notes ?? {},
     runs: runs.map((run) => ({
       policy: run.name,
+      ...(run instanceof EngineRun ? { keepScarceHostsFree: run.keepScarceHostsFree } : {}),
       ...run.metrics.result(),
       migrations: run.migrations,
       seconds: run.seconds,

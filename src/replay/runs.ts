@@ -3,6 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { Engine } from "../engine.js";
 import { VmfabricError } from "../errors.js";
+import type { ConstraintSpec } from "../labels.js";
 import { REASON_CODES } from "../reasons.js";
 import { NO_DEPLOYMENT, type FleetSpec, type HostSpec, type Policy } from "../types.js";
 import { MetricTracker } from "./metrics.js";
@@ -20,6 +21,8 @@ export interface ArrivalGroup {
   tenants: Uint32Array;
   /** NO_DEPLOYMENT for none; undefined when the trace has no deployments at all. */
   deployments?: Uint32Array;
+  /** 0 for none, k for `RunSetup.constraints[k - 1]`; undefined when the trace has none. */
+  constraints?: Uint32Array;
 }
 
 export interface RunSetup {
@@ -29,6 +32,8 @@ export interface RunSetup {
   series?: { origin: number; width: number };
   /** Place VM by VM with engine.place instead of one placeBatch per instant (same choices). */
   perVm?: boolean;
+  /** The trace's label constraints (TraceSource.constraints). */
+  constraints?: readonly ConstraintSpec[];
 }
 
 export abstract class Run {
@@ -44,6 +49,9 @@ export abstract class Run {
   readonly slotHost: Int32Array;
   /** Called after each arrival with its host (-1: rejected); set by the replay for onEvent. */
   afterArrival?: (g: ArrivalGroup, i: number, host: number) => void;
+  /** The trace's constraint k (0: none) as this run's own id. */
+  protected readonly constraintIds: Uint32Array;
+  private readonly constraintSpecs: readonly ConstraintSpec[];
 
   constructor(readonly name: string, setup: RunSetup) {
     this.engine = Engine.create(setup.fleet as HostSpec[], { dimensions: setup.dimensions, vmCapacity: setup.vmCapacity, maxPerHost: 1 });
@@ -51,6 +59,14 @@ export abstract class Run {
     if (setup.series) this.series = new SeriesRecorder(setup.series.origin, setup.series.width, setup.dimensions.length);
     this.metrics = new MetricTracker(effective, setup.dimensions, this.series);
     this.slotHost = new Int32Array(setup.vmCapacity).fill(-1);
+    this.constraintSpecs = setup.constraints ?? [];
+    this.constraintIds = new Uint32Array(1 + this.constraintSpecs.length);
+  }
+
+  /** VM i's requirements and tolerations, for the engine's single-VM calls. */
+  protected specOf(g: ArrivalGroup, i: number): ConstraintSpec {
+    const k = g.constraints?.[i] ?? 0;
+    return k === 0 ? {} : this.constraintSpecs[k - 1];
   }
 
   abstract placeGroup(g: ArrivalGroup): void;
@@ -89,9 +105,21 @@ export abstract class Run {
  *  the batch places exactly as the same VMs one by one would (a test checks it). */
 export class EngineRun extends Run {
   private readonly perVm: boolean;
-  constructor(readonly policy: Policy, setup: RunSetup) {
-    super(policy, setup);
+  private readonly options: { policy: Policy; keepScarceHostsFree: boolean };
+  private ids?: Uint32Array;
+  constructor(readonly policy: Policy, setup: RunSetup, readonly keepScarceHostsFree = true) {
+    super(engineRunName(policy, keepScarceHostsFree), setup);
     this.perVm = setup.perVm ?? false;
+    this.options = { policy, keepScarceHostsFree };
+    setup.constraints?.forEach((c, k) => { this.constraintIds[k + 1] = this.engine.constraint(c); });
+  }
+
+  /** The group's constraints as engine ids (the trace's numbering is not the engine's). */
+  private engineConstraints(g: ArrivalGroup): Uint32Array | undefined {
+    if (!g.constraints) return undefined;
+    if (!this.ids || this.ids.length < g.n) this.ids = new Uint32Array(Math.max(g.n, 2 * (this.ids?.length ?? 128)));
+    for (let i = 0; i < g.n; i++) this.ids[i] = this.constraintIds[g.constraints[i]];
+    return this.ids.subarray(0, g.n);
   }
 
   placeGroup(g: ArrivalGroup): void {
@@ -102,7 +130,7 @@ export class EngineRun extends Run {
         const demand = Array.from(g.demands.subarray(i * D, i * D + D));
         const dep = g.deployments?.[i];
         const t0 = performance.now();
-        const p = this.engine.place({ id: g.slots[i], demand, tenant: g.tenants[i], deployment: dep === NO_DEPLOYMENT ? undefined : dep }, { policy: this.policy });
+        const p = this.engine.place({ id: g.slots[i], demand, tenant: g.tenants[i], deployment: dep === NO_DEPLOYMENT ? undefined : dep, ...this.specOf(g, i) }, this.options);
         this.seconds += (performance.now() - t0) / 1000;
         this.ops++;
         if (p.host >= 0) this.recordPlaced(g.slots[i], p.host, g.demands, i * D);
@@ -112,7 +140,8 @@ export class EngineRun extends Run {
       return;
     }
     const t0 = performance.now();
-    const r = this.engine.placeBatch({ ids: g.slots.subarray(0, g.n), demands: g.demands.subarray(0, g.n * D), tenants: g.tenants.subarray(0, g.n), deployments: g.deployments?.subarray(0, g.n) }, { policy: this.policy });
+    const constraints = this.engineConstraints(g);
+    const r = this.engine.placeBatch({ ids: g.slots.subarray(0, g.n), demands: g.demands.subarray(0, g.n * D), tenants: g.tenants.subarray(0, g.n), deployments: g.deployments?.subarray(0, g.n), constraints }, this.options);
     this.seconds += (performance.now() - t0) / 1000;
     this.ops += g.n;
     for (let i = 0; i < g.n; i++) {
@@ -141,13 +170,14 @@ export class EngineRun extends Run {
  *  bookkeeping it needs; the engine it commits to, which checks every choice, is not counted. */
 export class SchedulerRun extends Run {
   readonly fleetState: FleetState;
-  private readonly vm: ArrivingVm = { slot: 0, index: 0, demands: new Int32Array(0), at: 0, tenant: 0, deployment: -1 };
+  private readonly vm: ArrivingVm = { slot: 0, index: 0, demands: new Int32Array(0), at: 0, tenant: 0, deployment: -1, constraint: 0 };
   private readonly perVm: boolean;
 
   constructor(readonly scheduler: Scheduler, setup: RunSetup) {
     super(scheduler.name, setup);
     this.perVm = setup.perVm ?? false;
-    this.fleetState = new FleetState(Array.from({ length: this.engine.hostCount }, (_, h) => this.engine.capacityOf(h)), setup.dimensions);
+    this.fleetState = new FleetState(Array.from({ length: this.engine.hostCount }, (_, h) => this.engine.capacityOf(h)), setup.dimensions, setup.fleet);
+    setup.constraints?.forEach((c, k) => { this.constraintIds[k + 1] = this.fleetState.constraint(c); });
   }
 
   placeGroup(g: ArrivalGroup): void {
@@ -162,6 +192,7 @@ export class SchedulerRun extends Run {
       vm.tenant = g.tenants[i];
       const dep = g.deployments?.[i] ?? NO_DEPLOYMENT;
       vm.deployment = dep === NO_DEPLOYMENT ? -1 : dep;
+      vm.constraint = this.constraintIds[g.constraints?.[i] ?? 0];
       const t0 = performance.now();
       const h = this.scheduler.choose(vm, this.fleetState);
       if (h >= 0) {
@@ -175,7 +206,7 @@ export class SchedulerRun extends Run {
         this.afterArrival?.(g, i, -1);
         continue;
       }
-      const p = this.engine.placeOn({ id: vm.slot, demand: Array.from(g.demands.subarray(vm.at, vm.at + D)), tenant: vm.tenant, deployment: vm.deployment < 0 ? undefined : vm.deployment }, h);
+      const p = this.engine.placeOn({ id: vm.slot, demand: Array.from(g.demands.subarray(vm.at, vm.at + D)), tenant: vm.tenant, deployment: vm.deployment < 0 ? undefined : vm.deployment, ...this.specOf(g, i) }, h);
       if (p.host < 0) throw new VmfabricError("SCHEDULER_CHOICE", `scheduler ${this.name} chose host ${h} for vm ${vm.slot} (trace row ${vm.index}), which the engine refuses: ${p.rejection?.message}`, "host", h);
       this.recordPlaced(vm.slot, h, g.demands, vm.at);
       this.afterArrival?.(g, i, h);
@@ -195,4 +226,9 @@ export class SchedulerRun extends Run {
     this.slotHost[slot] = -1;
     this.metrics.released(h, demands, at);
   }
+}
+
+/** A run of an engine policy: its name, and "/scarce-off" when keeping scarce hosts free is off. */
+export function engineRunName(policy: Policy, keepScarceHostsFree: boolean): string {
+  return keepScarceHostsFree ? policy : `${policy}/scarce-off`;
 }

@@ -2,6 +2,9 @@
 // of the fleet (FleetState), and the replay commits its choice to an engine, which checks it
 // (capacity, anti-affinity). The kube and nomad baselines are Schedulers; so is any scheduler
 // that wants to replay itself.
+import { expandFleet } from "../fleet.js";
+import { AttributeRegistry, admits, constraintOf, type ConstraintSpec } from "../labels.js";
+import type { FleetSpec, HostSpec } from "../types.js";
 import { hash32 } from "./lifetime.js";
 
 export interface ArrivingVm {
@@ -15,6 +18,9 @@ export interface ArrivingVm {
   tenant: number;
   /** Deployment, or -1 for none. */
   deployment: number;
+  /** Label constraint, an id from `FleetState.constraint` (0 or absent: requires nothing,
+   *  tolerates no taint). */
+  constraint?: number;
 }
 
 export interface Scheduler {
@@ -24,7 +30,9 @@ export interface Scheduler {
 }
 
 /** Hosts' effective capacity, free capacity and VM counts, kept by the replay for a Scheduler.
- *  Anti-affinity: at most one instance of a deployment per host. */
+ *  Anti-affinity: at most one instance of a deployment per host. Labels and taints as the
+ *  engine's rule 6: a host's label-and-taint set is a signature, and one table entry per
+ *  (constraint, signature) says whether the constraint admits it, so `fits` stays O(D). */
 export class FleetState {
   readonly hosts: number;
   readonly D: number;
@@ -35,33 +43,73 @@ export class FleetState {
   readonly vmCount: Int32Array;
   /** Per deployment, the hosts holding one of its instances (only when deployments are used). */
   private readonly deploymentHosts = new Map<number, Map<number, number>>();
+  /** Per host, its label-and-taint signature (0: none). */
+  private readonly signature: Uint16Array;
+  private readonly registry = new AttributeRegistry();
+  /** constraints x signatures: 1 when the constraint admits the signature. */
+  private admitted: Uint8Array;
 
-  constructor(effective: ReadonlyArray<ArrayLike<number>>, readonly dimensions: readonly string[]) {
+  /** `fleet`: the hosts as given to the engine (for their labels and taints), in host order. */
+  constructor(effective: ReadonlyArray<ArrayLike<number>>, readonly dimensions: readonly string[], fleet?: readonly HostSpec[] | FleetSpec) {
     this.hosts = effective.length;
     const D = (this.D = dimensions.length);
     this.capacity = new Int32Array(this.hosts * D);
     effective.forEach((e, h) => { for (let d = 0; d < D; d++) this.capacity[h * D + d] = e[d]; });
     this.free = this.capacity.slice();
     this.vmCount = new Int32Array(this.hosts);
+    this.signature = fleet ? expandFleet(fleet, D, undefined, this.registry).signature.subarray(0, this.hosts) : new Uint16Array(this.hosts);
+    this.admitted = new Uint8Array(0);
+    this.admitRow(0);
   }
 
-  /** Room in every dimension, and no instance of the VM's deployment on the host. */
+  /** The id of a label constraint for `ArrivingVm.constraint` (the same spec, the same id). */
+  constraint(spec: ConstraintSpec): number {
+    const { id, added } = this.registry.constraint(constraintOf("constraint", spec), "constraint");
+    if (added) this.admitRow(id);
+    return id;
+  }
+
+  private admitRow(c: number): void {
+    const sigs = this.registry.signatures;
+    const S = sigs.length;
+    if (this.admitted.length < (c + 1) * S) {
+      const grown = new Uint8Array(Math.max((c + 1) * S, this.admitted.length * 2));
+      grown.set(this.admitted);
+      this.admitted = grown;
+    }
+    const con = this.registry.constraints[c];
+    for (let s = 0; s < S; s++) this.admitted[c * S + s] = admits(con, sigs[s]) ? 1 : 0;
+  }
+
+  /** Whether the host's labels and taints admit the VM's constraint (engine rule 6). */
+  matches(host: number, vm: ArrivingVm): boolean {
+    return this.admitted[(vm.constraint ?? 0) * this.registry.signatures.length + this.signature[host]] === 1;
+  }
+
+  /** Room in every dimension, labels and taints that admit the VM, and no instance of its
+   *  deployment on the host. */
   fits(host: number, vm: ArrivingVm): boolean {
     const D = this.D;
     const base = host * D;
     for (let d = 0; d < D; d++) if (this.free[base + d] < vm.demands[vm.at + d]) return false;
+    if (!this.matches(host, vm)) return false;
     return vm.deployment < 0 || !(this.deploymentHosts.get(vm.deployment)?.has(host) ?? false);
   }
 
-  /** Why no host can take `vm`: NO_CAPACITY, or ANTI_AFFINITY when only the deployment rule stops it. */
+  /** Why no host can take `vm`, in the engine's precedence: NO_CAPACITY (no host has room),
+   *  NO_MATCHING_HOST (hosts have room, none the VM's labels and taints admit), else
+   *  ANTI_AFFINITY. */
   reasonFor(vm: ArrivingVm): string {
     const D = this.D;
+    let room = false;
     for (let h = 0; h < this.hosts; h++) {
-      let room = true;
-      for (let d = 0; d < D && room; d++) room = this.free[h * D + d] >= vm.demands[vm.at + d];
-      if (room) return "ANTI_AFFINITY";
+      let r = true;
+      for (let d = 0; d < D && r; d++) r = this.free[h * D + d] >= vm.demands[vm.at + d];
+      if (!r) continue;
+      room = true;
+      if (this.matches(h, vm)) return "ANTI_AFFINITY";
     }
-    return "NO_CAPACITY";
+    return room ? "NO_MATCHING_HOST" : "NO_CAPACITY";
   }
 
   place(host: number, vm: ArrivingVm): void {

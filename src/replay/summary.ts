@@ -4,6 +4,8 @@ import type { ReplayResult, RunResult } from "./replay.js";
 
 export interface RunSummary {
   policy: string;
+  /** Engine runs: whether the policy kept scarce hosts free (README "Keeping scarce hosts free"). */
+  keepScarceHostsFree?: boolean;
   placed: number;
   rejected: number;
   rejectedByReason: Record<string, number>;
@@ -39,6 +41,7 @@ export function runSummary(r: RunResult, gpuDimension?: string): RunSummary {
   for (const [k, v] of Object.entries(r.utilizationOfUsedHosts)) util[k] = round(v, 4);
   const out: RunSummary = {
     policy: r.policy,
+    ...(r.keepScarceHostsFree === undefined ? {} : { keepScarceHostsFree: r.keepScarceHostsFree }),
     placed: r.placed,
     rejected: r.rejected,
     rejectedByReason: r.rejectedByReason,

@@ -4,6 +4,7 @@
 // TraceError). Each VM carries its own departure time (Infinity: never leaves), so the replay
 // needs no look-ahead: it keeps only the live VMs' departures in a heap.
 
+import type { ConstraintSpec } from "../labels.js";
 import type { HostSpec } from "../types.js";
 
 export interface TraceVm {
@@ -20,6 +21,9 @@ export interface TraceVm {
   tenant: number;
   /** Deployment id (anti-affinity), or undefined for none. */
   deployment?: number;
+  /** Index into the source's `constraints` (labels it requires, taints it tolerates), or
+   *  undefined for none. */
+  constraint?: number;
 }
 
 export interface TraceSource {
@@ -30,6 +34,9 @@ export interface TraceSource {
   readonly dimensions: readonly string[];
   /** The fleet the trace brings with it (alibaba `--nodes`), if any. */
   readonly hosts?: readonly HostSpec[];
+  /** The distinct label constraints of the trace's VMs (alibaba: one per gpu_spec), each
+   *  given to every run's engine once. */
+  readonly constraints?: readonly ConstraintSpec[];
   /** Notes to print once (e.g. how GPU demand is modelled), also put in the JSON. */
   readonly notes?: Readonly<Record<string, string>>;
   /** A fresh pass over the VMs, in chunks in arrival order; may be called more than once

@@ -3,10 +3,13 @@
 //
 // Dimensions: cpu (millicores), memory (MiB), gpu (thousandths of a device). A pod asks for
 // num_gpu x 1000, or gpu_milli of one device when num_gpu = 1 and gpu_milli < 1000.
-// GPU MODEL: "summed" (until the engine has devices and labels): a node's GPUs are one summed
-// dimension (gpu x 1000), so a sharing pod may be counted against the sum of several devices'
-// leftovers, a multi-GPU pod need not get whole devices, and gpu_spec (the models a pod may
-// run on) is checked against the node list's models but not enforced.
+// GPU models are labels: a node with GPUs carries `gpu=<model>`, a pod with a gpu_spec requires
+// `gpu` in its models (the engine's rule 6, so every run and baseline enforces it). GPU nodes
+// get no taint: CPU-only pods may use them (as in the traced cluster, whose CPU pods fragment
+// GPU nodes); the engine's "keep scarce hosts free" keeps them off GPU nodes while a CPU node
+// has room. GPU DEVICES are summed: a node's GPUs are one dimension (gpu x 1000), so a sharing
+// pod may be counted against the sum of several devices' leftovers and a multi-GPU pod need
+// not get whole devices (the engine has no per-device fractions).
 // Times: a pod arrives at creation_time and leaves at deletion_time; pods deleted at the
 // trace's last instant (the largest deletion_time) stay. Lists without times (multigpu*) are
 // FGD's inflation workload: pods arrive one per second in file order and stay.
@@ -15,6 +18,7 @@
 // other readers stream.
 import { readFile } from "node:fs/promises";
 import { VmfabricError } from "../../errors.js";
+import type { ConstraintSpec } from "../../labels.js";
 import type { HostSpec } from "../../types.js";
 import { TraceError } from "../errors.js";
 import type { TraceSource, TraceVm } from "../trace.js";
@@ -25,6 +29,10 @@ const POD_COLUMNS = ["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", 
 const POD_REQUIRED = ["name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli"] as const;
 const MAX = 0x7fffffff;
 const MAX_TIME = 2 ** 40;
+/** A model must be usable as a label value (labels.ts). */
+const MODEL = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+/** The label key of a node's GPU model. */
+export const GPU_LABEL = "gpu";
 
 export const ALIBABA_DIMENSIONS = ["cpu", "memory", "gpu"] as const;
 
@@ -56,8 +64,9 @@ export async function readNodes(file: string): Promise<AlibabaNodes> {
     const gpu = numberField(file, line, "gpu", get("gpu"), 0, 1024, true);
     const model = (get("model") ?? "").trim();
     if (gpu > 0 && model === "") throw new TraceError(file, line, "model", model, "must name the GPU model of a node with GPUs");
-    if (model !== "") models.add(model);
-    hosts.push({ capacity: [cpu, mem, gpu * 1000] });
+    if (model !== "" && !MODEL.test(model)) throw new TraceError(file, line, "model", model, "must be 1 to 63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit (it becomes a label value)");
+    if (model !== "" && gpu > 0) models.add(model);
+    hosts.push(gpu > 0 ? { capacity: [cpu, mem, gpu * 1000], labels: { [GPU_LABEL]: model } } : { capacity: [cpu, mem, gpu * 1000] });
   }
   if (hosts.length === 0) throw new TraceError(file, 2, "nodes", "", "must list at least one node");
   return { hosts, models };
@@ -65,21 +74,25 @@ export async function readNodes(file: string): Promise<AlibabaNodes> {
 
 export async function alibaba(podFile: string, nodeFile: string): Promise<TraceSource> {
   const nodes = await readNodes(nodeFile);
-  const pods = await readPods(podFile, nodes.models);
+  const { pods, constraints } = await readPods(podFile, nodes.models);
   return {
     name: podFile,
     format: "alibaba",
     dimensions: ALIBABA_DIMENSIONS,
     hosts: nodes.hosts,
+    constraints,
     notes: {
       nodes: nodeFile,
-      gpuModel: "summed",
+      gpuSpec: `enforced: GPU nodes are labelled ${GPU_LABEL}=<model> (no taint), a pod with a gpu_spec requires ${GPU_LABEL} in its models`,
+      gpuDevices: "summed per node: one gpu dimension, no per-device fractions",
     },
     async *vms() { yield pods; },
   };
 }
 
-async function readPods(file: string, models: ReadonlySet<string>): Promise<TraceVm[]> {
+async function readPods(file: string, models: ReadonlySet<string>): Promise<{ pods: TraceVm[]; constraints: ConstraintSpec[] }> {
+  const constraints: ConstraintSpec[] = [];
+  const constraintOf = new Map<string, number>();
   const text = await lines(file);
   const cols = readHeader(file, text[0] ?? "", POD_COLUMNS, POD_REQUIRED);
   const timed = cols.has("creation_time") && cols.has("deletion_time");
@@ -96,8 +109,19 @@ async function readPods(file: string, models: ReadonlySet<string>): Promise<Trac
     if (numGpu === 0 && gpuMilli !== 0) throw new TraceError(file, line, "gpu_milli", gpuMilli, "must be 0 when num_gpu is 0");
     if (numGpu > 0 && gpuMilli === 0) throw new TraceError(file, line, "gpu_milli", gpuMilli, "must be above 0 when num_gpu is above 0");
     const gpu = numGpu === 1 && gpuMilli < 1000 ? gpuMilli : numGpu * 1000;
-    for (const m of (get("gpu_spec") ?? "").split("|")) {
-      if (m !== "" && !models.has(m)) throw new TraceError(file, line, "gpu_spec", m, `must name a GPU model of the node list (${[...models].join(", ")}): an unknown GPU model`);
+    const spec = [...new Set((get("gpu_spec") ?? "").split("|").filter((m) => m !== ""))].sort();
+    for (const m of spec) {
+      if (!models.has(m)) throw new TraceError(file, line, "gpu_spec", m, `must name a GPU model of the node list's GPU nodes (${[...models].join(", ")}): an unknown GPU model`);
+    }
+    let constraint: number | undefined;
+    if (spec.length > 0) {
+      const key = spec.join("|");
+      constraint = constraintOf.get(key);
+      if (constraint === undefined) {
+        constraint = constraints.length;
+        constraintOf.set(key, constraint);
+        constraints.push({ requires: { [GPU_LABEL]: spec } });
+      }
     }
     let arrival = rows.length;
     let deletion = Infinity;
@@ -107,11 +131,11 @@ async function readPods(file: string, models: ReadonlySet<string>): Promise<Trac
       deletion = numberField(file, line, "deletion_time", delRaw, 0, MAX_TIME, true);
       if (deletion < arrival) throw new TraceError(file, line, "deletion_time", delRaw, `must not be before creation_time (${arrival}): a departure before the arrival`);
     }
-    rows.push({ index: rows.length, line, arrival, departure: Infinity, deletion, demand: [cpu, mem, gpu], tenant: 0 });
+    rows.push({ index: rows.length, line, arrival, departure: Infinity, deletion, demand: [cpu, mem, gpu], tenant: 0, constraint });
   }
   let last = -Infinity;
   for (const r of rows) if (r.deletion !== Infinity && r.deletion > last) last = r.deletion;
   for (const r of rows) r.departure = r.deletion === Infinity || r.deletion === last ? Infinity : r.deletion === r.arrival ? r.arrival + 1 : r.deletion;
   rows.sort((a, b) => a.arrival - b.arrival || a.index - b.index);
-  return rows.map(({ deletion: _, ...vm }) => vm);
+  return { pods: rows.map(({ deletion: _, constraint, ...vm }) => (constraint === undefined ? vm : { ...vm, constraint })), constraints };
 }
