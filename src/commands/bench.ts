@@ -113,7 +113,7 @@ export function runBench(opts: BenchOptions): BenchResult {
   const generateSeconds = (performance.now() - t0) / 1000;
 
   t0 = performance.now();
-  const engine = Engine.create(benchFleet(opts.hosts), { vmCapacity: Math.max(1, opts.vms), policy: opts.policy, maxPerHost: Math.max(1, opts.maxPerHost) });
+  const engine = Engine.create(benchFleet(opts.hosts), { vmCapacity: Math.max(1, opts.vms), hostCapacity: opts.hosts, policy: opts.policy, maxPerHost: Math.max(1, opts.maxPerHost) });
   const createSeconds = (performance.now() - t0) / 1000;
 
   const withDeployments = opts.maxPerHost > 0;
