@@ -3,7 +3,6 @@
 // parsing the line. A trace file is a path (Node's file system, reached through
 // process.getBuiltinModule so this module imports no `node:` module) or a Blob with a name
 // (a browser File the user picked), so the readers' parsing is the same in Node and a page.
-import type * as NodeFsModule from "node:fs";
 import { VmfabricError } from "../errors.js";
 
 /** A Blob with a name: what a browser's File API gives for a picked file. */
@@ -26,15 +25,20 @@ export function traceName(file: TraceFile): string {
   return typeof file === "string" ? file : file.name;
 }
 
+/** The part of node:fs used here (declared, so a page's type check needs no Node types). */
+interface NodeFs {
+  createReadStream(path: string, options: { encoding: "utf8"; highWaterMark: number }): AsyncIterable<unknown> & { destroy(): void };
+}
+
 async function* pathPieces(file: string): AsyncGenerator<string> {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const fs = p?.getBuiltinModule?.("node:fs") as typeof NodeFsModule | undefined;
+  const fs = p?.getBuiltinModule?.("node:fs") as NodeFs | undefined;
   if (fs === undefined) throw new VmfabricError("INVALID_INPUT", `cannot read ${file}: a path needs Node's file system; pass a File (Blob) here`, "trace", file);
   const stream = fs.createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
   try {
     for await (const piece of stream) yield piece as string;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== undefined) throw new VmfabricError("NOT_FOUND", `cannot read ${file}: ${(e as Error).message}`, "trace", file);
+    if ((e as { code?: string }).code !== undefined) throw new VmfabricError("NOT_FOUND", `cannot read ${file}: ${(e as Error).message}`, "trace", file);
     throw e;
   } finally {
     stream.destroy();
@@ -42,16 +46,20 @@ async function* pathPieces(file: string): AsyncGenerator<string> {
 }
 
 async function* blobPieces(file: NamedBlob): AsyncGenerator<string> {
-  const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
+  const reader = file.stream().getReader();
+  // Streaming decode (a character may be cut between pieces); the BOM kept, as Node's reader does.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
+      if (done) break;
+      yield decoder.decode(value, { stream: true });
     }
   } finally {
     await reader.cancel().catch(() => undefined);
   }
+  const tail = decoder.decode();
+  if (tail.length > 0) yield tail;
 }
 
 export async function* readLineChunks(file: TraceFile): AsyncGenerator<LineChunk> {

@@ -1,6 +1,7 @@
 // The data-center page: controls, a racks x servers picture coloured by server state and
 // utilisation, and a summary line, redrawn from the worker's frames as the story runs.
 import type { FromWorker, ToWorker } from "./protocol.js";
+import { setUpReplayPanel } from "./replay-panel.js";
 import { DEFAULT_STORY, type Frame, type StoryOptions } from "./story.js";
 
 const STATE_NAMES = ["PoweredOff", "NetworkBoot", "MaintenanceOS", "HostPartitioning", "Rebooting", "HostOSBoot", "HostReady", "InService", "Unhealthy", "OutForRepair"];
@@ -140,3 +141,4 @@ $("clear").addEventListener("click", () => {
   $("picked").textContent = "no servers picked";
 });
 start();
+setUpReplayPanel();
