@@ -2,7 +2,8 @@
 // utilisation, and a summary line, redrawn from the worker's frames as the story runs.
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { setUpReplayPanel } from "./replay-panel.js";
-import { DEFAULT_STORY, type Frame, type StoryOptions } from "./story.js";
+import type { Frame, StoryOptions } from "./story.js";
+import { DEFAULT_STORY } from "./story-defaults.js";
 
 const STATE_NAMES = ["PoweredOff", "NetworkBoot", "MaintenanceOS", "HostPartitioning", "Rebooting", "HostOSBoot", "HostReady", "InService", "Unhealthy", "OutForRepair"];
 const BOOTING = "#7aa6d8";
