@@ -1,14 +1,19 @@
-// Builds the page into dist/web/: page.js and worker.js bundled by esbuild (browser ESM, the
-// library code included), the static files, and the wasm beside the worker.
+// Builds the page into dist/web/: page.js, worker.js (the FC story) and replay-worker.js bundled
+// by esbuild (browser ESM, the library code included; shared code and the replay charts, which
+// bring Observable Plot, in chunks/ loaded when needed), the static files, and the wasm.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 
 const out = new URL("../dist/web/", import.meta.url);
 mkdirSync(out, { recursive: true });
+rmSync(new URL("chunks/", out), { recursive: true, force: true }); // old hashes
 await build({
-  entryPoints: [new URL("src/page.ts", import.meta.url).pathname, new URL("src/worker.ts", import.meta.url).pathname],
+  entryPoints: ["page", "worker", "replay-worker"].map((n) => new URL(`src/${n}.ts`, import.meta.url).pathname),
   outdir: out.pathname,
   bundle: true,
+  splitting: true,
+  minify: true,
+  chunkNames: "chunks/[name]-[hash]",
   format: "esm",
   platform: "browser",
   target: "es2022",

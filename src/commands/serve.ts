@@ -91,7 +91,9 @@ export const command = defineCommand({
   },
   description: [
     "Open the printed address: the page runs a Fabric Controller story in a Web Worker (racks boot from power-off, " +
-    "services deploy, a rack fails, the FC heals) and draws racks x servers by state and utilisation. Ctrl-C stops.",
+    "services deploy, a rack fails, the FC heals) and draws racks x servers by state and utilisation. Below it, " +
+    "Replay a trace: pick a trace file (read in the page, never sent), choose policies and baselines, and the page replays it " +
+    "in a worker and draws the --report charts and summary table. Ctrl-C stops.",
   ],
   examples: ["serve", "serve --port 0"],
   async run({ flags }) {

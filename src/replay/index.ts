@@ -6,6 +6,7 @@ export type { ReplayOptions, ReplayResult, ReplayEvent, RunHandle, RunResult } f
 export { survey } from "./survey.js";
 export type { Survey } from "./survey.js";
 export type { TraceSource, TraceVm } from "./trace.js";
+export type { TraceFile, NamedBlob } from "./lines.js";
 export { TraceError } from "./errors.js";
 export { azure2017 } from "./formats/azure2017.js";
 export { generic } from "./formats/generic.js";

@@ -4,7 +4,6 @@
 // is streamed: memory holds the live VMs (a heap of departures, their demands and slots) and
 // the arrivals of one instant, never the whole trace. All runs see the identical stream in
 // lockstep, each on its own engine.
-import { performance } from "node:perf_hooks";
 import { Engine } from "../engine.js";
 import { VmfabricError } from "../errors.js";
 import { NO_DEPLOYMENT, type FleetSpec, type HostSpec } from "../types.js";

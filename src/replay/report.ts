@@ -1,11 +1,10 @@
 // The HTML report: one self-contained file (inline SVG and CSS, no script, no network), with
-// charts drawn by Observable Plot in Node on linkedom's DOM: hosts in use against the lower
+// charts drawn by Observable Plot (specs in charts.ts, shared with the page) in Node on linkedom's DOM: hosts in use against the lower
 // bound over time for every run, utilisation of the hosts in use, rejections, and the summary
 // table. Loaded only by `vmfabric replay --report` (the library never imports it).
-import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
+import { NO_REJECTIONS, esc, hostsPlot, rejectionsPlot, summaryTableHtml, utilizationPlot } from "./charts.js";
 import type { ReplayResult } from "./replay.js";
-import { runSummary } from "./summary.js";
 
 export interface ReportContext {
   bucketSeconds: number;
@@ -13,92 +12,21 @@ export interface ReportContext {
   command: string;
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-
-interface Point { policy: string; hours: number; hostsInUse: number; lowerBound: number; rejected: number; [util: string]: number | string }
-
-function points(result: ReplayResult): Point[] {
-  const out: Point[] = [];
-  for (const r of result.runs) {
-    const origin = r.series?.[0]?.start ?? 0;
-    for (const s of r.series ?? []) {
-      if (s.covered === 0) continue;
-      const p: Point = { policy: r.policy, hours: (s.start - origin) / 3600, hostsInUse: s.hostsInUse, lowerBound: s.lowerBound, rejected: s.rejected };
-      result.dimensions.forEach((d, i) => { p[`util_${d}`] = s.utilization[i]; });
-      out.push(p);
-    }
-  }
-  return out;
+function doc(): Parameters<typeof hostsPlot>[0] {
+  return parseHTML("<!doctype html><html><body></body></html>").document as unknown as Parameters<typeof hostsPlot>[0];
 }
 
-function doc() {
-  return parseHTML("<!doctype html><html><body></body></html>").document;
-}
-
-/** Hosts in use (solid) against the lower bound (dashed), one panel per run. `standalone`: a
- *  bare SVG file (no HTML legend; the axis label says which line is which). */
+/** The hosts chart as SVG/HTML text (`standalone`: a bare SVG file, for bench:replay --chart). */
 export function hostsChart(result: ReplayResult, only?: readonly string[], standalone = false): string {
-  const data = points(result).filter((p) => !only || only.includes(p.policy));
-  const runs = [...new Set(data.map((p) => p.policy))];
-  const plot = Plot.plot({
-    document: doc(),
-    width: 900,
-    height: 90 + 110 * runs.length,
-    marginLeft: 60,
-    marginRight: 90,
-    x: { label: "hours since the first arrival" },
-    y: { label: standalone ? "hosts in use (solid), lower bound (dashed)" : "hosts", grid: true },
-    fy: { label: null, domain: runs },
-    color: { legend: !standalone, domain: ["hosts in use", "lower bound"], range: ["#1f77b4", "#d62728"] },
-    marks: [
-      Plot.lineY(data, { x: "hours", y: "lowerBound", fy: "policy", stroke: () => "lower bound", strokeDasharray: "5,3" }),
-      Plot.lineY(data, { x: "hours", y: "hostsInUse", fy: "policy", stroke: () => "hosts in use" }),
-      Plot.frame({ stroke: "#ccc" }),
-    ],
-  });
-  const svg = plot.outerHTML;
+  const svg = hostsPlot(doc(), result, only, standalone).outerHTML;
   return standalone && !svg.includes("xmlns=") ? svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"') : svg;
 }
 
-/** Utilisation of the hosts in use in one dimension, a line per run. */
-function utilizationChart(result: ReplayResult, dim: string): string {
-  return Plot.plot({
-    document: doc(),
-    width: 900,
-    height: 320,
-    marginLeft: 60,
-    x: { label: "hours since the first arrival" },
-    y: { label: `${dim}: demand / capacity of hosts in use`, domain: [0, 1], grid: true },
-    color: { legend: true },
-    marks: [Plot.lineY(points(result), { x: "hours", y: `util_${dim}`, stroke: "policy" })],
-  }).outerHTML;
-}
+const utilizationChart = (result: ReplayResult, dim: string): string => utilizationPlot(doc(), result, dim).outerHTML;
 
-function rejectionsChart(result: ReplayResult): string {
-  const data = points(result).filter((p) => p.rejected > 0);
-  if (data.length === 0) return "<p>No run rejected any VM.</p>";
-  return Plot.plot({
-    document: doc(),
-    width: 900,
-    height: 300,
-    marginLeft: 60,
-    x: { label: "hours since the first arrival" },
-    y: { label: "VMs rejected per bucket", grid: true },
-    color: { legend: true },
-    marks: [Plot.dot(data, { x: "hours", y: "rejected", stroke: "policy", r: 2 }), Plot.ruleY([0])],
-  }).outerHTML;
-}
+const rejectionsChart = (result: ReplayResult): string => rejectionsPlot(doc(), result)?.outerHTML ?? `<p>${NO_REJECTIONS}</p>`;
 
-function summaryTable(result: ReplayResult): string {
-  const gpu = result.dimensions.includes("gpu") ? "gpu" : undefined;
-  const rows = result.runs.map((r) => runSummary(r, gpu));
-  const head = ["policy", "placed", "rejected", "peak hosts in use", "avg hosts in use", "avg lower bound", "hosts / bound",
-    ...result.dimensions.map((d) => `utilisation ${d}`), "avg empty hosts", ...(gpu ? ["unallocated GPU share (mean)", "unallocated GPU share (end)"] : []), "ops/s", "seconds"];
-  const body = rows.map((r) => [r.policy, r.placed, r.rejected + (r.rejected > 0 ? ` (${Object.entries(r.rejectedByReason).map(([k, v]) => `${k} ${v}`).join(", ")})` : ""),
-    r.peakHostsInUse, r.avgHostsInUse, r.avgLowerBound, r.hostsOverLowerBound.toFixed(4), ...result.dimensions.map((d) => r.utilizationOfUsedHosts[d].toFixed(3)),
-    r.avgEmptyHosts, ...(gpu ? [r.unallocatedGpuShare!.toFixed(4), r.unallocatedGpuShareAtEnd!.toFixed(4)] : []), r.opsPerSecond.toLocaleString("en-US"), r.seconds]);
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c, i) => `<td${i > 0 ? ' class="n"' : ""}>${esc(String(c))}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
-}
+const summaryTable = summaryTableHtml;
 
 export function renderReport(result: ReplayResult, ctx: ReportContext): string {
   const notes = Object.entries(result.notes).map(([k, v]) => `<li>${esc(k)}: ${esc(v)}</li>`).join("");

@@ -1,6 +1,5 @@
 // One run of the replay: a policy (the engine's own, or a Scheduler such as a baseline) with
 // its own engine and its own metrics, fed the identical stream as every other run.
-import { performance } from "node:perf_hooks";
 import { Engine } from "../engine.js";
 import { VmfabricError } from "../errors.js";
 import type { ConstraintSpec } from "../labels.js";

@@ -1,20 +1,11 @@
 // Picks the reader for a trace: by --format, or (auto) by the file's header line.
 import { VmfabricError } from "../errors.js";
-import { firstLine } from "./lines.js";
+import { detectFormat, type Format } from "./detect.js";
 import { azure2017 } from "./formats/azure2017.js";
 import { generic } from "./formats/generic.js";
 import type { TraceSource } from "./trace.js";
 
-export const FORMATS = ["auto", "azure2017", "alibaba", "generic"] as const;
-export type Format = (typeof FORMATS)[number];
-
-/** The format a file's header says it is. */
-export async function detectFormat(file: string): Promise<Exclude<Format, "auto">> {
-  const text = (await firstLine(file)) ?? "";
-  if (text.startsWith("arrival_s,batch,")) return "azure2017";
-  if (text.startsWith("name,cpu_milli,memory_mib,num_gpu")) return "alibaba";
-  return "generic";
-}
+export { FORMATS, detectFormat, type Format } from "./detect.js";
 
 export interface OpenOptions {
   format: Format;

@@ -1,7 +1,9 @@
 // The data-center page: controls, a racks x servers picture coloured by server state and
 // utilisation, and a summary line, redrawn from the worker's frames as the story runs.
 import type { FromWorker, ToWorker } from "./protocol.js";
-import { DEFAULT_STORY, type Frame, type StoryOptions } from "./story.js";
+import { setUpReplayPanel } from "./replay-panel.js";
+import type { Frame, StoryOptions } from "./story.js";
+import { DEFAULT_STORY } from "./story-defaults.js";
 
 const STATE_NAMES = ["PoweredOff", "NetworkBoot", "MaintenanceOS", "HostPartitioning", "Rebooting", "HostOSBoot", "HostReady", "InService", "Unhealthy", "OutForRepair"];
 const BOOTING = "#7aa6d8";
@@ -140,3 +142,4 @@ $("clear").addEventListener("click", () => {
   $("picked").textContent = "no servers picked";
 });
 start();
+setUpReplayPanel();

@@ -16,7 +16,7 @@ export interface StoryOptions {
   seed: number;
 }
 
-export const DEFAULT_STORY: StoryOptions = { racks: 6, serversPerRack: 10, services: 40, instances: 8, failRack: 2, failServers: [], seed: 1 };
+export { DEFAULT_STORY } from "./story-defaults.js";
 
 export type Phase = "boot" | "deploy" | "fail" | "heal" | "done";
 

@@ -6,7 +6,7 @@
 // so it never depends on processing order; a draw of 0 becomes 1 s; `censored = 1` never leaves.
 // `batch` (VMs one tenant started together) is the tenant, and with anti-affinity the deployment.
 import { TraceError } from "../errors.js";
-import { readLineChunks } from "../lines.js";
+import { readLineChunks, traceName, type TraceFile } from "../lines.js";
 import { drawLifetime } from "../lifetime.js";
 import type { TraceSource, TraceVm } from "../trace.js";
 import { numberField, readHeader } from "./csv.js";
@@ -21,22 +21,23 @@ export interface Azure2017Options {
   antiAffinity?: boolean;
 }
 
-export function azure2017(file: string, options: Azure2017Options): TraceSource {
+export function azure2017(file: TraceFile, options: Azure2017Options): TraceSource {
   const { seed, antiAffinity = false } = options;
   return {
-    name: file,
+    name: traceName(file),
     format: "azure2017",
     dimensions: ["cpu", "memory"],
     vms: () => rows(file, seed, antiAffinity),
   };
 }
 
-async function* rows(file: string, seed: number, antiAffinity: boolean): AsyncGenerator<TraceVm[]> {
+async function* rows(input: TraceFile, seed: number, antiAffinity: boolean): AsyncGenerator<TraceVm[]> {
+  const file = traceName(input);
   let header = false;
   let cArrival = 0, cBatch = 0, cVcpu = 0, cMem = 0, cCensored = 0, cLo = 0, cHi = 0;
   let index = 0;
   let previous = -Infinity;
-  for await (const chunk of readLineChunks(file)) {
+  for await (const chunk of readLineChunks(input)) {
     const out: TraceVm[] = [];
     for (let k = 0; k < chunk.lines.length; k++) {
       const text = chunk.lines[k];

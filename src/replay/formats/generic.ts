@@ -10,7 +10,7 @@
 // JSON lines: one object per line with the same keys, `demand` an object {dim: integer}; every
 // line must name the first line's dimensions.
 import { TraceError } from "../errors.js";
-import { firstLine, readLineChunks } from "../lines.js";
+import { firstLine, readLineChunks, traceName, type TraceFile } from "../lines.js";
 import type { TraceSource, TraceVm } from "../trace.js";
 import { numberField, readHeader } from "./csv.js";
 
@@ -18,16 +18,17 @@ const PLAIN = ["arrival", "end", "duration", "tenant", "deployment", "id", "labe
 const MAX_TIME = 2 ** 40;
 const MAX_DEMAND = 0x7fffffff;
 
-export async function generic(file: string): Promise<TraceSource> {
-  const first = await firstLine(file);
+export async function generic(input: TraceFile): Promise<TraceSource> {
+  const file = traceName(input);
+  const first = await firstLine(input);
   if (first === undefined) throw new TraceError(file, 1, "header", "", "must be present (the file is empty)");
   if (first.trimStart().startsWith("{")) {
     const dims = jsonDims(file, first);
-    return { name: file, format: "generic", dimensions: dims, vms: () => jsonRows(file, dims) };
+    return { name: file, format: "generic", dimensions: dims, vms: () => jsonRows(input, dims) };
   }
   const cols = csvHeader(file, first);
   const dims = [...cols.keys()].filter((c) => c.startsWith("demand_")).map((c) => c.slice("demand_".length));
-  return { name: file, format: "generic", dimensions: dims, vms: () => csvRows(file) };
+  return { name: file, format: "generic", dimensions: dims, vms: () => csvRows(input) };
 }
 
 function csvHeader(file: string, text: string): Map<string, number> {
@@ -71,8 +72,8 @@ function reserved(file: string, line: number, field: string, v: unknown): void {
 }
 
 /** Runs `parse` on every line of the file and yields its VMs chunk by chunk. */
-async function* perLine(file: string, parse: (text: string, line: number) => TraceVm | undefined): AsyncGenerator<TraceVm[]> {
-  for await (const chunk of readLineChunks(file)) {
+async function* perLine(input: TraceFile, parse: (text: string, line: number) => TraceVm | undefined): AsyncGenerator<TraceVm[]> {
+  for await (const chunk of readLineChunks(input)) {
     const out: TraceVm[] = [];
     for (let k = 0; k < chunk.lines.length; k++) {
       const vm = parse(chunk.lines[k], chunk.first + k);
@@ -82,7 +83,8 @@ async function* perLine(file: string, parse: (text: string, line: number) => Tra
   }
 }
 
-function csvRows(file: string): AsyncGenerator<TraceVm[]> {
+function csvRows(input: TraceFile): AsyncGenerator<TraceVm[]> {
+  const file = traceName(input);
   let cols: Map<string, number> | undefined;
   const dimCols: number[] = [];
   const dimNames: string[] = [];
@@ -90,7 +92,7 @@ function csvRows(file: string): AsyncGenerator<TraceVm[]> {
   const deployments = new Names();
   let index = 0;
   let previous = -Infinity;
-  return perLine(file, (text, line) => {
+  return perLine(input, (text, line) => {
     if (text.trim().length === 0) return undefined;
     if (cols === undefined) {
       cols = csvHeader(file, text);
@@ -136,12 +138,13 @@ function jsonDims(file: string, text: string): string[] {
   return Object.keys(d);
 }
 
-function jsonRows(file: string, dims: readonly string[]): AsyncGenerator<TraceVm[]> {
+function jsonRows(input: TraceFile, dims: readonly string[]): AsyncGenerator<TraceVm[]> {
+  const file = traceName(input);
   const tenants = new Names();
   const deployments = new Names();
   let index = 0;
   let previous = -Infinity;
-  return perLine(file, (text, line) => {
+  return perLine(input, (text, line) => {
     if (text.trim().length === 0) return undefined;
     const o = parseJson(file, line, text);
     const arrival = o.arrival;
