@@ -2,7 +2,6 @@
 // own engine and applies it, spending at most `per100` migrations per 100 arrivals. The
 // allowance accrues with arrivals; what a round does not use carries over, so at every instant
 // a run's migrations are at most floor(per100 x arrivals so far / 100).
-import { performance } from "node:perf_hooks";
 import { VmfabricError } from "../errors.js";
 import { applyPlan, planConsolidate } from "../plans/index.js";
 import type { Run } from "./runs.js";
