@@ -332,6 +332,93 @@ describe("drain, retire, defrag", () => {
   });
 });
 
+describe("healing while a migration of the same role is in flight", () => {
+  // Guests get exactly 4 Small or 1 Large per server (the property tests' tiny server).
+  const TINY = { cores: 5, memoryGiB: 10, nicMbps: 500, diskGiB: 1100 };
+  const tiny = (racks: number, serversPerRack: number): FabricOptions => ({
+    datacenter: { racks, serversPerRack, server: TINY, hostReservation: { cores: 1, memoryGiB: 2, nicMbps: 100, diskGiB: 100 } },
+    timing: { bootStepFailureRate: 0 }, seed: 0, maxInstances: 16, maxConcurrentHealing: 1,
+  });
+
+  /** Per rack, instances of role 0 not listed in spreadRelaxed; each at most ceil(count / F). */
+  function expectSpreadKept(fc: FabricController, racksInService: number): void {
+    const st = fc.state;
+    const role = st.roles[0];
+    const perRack = new Map<number, number>();
+    for (let i = role.firstInstance; i < role.firstInstance + role.count; i++) {
+      const h = st.instHost[i];
+      if (h < 0) continue;
+      if (st.spreadRelaxed.has(i)) {
+        expect(st.spreadRelaxed.get(i)).toBe(Math.floor(h / st.dc.serversPerRack));
+        continue;
+      }
+      const rack = Math.floor(h / st.dc.serversPerRack);
+      perRack.set(rack, (perRack.get(rack) ?? 0) + 1);
+    }
+    for (const n of perRack.values()) expect(n).toBeLessThanOrEqual(Math.ceil(role.count / racksInService));
+  }
+
+  it("a drain's migration within one rack counts once: the heal that overfills a rack is listed relaxed (property seed 1263208183)", () => {
+    // 3 racks x 3 servers; role r0 (6) sits on servers 0, 1, 3, 4, 6, 7, two per rack, r1 and
+    // r2 on server 0. Draining server 0 migrates instance 0 to server 2 (rack 0). Server 1 dies
+    // meanwhile: rack 0 has no server left for instance 1 (0 draining, 1 dead, 2 held for
+    // instance 0) and racks 1 and 2 hold their share (2), so the heal must relax the spread.
+    // Counting instance 0 in rack 0 twice (source and target) made the engine's limit
+    // ceil(7 / 3) = 3 instead of 2, so it went to rack 1 as a third without being listed.
+    const fc = booted(tiny(3, 3));
+    fc.deploy({ tenant: 0, roles: [{ name: "r0", instances: 6 }, { name: "r1", instances: 1 }, { name: "r2", instances: 1 }] });
+    fc.run();
+    const st = fc.state;
+    expect(Array.from(st.instHost.slice(0, 8))).toEqual([0, 1, 3, 4, 6, 7, 0, 0]);
+    fc.drain(0);
+    fc.failServer(1);
+    fc.run();
+    // The interaction really happened: instance 1 was healed while instance 0 migrated to server 2.
+    const kinds = Array.from({ length: fc.journal.length }, (_, k) => fc.journal.get(k));
+    const started = kinds.findIndex((r) => r.kind === Rec.MigrationStarted && r.a === 0);
+    const healed = kinds.findIndex((r, k) => k > started && r.kind === Rec.InstancePlaced && r.a === 1);
+    const done = kinds.findIndex((r) => r.kind === Rec.MigrationDone && r.a === 0);
+    expect(kinds[started].b).toBe(2);
+    expect(started).toBeLessThan(healed);
+    expect(healed).toBeLessThan(done);
+    expect(st.instHost[1]).toBe(5);
+    expect([...st.spreadRelaxed]).toEqual([[1, 1]]);
+    expectSpreadKept(fc, 3);
+    const snap = fc.snapshot();
+    expect(same(FabricController.restore(snap).snapshot(), snap)).toBe(true);
+    expect(same(FabricController.replay(tiny(3, 3), copyOf(fc.journal)).snapshot(), snap)).toBe(true);
+  });
+
+  it("a migration across racks holds room in both, yet counts once toward the engine's share", () => {
+    // Role r0 (6) two per rack on servers 0, 1, 3, 4, 6, 7; a Large of another tenant fills
+    // each of 2, 5, 8. Server 3 dies and its instance finds no room (unhealed). The Larges go;
+    // instance 0 migrates from rack 0 to server 5 in rack 1 (1 + 1 = 2, its share). Healed
+    // now, every rack holds its share while the migration is in flight (rack 0 until it ends,
+    // rack 1 from its start), so the heal is listed relaxed. Counting the migration in both
+    // racks and in the total made the limit ceil(7 / 3) = 3: a third instance in rack 0 or 2.
+    const fc = booted(tiny(3, 3));
+    fc.deploy({ tenant: 0, roles: [{ name: "r0", instances: 6 }] });
+    const filler = fc.deploy({ tenant: 1, roles: [{ name: "big", instances: 3, size: "Large" }] }).deployment;
+    fc.run();
+    const st = fc.state;
+    expect(Array.from(st.instHost.slice(0, 9))).toEqual([0, 1, 3, 4, 6, 7, 2, 5, 8]);
+    fc.failServer(3);
+    fc.run();
+    expect(st.instStage[2]).toBe(Stage.Unhealed);
+    fc.deleteDeployment(filler);
+    expect(fc.migrate(0, 5)).toBe(5);
+    expect(st.spreadRelaxed.size).toBe(0); // the migration itself keeps the share
+    expect(fc.retryUnhealed()).toBe(1);
+    expect(st.instMigStep[0]).not.toBe(MigStep.None);
+    expect(st.instHost[2]).toBeGreaterThanOrEqual(0);
+    expect(st.spreadRelaxed.has(2)).toBe(true);
+    expectSpreadKept(fc, 3);
+    fc.run();
+    expect(st.instHost[0]).toBe(5);
+    expectSpreadKept(fc, 3);
+  });
+});
+
 describe("racks added to a running FC", () => {
   it("new servers start PoweredOff, boot like the others, take guests; replay and restore agree", () => {
     const o = options(1, 2);

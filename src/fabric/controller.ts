@@ -4,7 +4,7 @@
 import { Engine } from "../engine.js";
 import { VmfabricError, invalid } from "../errors.js";
 import { REASON_CODES, rejection } from "../reasons.js";
-import type { BatchOptions, Rejection } from "../types.js";
+import type { Rejection } from "../types.js";
 import { demandOf } from "./catalog.js";
 import { EventQueue } from "./clock.js";
 import { fleetOf, imageServerOf, resolveServerSpec } from "./datacenter.js";
@@ -18,6 +18,7 @@ import { lbBackends, reachable } from "./network.js";
 import { appendOptionsRecord, canonical, checkOptionsRecord } from "./journal-options.js";
 import { Abort, MigStep } from "./migration.js";
 import { chooseTarget, overShare } from "./migration-target.js";
+import { healPrior } from "./heal-spread.js";
 import { onlyKeys } from "../validate.js";
 import { resolveOptions, type FabricOptions, type ResolvedOptions } from "./options.js";
 import { Evict, FabricReason, Rec } from "./records.js";
@@ -766,20 +767,10 @@ export class FabricController {
     const tenant = st.tenantOfInstance(i);
     const batch = { ids: [i], demands: this.demands[r.size], tenants: [tenant], deployments: [role] };
     // The whole role's spread counts: its other instances already sit in these fault domains.
-    const perFd = new Map<number, number>();
-    const spr = st.dc.serversPerRack;
-    for (let k = r.firstInstance; k < r.firstInstance + r.count; k++) {
-      const h = st.instHost[k];
-      if (h >= 0) perFd.set(Math.floor(h / spr), (perFd.get(Math.floor(h / spr)) ?? 0) + 1);
-      // A migration in flight lands in its target's rack.
-      const t = st.instMigTarget[k];
-      if (t >= 0) perFd.set(Math.floor(t / spr), (perFd.get(Math.floor(t / spr)) ?? 0) + 1);
-    }
-    const fds = [...perFd.keys()].sort((x, y) => x - y);
-    const opts: BatchOptions = { maxPerHost: 1, prior: { deployments: fds.map(() => role), faultDomains: fds, counts: fds.map((f) => perFd.get(f)!) } };
-    let res = engine.placeBatch(batch, opts);
+    const prior = healPrior(st, i);
+    let res = prior === null ? undefined : engine.placeBatch(batch, { maxPerHost: 1, prior });
     let relaxed = false;
-    if (res.placed === 0 && REASON_CODES[res.reasons[0]] === "FAULT_DOMAIN_SPREAD") {
+    if (res === undefined || (res.placed === 0 && REASON_CODES[res.reasons[0]] === "FAULT_DOMAIN_SPREAD")) {
       res = engine.placeBatch(batch, { maxPerHost: 1 });
       relaxed = res.placed === 1;
     }
@@ -796,7 +787,7 @@ export class FabricController {
       return;
     }
     this.placed(i, host);
-    if (relaxed) this.rec(Rec.SpreadRelaxed, i, Math.floor(host / spr), 0);
+    if (relaxed) this.rec(Rec.SpreadRelaxed, i, Math.floor(host / st.dc.serversPerRack), 0);
     this.healingActive++;
   }
 
