@@ -1,7 +1,9 @@
 // The packing lower bound for a mixed fleet at one instant: per dimension, the fewest hosts,
 // largest capacity first, whose effective capacity covers the live demand; the max over
 // dimensions. Kept per dimension as (capacity, count) runs sorted largest first, so one
-// evaluation costs O(distinct capacities), O(1) for a fleet of one host type.
+// evaluation costs O(distinct capacities), O(1) for a fleet of one host type. The counting is
+// the engine's (src/lower-bound.ts).
+import { hostsToCover } from "../lower-bound.js";
 
 export class LowerBound {
   /** Per dimension: distinct capacities, largest first, and how many hosts have each. */
@@ -23,18 +25,7 @@ export class LowerBound {
 
   /** Hosts needed in dimension d for `demand`; Infinity if the whole fleet cannot hold it. */
   dimension(d: number, demand: number): number {
-    if (demand <= 0) return 0;
-    const caps = this.caps[d];
-    const counts = this.counts[d];
-    let left = demand;
-    let hosts = 0;
-    for (let i = 0; i < caps.length; i++) {
-      const all = caps[i] * counts[i];
-      if (left <= all) return hosts + Math.ceil(left / caps[i]);
-      left -= all;
-      hosts += counts[i];
-    }
-    return Infinity;
+    return hostsToCover(this.caps[d], this.counts[d], demand);
   }
 
   of(demand: ArrayLike<number>): number {
