@@ -320,7 +320,8 @@ export function findHost(
       if (load<i32>(demand + (<usize>d << 2)) == 0) avoid |= <u32>1 << <u32>d;
     }
     if (avoid != 0) {
-      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude);
+      // The full search below gives the reason if this one finds nothing.
+      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude, false);
       if (h >= 0) return h;
     }
   }
@@ -330,6 +331,7 @@ export function findHost(
 /** One search with search key `con` (a constraint, maybe with an avoid mask). */
 function search(
   demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32,
+  needReason: bool = true,
 ): i32 {
   reason = OK;
   reasonDim = DIM_NONE;
@@ -358,7 +360,7 @@ function search(
   lastShared = false;
   const ded = dedicatedSlot(tenant);
   const h = ded >= 0 ? searchDedicated(ded, policy) : searchShared(s, policy, window);
-  if (h >= 0) return h;
+  if (h >= 0 || !needReason) return h;
   // A dedicated tenant's search covered its own hosts and the empty ones, a shared tenant's
   // every shared host: room anywhere else is room the tenancy rule keeps it from.
   if (sawUsable) {
