@@ -30,10 +30,10 @@ export function refreshHost(h: i32, grew: bool = true): void {
   const inService = hostState(h) == STATE_IN_SERVICE;
   const indexed = inService && hostOwner(h) == NONE;
   const oldL = <i32>load<u8>(hLevel + <usize>h);
-  const oldFit = load<u32>(hFit + (<usize>h << 2));
+  const oldFit = load<u64>(hFit + (<usize>h << 3));
   const free = freePtr(h);
   const newL = indexed ? freeLevel(free, hostType(h)) : <i32>NO_LEVEL;
-  const newFit = indexed ? fitMask(h, free) : 0;
+  const newFit: u64 = indexed ? fitMask(h, free) : 0;
 
   if (oldL != newL) {
     if (oldL != <i32>NO_LEVEL) {
@@ -62,10 +62,10 @@ export function refreshHost(h: i32, grew: bool = true): void {
     while (diff != 0) {
       const s = <i32>ctz(diff);
       diff &= diff - 1;
-      if ((newFit >>> <u32>s) & 1) bitSet(shapeTree(s), h);
+      if ((newFit >>> <u64>s) & 1) bitSet(shapeTree(s), h);
       else bitClear(shapeTree(s), h);
     }
-    store<u32>(hFit + (<usize>h << 2), newFit);
+    store<u64>(hFit + (<usize>h << 3), newFit);
   }
   if (newL != <i32>NO_LEVEL && (grew || oldL != newL)) {
     // Bounds only ever need raising here (searches lower them, maxtree.ts), and only when the

@@ -174,7 +174,7 @@ export function noteCommit(h: i32): void {
   if (qDep == NONE || qExclude >= 0 || lastPolicy == DOT_PRODUCT || lastPolicy == L2 || !lastShared) return;
   // Whether P is still a candidate for the same demand (indexed, with room).
   const stillFits = lastShape >= 0
-    ? ((load<u32>(hFit + (<usize>h << 2)) >>> <u32>lastShape) & 1) != 0
+    ? ((load<u64>(hFit + (<usize>h << 3)) >>> <u64>lastShape) & 1) != 0
     : load<u8>(hLevel + <usize>h) != NO_LEVEL && fits(freePtr(h), qDemand) && admitted(qCon, h);
   let usable = lastUsableBefore;
   let aaOk = lastAaBefore;

@@ -1,4 +1,4 @@
-// Shape classes: up to 32 demand vectors asked for often. Each indexed host carries a fit bit
+// Shape classes: up to 64 demand vectors asked for often. Each indexed host carries a fit bit
 // per class, so "which hosts can take this VM?" is a bit tree, exact in every dimension however
 // fragmented the fleet is. A class costs one pass over the hosts to build and one fit test per
 // host change, so classes go only to demands that keep coming back: a demand earns one after
@@ -18,7 +18,7 @@ import { admitted } from "./attrs";
 
 // The constraint (labels and tolerations, attrs.ts) of each class and of each admission slot:
 // a class is a (demand, constraint) pair, and its fit bit says "room, and the labels allow it".
-const shapeCon = memory.data(32 * 4); // MAX_SHAPES
+const shapeCon = memory.data(64 * 4); // MAX_SHAPES
 @inline export function classConstraint(s: i32): i32 { return load<i32>(shapeCon + (<usize>s << 2)); }
 
 @inline export function shapeDemandPtr(s: i32): usize {
@@ -55,13 +55,13 @@ export function countSub(s: i32, l: i32): void {
 }
 
 /** Fit mask of a free vector against every live shape class. */
-export function fitMask(h: i32, free: usize): u32 {
-  let m: u32 = 0;
+export function fitMask(h: i32, free: usize): u64 {
+  let m: u64 = 0;
   let live = shapeValid;
   while (live != 0) {
     const s = <i32>ctz(live);
     live &= live - 1;
-    if (fits(free, shapeDemandPtr(s)) && admitted(classConstraint(s), h)) m |= <u32>1 << <u32>s;
+    if (fits(free, shapeDemandPtr(s)) && admitted(classConstraint(s), h)) m |= <u64>1 << <u64>s;
   }
   return m;
 }
@@ -78,11 +78,11 @@ export function rememberNoCapacity(s: i32, epoch: u32, dim: i32): void {
 }
 
 function evict(s: i32): void {
-  const bit = <u32>1 << <u32>s;
+  const bit = <u64>1 << <u64>s;
   setShapeValid(shapeValid & ~bit);
   for (let h = 0; h < HOSTS; h++) {
-    const p = hFit + (<usize>h << 2);
-    store<u32>(p, load<u32>(p) & ~bit);
+    const p = hFit + (<usize>h << 3);
+    store<u64>(p, load<u64>(p) & ~bit);
   }
   memory.fill(shapeTree(s), 0, treeBytes);
   memory.fill(shapeLevelCount + ((<usize>s * <usize>LEVELS) << 2), 0, <usize>LEVELS << 2);
@@ -96,7 +96,7 @@ function build(s: i32, demand: usize, con: i32): void {
   copyVec(shapeDemandPtr(s), demand);
   store<i32>(shapeCon + (<usize>s << 2), con);
   rememberNoCapacity(s, 0, 0);
-  const bit = <u32>1 << <u32>s;
+  const bit = <u64>1 << <u64>s;
   const tree = shapeTree(s);
   const c = shortCounts + <usize>s * 64;
   memory.fill(c, 0, 64);
@@ -111,8 +111,8 @@ function build(s: i32, demand: usize, con: i32): void {
     const l = load<u8>(hLevel + <usize>h);
     if (l == NO_LEVEL) continue;
     if (fits(freePtr(h), demand) && admitted(con, h)) {
-      const p = hFit + (<usize>h << 2);
-      store<u32>(p, load<u32>(p) | bit);
+      const p = hFit + (<usize>h << 3);
+      store<u64>(p, load<u64>(p) | bit);
       bitSet(tree, h);
       countAdd(s, <i32>l);
     }
@@ -123,7 +123,7 @@ function build(s: i32, demand: usize, con: i32): void {
 // Per class, per dimension: how many in-service hosts are short of the class's demand (i32
 // lanes, VEC per class), kept on every change so a NO_CAPACITY rejection names its dimension
 // without a pass over the hosts.
-const shortCounts = memory.data(32 * 64, 16); // MAX_SHAPES x the largest VEC
+const shortCounts = memory.data(64 * 64, 16); // MAX_SHAPES x the largest VEC
 
 /** An in-service host's free vector `free` stops (sign -1) or starts (sign 1) counting. */
 export function shortAdjust(free: usize, sign: i32): void {
@@ -215,7 +215,7 @@ export function classOf(demand: usize, con: i32): i32 {
   unclassedSlot = slot;
   if (c < ADMIT_AFTER) return -1;
   let victim = -1;
-  if (shapeValid != 0xffffffff) {
+  if (shapeValid != <u64>-1) {
     victim = <i32>ctz(~shapeValid);
   } else {
     let least: u32 = 0xffffffff;

@@ -9,7 +9,7 @@ import { totalsBytes, totalsInit } from "./totals";
 import { MAX_CONSTRAINTS, attrsBytes, attrsInit } from "./attrs";
 
 export const NONE: u32 = 0xffffffff;
-export const MAX_SHAPES: i32 = 32;   // shape classes with a fit bit per host (u32 mask)
+export const MAX_SHAPES: i32 = 64;   // shape classes with a fit bit per host (u64 mask)
 export const LEVELS: i32 = 64;       // free-capacity levels used for best-fit / spread order
 export const NO_LEVEL: u8 = 0xff;    // host not in the shared index (out of service or dedicated)
 export const MAX_DEDICATED: i32 = 4096;
@@ -40,7 +40,7 @@ export let hOwnedNext: usize = 0;    // i32 next host owned by the same dedicate
 export let hVmHead: usize = 0;       // i32 first VM on the host (list through vNext)
 export let hVmCount: usize = 0;      // u32
 export let hSig: usize = 0;          // u32 bit per hashed deployment present (anti-affinity filter)
-export let hFit: usize = 0;          // u32 bit s set when the host is indexed and fits shape s
+export let hFit: usize = 0;          // u64 bit s set when the host is indexed and fits shape s
 
 // VM table.
 export let vHost: usize = 0;         // i32, -1 when not placed
@@ -66,7 +66,7 @@ export let levelsUsed: u64 = 0;      // bit l set when levelCount[l] > 0
 export let indexedBits: usize = 0;   // bit tree: hosts in the shared index (any level)
 export let shapeLevelCount: usize = 0; // u32 [MAX_SHAPES][LEVELS]: indexed hosts fitting s at level l
 export let shapeLevelMask: usize = 0;  // u64 per shape: bit l set when count[s][l] > 0
-export let shapeValid: u32 = 0;
+export let shapeValid: u64 = 0;
 
 // Dedicated tenants: open-addressing set of tenant ids with the head of their owned-host list.
 export let dedKey: usize = 0;        // u32, NONE = empty slot
@@ -84,7 +84,7 @@ export let vmsPlaced: i32 = 0;
 // "no capacity" verdict for a shape is reused only while it is still true.
 export let capacityEpoch: u32 = 1;
 
-export function setShapeValid(v: u32): void { shapeValid = v; }
+export function setShapeValid(v: u64): void { shapeValid = v; }
 export function setHostCount(n: i32): void { HOSTS = n; }
 export function setLevelsUsed(m: u64): void { levelsUsed = m; }
 export function bumpEpoch(): void { capacityEpoch++; }
@@ -123,7 +123,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   memory.fill(hVmHead, 0xff, H * 4);
   hVmCount = allocTable(H * 4);
   hSig = allocTable(H * 4);
-  hFit = allocTable(H * 4);
+  hFit = allocTable(H * 8);
 
   vHost = allocTable(V * 4);
   memory.fill(vHost, 0xff, V * 4);

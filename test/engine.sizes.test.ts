@@ -1,5 +1,5 @@
 // Any number of VM sizes: demands without a shape class are served by the free-capacity trees,
-// demands asked for often by shape classes (admitted after 8 requests, at most 32, the least
+// demands asked for often by shape classes (admitted after 8 requests, at most 64, the least
 // used evicted for a much hotter one). Both paths must give exactly the reference's answers:
 // host by host, reason by reason, for every policy.
 import fc from "fast-check";
@@ -148,14 +148,14 @@ describe("thousands of distinct sizes on a tiny fleet (free-capacity trees)", ()
 });
 
 describe("the same demand asked 1..40 times (shape classes and the trees together)", () => {
-  /** A pool of up to 48 demands (more than the 32 classes), each step asks one of them
+  /** A pool of up to 96 demands (more than the 64 classes), each step asks one of them
    *  1..40 times in a row (singly or as a batch), then some VMs go. The first half of the
    *  stream goes round the pool; in the second half two demands from its end turn hot, so they
    *  evict classes gone cold. */
   const repeatArb = (dims: number) => fc.record({
     pool: fc.oneof(
       fc.array(fc.array(capacity(12), { minLength: dims, maxLength: dims }), { minLength: 1, maxLength: 8 }),
-      fc.array(fc.array(capacity(12), { minLength: dims, maxLength: dims }), { minLength: 33, maxLength: 48 }),
+      fc.array(fc.array(capacity(12), { minLength: dims, maxLength: dims }), { minLength: 65, maxLength: 96 }),
     ),
     steps: fc.array(fc.record({
       pick: fc.nat(),
@@ -166,7 +166,7 @@ describe("the same demand asked 1..40 times (shape classes and the trees togethe
       tenant: fc.nat(1),
       deployment: fc.option(fc.nat(2), { freq: 3 }),
       policy: policyOpt,
-    }), { minLength: 100, maxLength: 140 }),
+    }), { minLength: 160, maxLength: 200 }),
   });
 
   test("engine == reference across class admission, eviction and the trees, every policy", () => {
@@ -196,11 +196,11 @@ describe("the same demand asked 1..40 times (shape classes and the trees togethe
       ),
       { numRuns: Math.ceil(RUNS / 3) },
     );
-    // Some run admitted more than 32 classes: evictions happened.
-    expect(mostBuilds).toBeGreaterThan(32);
+    // Some run admitted more than 64 classes: evictions happened.
+    expect(mostBuilds).toBeGreaterThan(64);
   }, 120_000);
 
-  test("32 classes, then a hotter demand evicts one; all along engine == reference", () => {
+  test("64 classes (every slot full), then a hotter demand evicts one; all along engine == reference", () => {
     const hosts: HostSpec[] = Array.from({ length: 6 }, (_, h) => ({ capacity: [64 + h, 64 - h, 40], faultDomain: h % 2 }));
     const fleet: FleetCase = { dims: 3, hosts, options: { vmCapacity: 512, dimensions: ["cpu", "memory", "disk"] } };
     const w = new World(fleet, { fullEvery: 1, invariants: false });
@@ -210,15 +210,15 @@ describe("the same demand asked 1..40 times (shape classes and the trees togethe
       for (let k = 0; k < times; k++) doPlace(w, e, { demand: demandOf(i), tenant: 0 }, { policy });
       while (w.placed.length > 24) doRelease(w, e, 0);
     };
-    const distinct = new Set(Array.from({ length: 40 }, (_, i) => demandOf(i).join(","))).size;
-    expect(distinct).toBeGreaterThanOrEqual(34);
-    for (let i = 0; i < 32; i++) ask(i, 8, POLICIES_ALL[i % 5]);
+    const distinct = new Set(Array.from({ length: 72 }, (_, i) => demandOf(i).join(","))).size;
+    expect(distinct).toBe(72);
+    for (let i = 0; i < 64; i++) ask(i, 8, POLICIES_ALL[i % 5]);
     const admitted = classBuilds(e);
-    // Not all 32 pool demands are distinct vectors; those that are each got a class.
-    expect(admitted).toBe(new Set(Array.from({ length: 32 }, (_, i) => demandOf(i).join(","))).size);
-    for (let i = 32; i < 40; i++) ask(i, 30, POLICIES_ALL[i % 5]);
+    // Each of the 64 distinct demands got a class: every slot is full.
+    expect(admitted).toBe(64);
+    for (let i = 64; i < 72; i++) ask(i, 30, POLICIES_ALL[i % 5]);
     expect(classBuilds(e)).toBeGreaterThan(admitted);
-    for (let i = 0; i < 40; i++) ask(i, 3, POLICIES_ALL[(i + 2) % 5]);
+    for (let i = 0; i < 72; i++) ask(i, 3, POLICIES_ALL[(i + 2) % 5]);
     compareFull(w, e, "end");
   });
 });

@@ -21,7 +21,7 @@ import { chunkByDeployments, generateStream } from "../workload/stream.js";
 
 
 /** Core bytes per host and per VM the benchmark holds the engine to (4 dimensions). */
-const BUDGET_PER_HOST = 200;
+const BUDGET_PER_HOST = 210;
 const BUDGET_PER_VM = 34;
 export interface BenchOptions {
   hosts: number;
