@@ -34,6 +34,7 @@ export const command = defineCommand({
     "keep-scarce": { type: "enum", values: KEEP_SCARCE, default: "on", help: "engine policies keep scarce hosts free (on, the engine's default), do not (off: runs named <policy>/scarce-off), or run each both ways" },
     seed: { type: "int", min: 0, max: 0x7fffffff, default: 1, help: "seed of the lifetime draws (azure2017) and the baselines' random choices" },
     "anti-affinity": { type: "boolean", help: "azure2017: a batch is a deployment, at most one instance per host" },
+    lifetime: { type: "boolean", help: "add a lifetime run (README: Policies) fed the trace's lifetime predictions (azure2017: arrival + the middle of the lifetime bin, never the drawn lifetime; generic: the expected_end column)" },
     bucket: { type: "int", min: 1, max: 2 ** 40, unit: "seconds", help: "time series bucket width", defaultText: "the trace's span / 250, rounded up to a minute" },
     json: { type: "boolean", help: "print one compact JSON object instead of the table" },
     timeseries: { type: "string", valueName: "OUT.csv", help: "write the metrics per time bucket as CSV" },
@@ -90,13 +91,14 @@ function capacity(value: string, dims: readonly string[]): number[] {
 
 async function runReplay(file: string, flags: {
   format: string; nodes?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; "keep-scarce": KeepScarce; seed: number;
-  "anti-affinity": boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
+  "anti-affinity": boolean; lifetime: boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
   defrag: boolean; budget?: number; "defrag-period"?: number;
 }): Promise<number> {
   const format = flags.format as Format;
   const seed = flags.seed;
   const hostsFlag = flags.hosts ?? 0;
   const policies = list("policy", flags.policy, POLICIES) as Policy[];
+  if (flags.lifetime && !policies.includes("lifetime")) policies.push("lifetime");
   const baselines = list("baseline", flags.baseline, BASELINES);
   const json = flags.json;
   const quiet = flags.quiet;
