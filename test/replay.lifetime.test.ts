@@ -51,3 +51,15 @@ describe("replay --lifetime", () => {
     expect(once.runs.length).toBe(1);
   });
 });
+
+describe("generic format: expected_end", () => {
+  it("CSV and JSON lines carry the prediction (empty: unknown); a bad one names line and field", async () => {
+    const { generic } = await import("../src/replay/formats/generic.js");
+    const csv = tempTrace("arrival,end,expected_end,demand_cpu\n0,10,12,1\n5,20,,1\n");
+    expect((await allVms(await generic(csv))).map((v) => v.expectedEnd)).toEqual([12, undefined]);
+    const jl = tempTrace('{"arrival":0,"end":10,"expected_end":9,"demand":{"cpu":1}}\n{"arrival":1,"demand":{"cpu":1}}\n', "jsonl");
+    expect((await allVms(await generic(jl))).map((v) => v.expectedEnd)).toEqual([9, undefined]);
+    const bad = tempTrace("arrival,expected_end,demand_cpu\n0,soon,1\n");
+    await expect(allVms(await generic(bad))).rejects.toMatchObject({ field: "expected_end", line: 2 });
+  });
+});
