@@ -14,7 +14,7 @@ import {
   DIMS, HOSTS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
-  vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, hEnd, vmEnd,
+  vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd,
 } from "./state";
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
 import { commit, release, setDemand, setEnd } from "./vms";
@@ -170,5 +170,4 @@ export function vmDeploymentTable(): usize { return vDeployment; }
 export function vmNextTable(): usize { return vNext; }
 export function hostVmHeadTable(): usize { return hVmHead; }
 export function vmEndTable(): usize { return vEnd; }
-export function hostEndTable(): usize { return hEnd; }
 export * from "./quota";

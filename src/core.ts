@@ -82,7 +82,6 @@ export interface CoreExports {
   vmNextTable(): number;
   hostVmHeadTable(): number;
   vmEndTable(): number;
-  hostEndTable(): number;
   batchPrepare(n: number, m: number): number;
   placeBatch(n: number, policy: number, window: number, k: number, offline: number, measure: number): number;
   releaseBatch(n: number): void;
