@@ -7,7 +7,7 @@ import { orderBytes, sortDecreasing } from "./order";
 import { DIM_NONE, OK } from "./reasons";
 import { findHost, forgetResumePoint, noteCommit, reason, reasonDim } from "./search";
 import { NONE, VEC, hostFd } from "./state";
-import { commit, release, setDemand } from "./vms";
+import { commit, release, setDemand, setEnd } from "./vms";
 import { setVmConstraint } from "./attrs";
 
 export let inVm: usize = 0;       // u32[n] VM ids
@@ -15,6 +15,7 @@ export let inDemand: usize = 0;   // VEC x n, zero-padded
 export let inTenant: usize = 0;   // u32[n]
 export let inDep: usize = 0;      // u32[n], NONE = no deployment
 export let inCon: usize = 0;      // u32[n] constraint (labels and tolerations), 0 = none
+export let inEnd: usize = 0;      // u32[n] expected end time, 0 = unknown
 export let outHost: usize = 0;    // i32[n], -1 = rejected
 export let outReason: usize = 0;  // u32[n]: reason | dimension << 8
 export let inPriorDep: usize = 0; // u32[m] prior entries: deployment,
@@ -34,7 +35,7 @@ export function setTrapAfter(n: i32): void { trapAfter = n; }
 export function batchPrepare(n: i32, m: i32): usize {
   const N = <usize>n;
   const M = <usize>m;
-  const fixed = N * (4 + VEC + 4 + 4 + 4 + 4 + 4 + 4) + M * 12;
+  const fixed = N * (4 + VEC + 4 + 4 + 4 + 4 + 4 + 4 + 4) + M * 12;
   const w = max(fdBytes(n + m), orderBytes(n));
   const base = scratch(fixed + w + 16);
   inVm = base;
@@ -42,7 +43,8 @@ export function batchPrepare(n: i32, m: i32): usize {
   inTenant = inDemand + N * VEC;
   inDep = inTenant + (N << 2);
   inCon = inDep + (N << 2);
-  outHost = inCon + (N << 2);
+  inEnd = inCon + (N << 2);
+  outHost = inEnd + (N << 2);
   outReason = outHost + (N << 2);
   order = outReason + (N << 2);
   inPriorDep = order + (N << 2);
@@ -85,10 +87,12 @@ export function placeBatch(n: i32, policy: i32, window: i32, k: u32, offline: bo
     const tenant = load<u32>(at(inTenant, i));
     const d = load<u32>(at(inDep, i));
     const con = <i32>load<u32>(at(inCon, i));
-    const h = findHost(demand, tenant, d, con, k, policy, window, -1);
+    const end = load<u32>(at(inEnd, i));
+    const h = findHost(demand, tenant, d, con, k, policy, window, -1, end);
     if (h >= 0) {
       tick();
       setDemand(v, demand);
+      setEnd(v, end);
       setVmConstraint(v, con);
       commit(v, h, tenant, d);
       if (d != NONE) fdAdd(d, hostFd(h));

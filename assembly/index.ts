@@ -14,13 +14,13 @@ import {
   DIMS, HOSTS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
-  vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead,
+  vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd,
 } from "./state";
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
-import { commit, release, setDemand } from "./vms";
+import { commit, release, setDemand, setEnd } from "./vms";
 import { copyVec } from "./vec";
 
-export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, inCon, outHost, outReason,
+export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, inCon, inEnd, outHost, outReason,
   inPriorDep, inPriorFd, inPriorCount } from "./batch";
 
 // A small fixed buffer for single vectors passed in or out (16 dims x f64 at most).
@@ -96,11 +96,13 @@ export function isDedicated(tenant: u32): bool {
   return dedicatedSlot(tenant) >= 0;
 }
 
-/** Places VM v with the demand in io and constraint con; returns its host or -1 (see lastReason). */
-export function place(v: i32, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32): i32 {
-  const h = findHost(io, tenant, deployment, con, k, policy, window, -1);
+/** Places VM v with the demand in io, constraint con and expected end time `end` (0 = unknown);
+ *  returns its host or -1 (see lastReason). */
+export function place(v: i32, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, end: u32): i32 {
+  const h = findHost(io, tenant, deployment, con, k, policy, window, -1, end);
   if (h >= 0) {
     setDemand(v, io);
+    setEnd(v, end);
     setVmConstraint(v, con);
     commit(v, h, tenant, deployment);
     noteCommit(h);
@@ -109,9 +111,10 @@ export function place(v: i32, tenant: u32, deployment: u32, con: i32, k: u32, po
 }
 
 /** Places VM v (demand in io) on host h if every rule allows it; returns h or -1. */
-export function placeOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32, k: u32): i32 {
+export function placeOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32, k: u32, end: u32): i32 {
   if (!checkHost(h, io, tenant, deployment, con, k)) return -1;
   setDemand(v, io);
+  setEnd(v, end);
   setVmConstraint(v, con);
   commit(v, h, tenant, deployment);
   return h;
@@ -132,7 +135,7 @@ export function moveVm(v: i32, target: i32, k: u32, policy: i32, window: i32): i
   const con = vmConstraint(v);
   const h = target >= 0
     ? (checkHost(target, demand, tenant, d, con, k) ? target : -1)
-    : findHost(demand, tenant, d, con, k, policy, window, src);
+    : findHost(demand, tenant, d, con, k, policy, window, src, vmEnd(v));
   if (h < 0) return -1;
   release(v);
   commit(v, h, tenant, d);
@@ -166,4 +169,5 @@ export function vmTenantTable(): usize { return vTenant; }
 export function vmDeploymentTable(): usize { return vDeployment; }
 export function vmNextTable(): usize { return vNext; }
 export function hostVmHeadTable(): usize { return hVmHead; }
+export function vmEndTable(): usize { return vEnd; }
 export * from "./quota";

@@ -6,7 +6,7 @@ import { bitNext, bitNextBoth } from "./bits";
 import { fdLimit, fdUsed } from "./fdspread";
 import {
   ANTI_AFFINITY, BEST_FIT, DEDICATED_HOST, DIM_NONE, DOT_PRODUCT, FAULT_DOMAIN_SPREAD, FIRST_FIT,
-  KEEP_SCARCE, L2, NO_CAPACITY, NO_HOST_IN_SERVICE, NO_MATCHING_HOST, OK, SPREAD,
+  KEEP_SCARCE, L2, LIFETIME, NO_CAPACITY, NO_HOST_IN_SERVICE, NO_MATCHING_HOST, OK, SPREAD,
 } from "./reasons";
 import { ALL_LEVELS, maxNext } from "./maxtree";
 import { admitsEvery, admitted, specialDims } from "./attrs";
@@ -16,7 +16,7 @@ import {
 } from "./shapes";
 import {
   DIMS, HOSTS, LANES, MAX_DEDICATED, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
-  emptyBits, freePtr, hFit, hLevel, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
+  emptyBits, freePtr, hFit, hLevel, hostEnd, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
   indexedBits, levelTree, levelsUsed, shapeTree,
 } from "./state";
 import { dedicatedSlot, ownedHead, ownedNext } from "./tenants";
@@ -34,6 +34,7 @@ let qDep: u32 = NONE;
 let qK: u32 = 1;
 let qExclude: i32 = -1;
 let qFdLimit: u32 = 0;
+let qEnd: u32 = 0;        // the request's expected end time, 0 = unknown
 // What the search saw, for the reason: a host with room that the tenant may use,
 // and one of those that also passed anti-affinity.
 let sawUsable = false;
@@ -65,11 +66,20 @@ let fdBlocked = false;
   return n;
 }
 
-// Rank of a candidate for dot-product (higher is better) and l2 (lower is better), as
-// "higher is better" so one comparison serves both.
+// Rank of a candidate for dot-product (higher is better), l2 (lower is better) and lifetime
+// (closer expected end is better), as "higher is better" so one comparison serves all three.
 @inline function rank(h: i32, policy: i32): f64 {
+  if (policy == LIFETIME) return lifetimeRank(h);
   const t = hostType(h);
   return policy == DOT_PRODUCT ? dotScore(freePtr(h), qDemand, t) : -l2Score(freePtr(h), qDemand, t);
+}
+
+/** -|host's latest expected end - the VM's|: a host whose VMs leave when this one does empties
+ *  when they all have left. A host with no known end ranks below every host with one. */
+@inline function lifetimeRank(h: i32): f64 {
+  const e = hostEnd(h);
+  if (e == 0) return -Infinity;
+  return -Math.abs(<f64>e - <f64>qEnd);
 }
 
 /** The first candidate at or after `from` in level l's order (l = ALL_LEVELS: every level, for
@@ -171,7 +181,7 @@ export function forgetResumePoint(): void {
  *  count taken): sets the resume point for the deployment's next instance when that is sound. */
 export function noteCommit(h: i32): void {
   curValid = false;
-  if (qDep == NONE || qExclude >= 0 || lastPolicy == DOT_PRODUCT || lastPolicy == L2 || !lastShared) return;
+  if (qDep == NONE || qExclude >= 0 || lastPolicy == DOT_PRODUCT || lastPolicy == L2 || lastPolicy == LIFETIME || !lastShared) return;
   // Whether P is still a candidate for the same demand (indexed, with room).
   const stillFits = lastShape >= 0
     ? ((load<u64>(hFit + (<usize>h << 3)) >>> <u64>lastShape) & 1) != 0
@@ -302,15 +312,21 @@ function shortestDim(): i32 {
 
 /**
  * Finds a host for a VM with the given (padded) demand, or returns -1 and sets
- * reason / reasonDim. Nothing is changed. `exclude` (>= 0) is a host to leave out (a move's
+ * reason / reasonDim. Nothing is changed. `end` is the VM's expected end time (0 = unknown),
+ * read by the lifetime policy alone. `exclude` (>= 0) is a host to leave out (a move's
  * source). `policy` carries KEEP_SCARCE (bit 8): then hosts of special dimensions the VM asks
  * none of (GPU hosts for a CPU-only VM) are tried only when no other host can take it.
  */
 export function findHost(
-  demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32,
+  demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32, end: u32,
 ): i32 {
   const keep = (policy & KEEP_SCARCE) != 0;
   policy &= 0xff;
+  // Without an expected end every lifetime candidate ties, and ties go to the first candidate
+  // in best-fit order: best-fit's choice. Searching as best-fit says so outright and keeps
+  // best-fit's resume point for a deployment's instances.
+  if (policy == LIFETIME && end == 0) policy = BEST_FIT;
+  qEnd = end;
   if (keep && specialDims != 0) {
     let avoid: u32 = 0;
     let m = specialDims;

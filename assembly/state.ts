@@ -41,6 +41,7 @@ export let hVmHead: usize = 0;       // i32 first VM on the host (list through v
 export let hVmCount: usize = 0;      // u32
 export let hSig: usize = 0;          // u32 bit per hashed deployment present (anti-affinity filter)
 export let hFit: usize = 0;          // u64 bit s set when the host is indexed and fits shape s
+export let hEnd: usize = 0;          // u32 latest expected end among the host's VMs, 0 when none known
 
 // VM table.
 export let vHost: usize = 0;         // i32, -1 when not placed
@@ -48,6 +49,7 @@ export let vDemand: usize = 0;       // VEC
 export let vTenant: usize = 0;       // u32
 export let vDeployment: usize = 0;   // u32, NONE for no deployment constraints
 export let vNext: usize = 0;         // i32 next VM on the same host
+export let vEnd: usize = 0;          // u32 expected end time (caller's unit), 0 = unknown
 
 // Index.
 export let shapeBits: usize = 0;     // MAX_SHAPES bit trees: indexed hosts fitting shape s
@@ -124,6 +126,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   hVmCount = allocTable(H * 4);
   hSig = allocTable(H * 4);
   hFit = allocTable(H * 8);
+  hEnd = allocTable(H * 4);
 
   vHost = allocTable(V * 4);
   memory.fill(vHost, 0xff, V * 4);
@@ -131,6 +134,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   vTenant = allocTable(V * 4);
   vDeployment = allocTable(V * 4);
   vNext = allocTable(V * 4);
+  vEnd = allocTable(V * 4);
 
   bitTreeInit(hosts);
   treeBytes = bitTreeBytes();
@@ -171,3 +175,5 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function vmHost(v: i32): i32 { return load<i32>(vHost + (<usize>v << 2)); }
 @inline export function vmDeployment(v: i32): u32 { return load<u32>(vDeployment + (<usize>v << 2)); }
 @inline export function vmTenant(v: i32): u32 { return load<u32>(vTenant + (<usize>v << 2)); }
+@inline export function vmEnd(v: i32): u32 { return load<u32>(vEnd + (<usize>v << 2)); }
+@inline export function hostEnd(h: i32): u32 { return load<u32>(hEnd + (<usize>h << 2)); }

@@ -3,7 +3,7 @@
 import { refreshHost } from "./hosts";
 import {
   NONE, addHostsUsed, addVmsPlaced, bumpEpoch, demandPtr, freePtr, hSig, hVmCount, hVmHead,
-  STATE_IN_SERVICE, hostOwner, hostState, vDeployment, vHost, vNext, vTenant, vmDeployment, vmHost,
+  STATE_IN_SERVICE, hEnd, hostOwner, hostState, vDeployment, vEnd, vHost, vNext, vTenant, vmDeployment, vmEnd, vmHost,
 } from "./state";
 import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
 import { totalsCommit, totalsRelease } from "./totals";
@@ -48,6 +48,8 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
     const slot = dedicatedSlot(tenant);
     if (slot >= 0) takeOwnership(h, slot, tenant);
   }
+  const ep = hEnd + (<usize>h << 2);
+  if (vmEnd(v) > load<u32>(ep)) store<u32>(ep, vmEnd(v));
   if (deployment != NONE) {
     const sp = hSig + (<usize>h << 2);
     store<u32>(sp, load<u32>(sp) | deploymentBit(deployment));
@@ -69,6 +71,7 @@ export function release(v: i32): void {
   let prev = -1;
   let cur = load<i32>(hp);
   let sig: u32 = 0;
+  let end: u32 = 0;
   while (cur >= 0) {
     const next = load<i32>(vNext + (<usize>cur << 2));
     if (cur == v) {
@@ -77,11 +80,14 @@ export function release(v: i32): void {
     } else {
       const d = vmDeployment(cur);
       if (d != NONE) sig |= deploymentBit(d);
+      const e = vmEnd(cur);
+      if (e > end) end = e;
       prev = cur;
     }
     cur = next;
   }
   store<u32>(hSig + (<usize>h << 2), sig);
+  store<u32>(hEnd + (<usize>h << 2), end);
   const cp = hVmCount + (<usize>h << 2);
   const count = load<u32>(cp) - 1;
   store<u32>(cp, count);
@@ -99,4 +105,9 @@ export function release(v: i32): void {
 /** Stores a VM's demand (copied from a padded scratch vector) before it is placed. */
 export function setDemand(v: i32, demand: usize): void {
   copyVec(demandPtr(v), demand);
+}
+
+/** Stores a VM's expected end time (0 = unknown) before it is placed; a move keeps it. */
+export function setEnd(v: i32, end: u32): void {
+  store<u32>(vEnd + (<usize>v << 2), end);
 }

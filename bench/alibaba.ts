@@ -18,7 +18,7 @@ import { NomadScheduler } from "../src/replay/baselines/nomad.js";
 import { alibaba } from "../src/replay/formats/alibaba.js";
 import { engineRuns } from "../src/replay/keep-scarce.js";
 import { replay, type ReplayResult, type RunResult } from "../src/replay/replay.js";
-import { POLICIES } from "../src/types.js";
+import { CAPACITY_POLICIES as POLICIES } from "../src/types.js";
 
 const NODES = "openb_node_list_all_node.csv";
 const DEFAULT = "best-fit";

@@ -17,7 +17,7 @@ import { azure2017 } from "../src/replay/formats/azure2017.js";
 import { replay, type ReplayResult } from "../src/replay/replay.js";
 import { table } from "../src/replay/summary.js";
 import { survey } from "../src/replay/survey.js";
-import { POLICIES } from "../src/types.js";
+import { CAPACITY_POLICIES as POLICIES } from "../src/types.js";
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -22,7 +22,7 @@ import { loadAzure } from "../src/workload/azure.js";
 import { D, EFFECTIVE, HOSTS_PER_FAULT_DOMAIN, benchFleet } from "../src/workload/fleet.js";
 import { azureMix } from "../src/workload/mix.js";
 import { generateStream, type VmStream } from "../src/workload/stream.js";
-import { BASE_POLICIES, FullScanScheduler, NONE, SampledScheduler } from "./baseline.js";
+import { BASE_POLICIES, FullScanScheduler, NONE, SampledScheduler, type BasePolicy } from "./baseline.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -31,7 +31,7 @@ const flag = (name: string): string | undefined => {
 };
 const quick = argv.includes("--quick") || process.env.VMFABRIC_BENCH_QUICK === "1";
 const SIZES = flag("sizes")?.split(",").map(Number) ?? (quick ? [10_000] : [10_000, 100_000, 250_000]);
-const POLICIES = (flag("policy")?.split(",") ?? [...BASE_POLICIES]) as Policy[];
+const POLICIES = (flag("policy")?.split(",") ?? [...BASE_POLICIES]) as BasePolicy[];
 const JSON_OUT = flag("json");
 const SAMPLE = 50;
 const BATCH = 4096;
@@ -53,9 +53,9 @@ const rows: Row[] = [];
 /** What every implementation offers the benchmarks. */
 interface Impl {
   name: string;
-  placeOne(i: number, policy: Policy): number;
+  placeOne(i: number, policy: BasePolicy): number;
   /** Places pool VMs [a, b) in one batch; returns how many were placed (their ids go to `out`). */
-  placeRange(a: number, b: number, policy: Policy, out: VmList): void;
+  placeRange(a: number, b: number, policy: BasePolicy, out: VmList): void;
   releaseOne(vm: number): void;
   releaseMany(ids: Uint32Array): void;
   /** Puts VMs back exactly on the given hosts (untimed restores). */

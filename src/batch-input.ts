@@ -4,7 +4,7 @@
 // typed array over a SharedArrayBuffer that a worker writes) put an unchecked id, a negative
 // demand or one VM twice into the core.
 import { VmfabricError, invalid, show } from "./errors.js";
-import { NO_DEPLOYMENT } from "./types.js";
+import { EXPECTED_END_MAX, NO_DEPLOYMENT } from "./types.js";
 import { I32_MAX } from "./validate.js";
 
 /** Most VMs one placeBatch or releaseBatch call takes (the documented maximum). */
@@ -102,6 +102,8 @@ export interface BatchCopy {
   deployments: Uint32Array;
   /** Constraint ids (0 where none). */
   constraints: Uint32Array;
+  /** Expected end times (0 where unknown). */
+  expectedEnds: Uint32Array;
 }
 
 /**
@@ -124,6 +126,8 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
   if (depsIn !== undefined) checkLength("batch.deployments", lengthOf("batch.deployments", depsIn), n);
   const consIn = b.constraints;
   if (consIn !== undefined) checkLength("batch.constraints", lengthOf("batch.constraints", consIn), n);
+  const endsIn = b.expectedEnds;
+  if (endsIn !== undefined) checkLength("batch.expectedEnds", lengthOf("batch.expectedEnds", endsIn), n);
 
   const ids = ints("batch.ids", copyOnce("batch.ids", idsIn, n, "a VM id"), 0, vmCapacity - 1);
   let i = 0;
@@ -154,7 +158,10 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
   const constraints = consIn === undefined
     ? new Uint32Array(n)
     : ints("batch.constraints", copyOnce("batch.constraints", consIn, n, "a constraint id from engine.constraint()"), 0, constraintCount - 1);
-  return { n, ids, demands, tenants, deployments, constraints };
+  const expectedEnds = endsIn === undefined
+    ? new Uint32Array(n)
+    : ints("batch.expectedEnds", copyOnce("batch.expectedEnds", endsIn, n, "an expected end time"), 0, EXPECTED_END_MAX);
+  return { n, ids, demands, tenants, deployments, constraints, expectedEnds };
 }
 
 /** Copies and validates releaseBatch's ids: each placed, none twice. Returns the ids and the
@@ -226,7 +233,7 @@ export function batchScratchBytes(n: number, m: number, dims: number): number {
   const vec = Math.ceil(dims / 4) * 16;
   let slots = 16;
   while (slots < (n + m) * 2) slots *= 2;
-  return n * (vec + 24) + m * 12 + Math.max(slots * 20, 12 * n + 4 * 65536 + 8 * dims) + 64;
+  return n * (vec + 28) + m * 12 + Math.max(slots * 20, 12 * n + 4 * 65536 + 8 * dims) + 64;
 }
 
 /** Bytes of linear memory WebAssembly (32-bit) can address. */

@@ -49,8 +49,8 @@ export interface CoreExports {
   setHostState(h: number, state: number): void;
   setDedicated(tenant: number): number;
   isDedicated(tenant: number): number;
-  place(v: number, tenant: number, deployment: number, constraint: number, k: number, policy: number, window: number): number;
-  placeOn(v: number, h: number, tenant: number, deployment: number, constraint: number, k: number): number;
+  place(v: number, tenant: number, deployment: number, constraint: number, k: number, policy: number, window: number, end: number): number;
+  placeOn(v: number, h: number, tenant: number, deployment: number, constraint: number, k: number, end: number): number;
   releaseVm(v: number): void;
   moveVm(v: number, target: number, k: number, policy: number, window: number): number;
   lastReason(): number;
@@ -81,6 +81,7 @@ export interface CoreExports {
   vmDeploymentTable(): number;
   vmNextTable(): number;
   hostVmHeadTable(): number;
+  vmEndTable(): number;
   batchPrepare(n: number, m: number): number;
   placeBatch(n: number, policy: number, window: number, k: number, offline: number, measure: number): number;
   releaseBatch(n: number): void;
@@ -90,6 +91,7 @@ export interface CoreExports {
   inTenant: WasmGlobal;
   inDep: WasmGlobal;
   inCon: WasmGlobal;
+  inEnd: WasmGlobal;
   outHost: WasmGlobal;
   outReason: WasmGlobal;
   inPriorDep: WasmGlobal;

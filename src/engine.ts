@@ -10,7 +10,7 @@ import { lowerBound } from "./lower-bound.js";
 const KEEP_SCARCE = 0x100;
 import { AttributeRegistry, admits, constraintOf, describe, type ConstraintSpec } from "./labels.js";
 import {
-  DEFAULT_DIMENSIONS, NO_DEPLOYMENT, POLICIES, SIZE_MEASURES,
+  DEFAULT_DIMENSIONS, EXPECTED_END_MAX, NO_DEPLOYMENT, POLICIES, SIZE_MEASURES,
   type BatchOptions, type BatchResult, type EngineOptions, type EngineStats, type FleetSpec, type HostSpec,
   type PlaceOptions, type Placement, type Policy, type Rejection, type VmBatch, type VmRequest,
 } from "./types.js";
@@ -32,6 +32,7 @@ interface Views {
   vmTenant: Uint32Array;
   vmDeployment: Uint32Array;
   vmNext: Int32Array;
+  vmEnd: Uint32Array;
   hostVmHead: Int32Array;
   totals: BigInt64Array;
   vmConstraint: Uint16Array;
@@ -104,8 +105,8 @@ export class Engine {
     // Per host: its free vector, ~48 B of fields and bit trees, and the free-capacity trees'
     // bounds (65 trees x 8 sectors x a vector per 63 hosts; 2 sectors above 2^21 hosts).
     const sectors = hostRoom <= 1 << 21 ? 8 : 2;
-    const perHost = vecBytes + 48 + (65 * sectors * vecBytes) / 63;
-    const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 16);
+    const perHost = vecBytes + 52 + (65 * sectors * vecBytes) / 63;
+    const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 20);
     if (need > 3 * 2 ** 30) {
       throw new VmfabricError("LIMIT", `${field} ${show(value)}: ${this.vmCapacity} VMs with room for ${hostRoom} hosts and ${this.dimensions.length} dimensions need about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, field, value);
     }
@@ -202,6 +203,7 @@ export class Engine {
       vmTenant: new Uint32Array(buffer, c.vmTenantTable() >>> 0, this.vmCapacity),
       vmDeployment: new Uint32Array(buffer, c.vmDeploymentTable() >>> 0, this.vmCapacity),
       vmNext: new Int32Array(buffer, c.vmNextTable() >>> 0, this.vmCapacity),
+      vmEnd: new Uint32Array(buffer, c.vmEndTable() >>> 0, this.vmCapacity),
       hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, this.hostRoom),
       totals: new BigInt64Array(buffer, c.totalsTable() >>> 0, 64),
       vmConstraint: new Uint16Array(buffer, c.vmConstraintTable() >>> 0, this.vmCapacity),
@@ -247,6 +249,7 @@ export class Engine {
     const demand = old.vmDemand.slice();
     const tenant = old.vmTenant.slice();
     const deployment = old.vmDeployment.slice();
+    const end = old.vmEnd.slice();
     // The fleet's states, not the old core's: hosts just added (addHosts) are not in it yet.
     const state = this.fleet.inService.slice();
     const constraint = new Uint16Array(this.vmCapacity);
@@ -261,7 +264,7 @@ export class Engine {
       const h = vmHost[vm];
       if (h < 0) continue;
       this.writeIo(demand.subarray(vm * s, vm * s + s));
-      if (this.core.placeOn(vm, h, tenant[vm], deployment[vm], constraint[vm], 0xffffffff) < 0) {
+      if (this.core.placeOn(vm, h, tenant[vm], deployment[vm], constraint[vm], 0xffffffff, end[vm]) < 0) {
         throw new VmfabricError("CORE_TRAP", `recovery could not restore vm ${vm} on host ${h}`);
       }
     }
@@ -310,7 +313,7 @@ export class Engine {
     const r = this.request(request);
     const host = this.guard(() => {
       this.writeIo(r.demand);
-      return this.core.place(r.vm, r.tenant, r.dep, r.con, o.k, o.policy, o.window);
+      return this.core.place(r.vm, r.tenant, r.dep, r.con, o.k, o.policy, o.window, r.end);
     }, () => []);
     return this.outcome(r.vm, host, r.demand, r.con);
   }
@@ -322,22 +325,24 @@ export class Engine {
     const h = this.hostId("host", host);
     const got = this.guard(() => {
       this.writeIo(r.demand);
-      return this.core.placeOn(r.vm, h, r.tenant, r.dep, r.con, o.k);
+      return this.core.placeOn(r.vm, h, r.tenant, r.dep, r.con, o.k, r.end);
     }, () => []);
     return this.outcome(r.vm, got, r.demand, r.con);
   }
 
   /** A single VM request, checked. */
-  private request(request: VmRequest): { vm: number; demand: number[]; tenant: number; dep: number; con: number } {
+  private request(request: VmRequest): { vm: number; demand: number[]; tenant: number; dep: number; con: number; end: number } {
     if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
     const vm = this.vmId("request.id", request.id, false);
     const demand = check.vector("request.demand", request.demand, this.dimensions.length);
     const tenant = this.tenantId("request.tenant", request.tenant);
     const dep = this.deploymentId("request.deployment", request.deployment);
+    const endIn = request.expectedEnd;
+    const end = endIn === undefined ? 0 : check.intIn("request.expectedEnd", endIn, 0, EXPECTED_END_MAX);
     const con = request.requires === undefined && request.tolerates === undefined
       ? 0
       : this.constraint({ requires: request.requires, tolerates: request.tolerates }, "request");
-    return { vm, demand, tenant, dep, con };
+    return { vm, demand, tenant, dep, con, end };
   }
 
   /**
@@ -389,7 +394,7 @@ export class Engine {
     const prior = options?.prior === undefined ? undefined : copyPrior("prior", options.prior, this.maxFaultDomain);
     const m = prior === undefined ? 0 : prior.deployments.length;
     // Read once: the core is filled from these validated copies, never from the caller's arrays.
-    const { n, ids, demands, tenants, deployments: deps, constraints } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.batchSeen, this.attrs.constraints.length);
+    const { n, ids, demands, tenants, deployments: deps, constraints, expectedEnds } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.batchSeen, this.attrs.constraints.length);
     const D = this.dimensions.length;
     checkBatchFits("batch.ids", n, m, D, this.core.coreBytes() >>> 0);
     const { hosts, codes } = this.guard(() => {
@@ -407,6 +412,7 @@ export class Engine {
       new Uint32Array(buf, c.inTenant.value >>> 0, n).set(tenants);
       new Uint32Array(buf, c.inDep.value >>> 0, n).set(deps);
       new Uint32Array(buf, c.inCon.value >>> 0, n).set(constraints);
+      new Uint32Array(buf, c.inEnd.value >>> 0, n).set(expectedEnds);
       if (prior !== undefined && m > 0) {
         new Uint32Array(buf, c.inPriorDep.value >>> 0, m).set(prior.deployments);
         new Uint32Array(buf, c.inPriorFd.value >>> 0, m).set(prior.faultDomains);
@@ -580,6 +586,11 @@ export class Engine {
     const vm = this.vmId("vmId", vmId, true);
     const s = this.stride;
     return Array.from(this.views.vmDemand.subarray(vm * s, vm * s + this.dimensions.length));
+  }
+
+  /** A placed VM's expected end time (0: unknown). */
+  expectedEndOf(vmId: number): number {
+    return this.views.vmEnd[this.vmId("vmId", vmId, true)];
   }
 
   tenantOf(vmId: number): number {

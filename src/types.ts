@@ -1,8 +1,14 @@
 // Public types of the library API.
 
 /** Placement policies (see README, "Policies"). */
-export type Policy = "first-fit" | "best-fit" | "spread" | "dot-product" | "l2";
-export const POLICIES: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2"];
+export type Policy = "first-fit" | "best-fit" | "spread" | "dot-product" | "l2" | "lifetime";
+export const POLICIES: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2", "lifetime"];
+/** The policies that look at capacity alone (every one but lifetime): what comparisons over
+ *  "all policies" (replay's default runs, the browser's placements) run, since lifetime without
+ *  expected end times is best-fit. */
+export const CAPACITY_POLICIES: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2"];
+/** Largest expected end time (`VmRequest.expectedEnd`); 0 means unknown. */
+export const EXPECTED_END_MAX = 0xfffffffe;
 
 /** Size measures for offline (first-fit-decreasing) ordering. */
 export type SizeMeasure = "sum" | "max" | "product";
@@ -106,6 +112,10 @@ export interface VmRequest {
   requires?: Readonly<Record<string, readonly string[]>>;
   /** Taints the VM tolerates: `key` (any value) or `key=value`. */
   tolerates?: readonly string[];
+  /** When the VM is expected to leave, an integer in [0, 2^32 - 2] in any time unit the caller
+   *  uses throughout (0 or absent: unknown). Only the lifetime policy reads it (README
+   *  "Policies"); a move keeps it. */
+  expectedEnd?: number;
 }
 
 /** Many VMs as typed arrays; `demands` is row-major, n x dimensions. */
@@ -116,6 +126,8 @@ export interface VmBatch {
   deployments?: Uint32Array | readonly number[];
   /** Per VM, a constraint id from `engine.constraint({ requires, tolerates })` (default 0: none). */
   constraints?: Uint32Array | readonly number[];
+  /** Per VM, its expected end time as `VmRequest.expectedEnd` (default 0: unknown). */
+  expectedEnds?: Uint32Array | readonly number[];
 }
 
 export type ReasonCode =

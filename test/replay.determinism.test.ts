@@ -9,7 +9,7 @@ import { generic } from "../src/replay/formats/generic.js";
 import { DepartureHeap } from "../src/replay/heap.js";
 import { drawLifetime, uniformInt } from "../src/replay/lifetime.js";
 import { replay, type ReplayResult } from "../src/replay/replay.js";
-import { POLICIES } from "../src/types.js";
+import { CAPACITY_POLICIES as POLICIES } from "../src/types.js";
 import { absent, allVms, azurePresent, dataSlice, fixture, tempTrace } from "./support/replay.js";
 
 const stripTimes = (r: ReplayResult) => r.runs.map(({ seconds: _s, opsPerSecond: _o, series: _x, ...rest }) => rest);

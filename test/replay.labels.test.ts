@@ -11,7 +11,7 @@ import { engineRuns } from "../src/replay/keep-scarce.js";
 import { replay } from "../src/replay/replay.js";
 import { FleetState, type ArrivingVm } from "../src/replay/scheduler.js";
 import type { TraceSource } from "../src/replay/trace.js";
-import { POLICIES, type HostSpec } from "../src/types.js";
+import { CAPACITY_POLICIES as POLICIES, type HostSpec } from "../src/types.js";
 import { captureRun } from "./support/cli.js";
 import { allVms, fixture } from "./support/replay.js";
 

@@ -15,7 +15,7 @@ import type { RunSpec } from "../replay/run-spec.js";
 import { FORMATS, openTrace, type Format } from "../replay/sources.js";
 import { seriesCsv, summary, table } from "../replay/summary.js";
 import { survey } from "../replay/survey.js";
-import { POLICIES, type FleetSpec, type HostSpec, type Policy } from "../types.js";
+import { CAPACITY_POLICIES, POLICIES, type FleetSpec, type HostSpec, type Policy } from "../types.js";
 
 const BASELINES = ["kube", "nomad", "least-waste"] as const;
 const DEFAULT_BASELINES = "kube,nomad";
@@ -29,11 +29,12 @@ export const command = defineCommand({
     nodes: { type: "string", valueName: "FILE", help: "alibaba: the node list (openb_node_list*.csv), the fleet in file order" },
     hosts: { type: "int", min: 1, max: 1 << 22, unit: "hosts", help: "identical hosts of --host-capacity", defaultText: `ceil(${DEFAULT_HEADROOM} x the peak lower bound), from a first pass`, example: "800" },
     "host-capacity": { type: "string", valueName: "a,b,...", unit: "engine units", help: "one integer per dimension, comma-separated", defaultText: "Azure Dsv3-Type3: 80 vCPUs / 504 GiB less the host-VM reservation", example: "78000,507904" },
-    policy: { type: "string", valueName: "P[,P...]", default: POLICIES.join(","), help: `engine policies, comma-separated: ${POLICIES.join(", ")}` },
+    policy: { type: "string", valueName: "P[,P...]", default: CAPACITY_POLICIES.join(","), help: `engine policies, comma-separated: ${POLICIES.join(", ")}` },
     baseline: { type: "string", valueName: "B[,B...]", default: DEFAULT_BASELINES, help: "baselines, comma-separated: kube, nomad, least-waste (a full scan per VM), or none" },
     "keep-scarce": { type: "enum", values: KEEP_SCARCE, default: "on", help: "engine policies keep scarce hosts free (on, the engine's default), do not (off: runs named <policy>/scarce-off), or run each both ways" },
     seed: { type: "int", min: 0, max: 0x7fffffff, default: 1, help: "seed of the lifetime draws (azure2017) and the baselines' random choices" },
     "anti-affinity": { type: "boolean", help: "azure2017: a batch is a deployment, at most one instance per host" },
+    lifetime: { type: "boolean", help: "add a lifetime run (README: Policies) fed the trace's lifetime predictions (azure2017: arrival + the middle of the lifetime bin, never the drawn lifetime; generic: the expected_end column)" },
     bucket: { type: "int", min: 1, max: 2 ** 40, unit: "seconds", help: "time series bucket width", defaultText: "the trace's span / 250, rounded up to a minute" },
     json: { type: "boolean", help: "print one compact JSON object instead of the table" },
     timeseries: { type: "string", valueName: "OUT.csv", help: "write the metrics per time bucket as CSV" },
@@ -90,13 +91,14 @@ function capacity(value: string, dims: readonly string[]): number[] {
 
 async function runReplay(file: string, flags: {
   format: string; nodes?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; "keep-scarce": KeepScarce; seed: number;
-  "anti-affinity": boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
+  "anti-affinity": boolean; lifetime: boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
   defrag: boolean; budget?: number; "defrag-period"?: number;
 }): Promise<number> {
   const format = flags.format as Format;
   const seed = flags.seed;
   const hostsFlag = flags.hosts ?? 0;
   const policies = list("policy", flags.policy, POLICIES) as Policy[];
+  if (flags.lifetime && !policies.includes("lifetime")) policies.push("lifetime");
   const baselines = list("baseline", flags.baseline, BASELINES);
   const json = flags.json;
   const quiet = flags.quiet;

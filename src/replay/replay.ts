@@ -6,7 +6,7 @@
 // lockstep, each on its own engine.
 import { Engine } from "../engine.js";
 import { VmfabricError } from "../errors.js";
-import { NO_DEPLOYMENT, type FleetSpec, type HostSpec } from "../types.js";
+import { EXPECTED_END_MAX, NO_DEPLOYMENT, type FleetSpec, type HostSpec } from "../types.js";
 import { TraceError } from "./errors.js";
 import { DepartureHeap } from "./heap.js";
 import type { MetricTracker, RunMetrics } from "./metrics.js";
@@ -90,6 +90,7 @@ class Group implements ArrivalGroup {
   tenants: Uint32Array;
   deployments?: Uint32Array;
   constraints?: Uint32Array;
+  expectedEnds: Uint32Array;
   departures: Float64Array;
   constructor(cap: number, readonly D: number, withDeployments: boolean, withConstraints = false) {
     this.slots = new Uint32Array(cap);
@@ -97,6 +98,7 @@ class Group implements ArrivalGroup {
     this.demands = new Int32Array(cap * D);
     this.tenants = new Uint32Array(cap);
     this.departures = new Float64Array(cap);
+    this.expectedEnds = new Uint32Array(cap);
     if (withDeployments) this.deployments = new Uint32Array(cap);
     if (withConstraints) this.constraints = new Uint32Array(cap);
   }
@@ -108,9 +110,17 @@ class Group implements ArrivalGroup {
     this.demands = g(this.demands, cap * this.D);
     this.tenants = g(this.tenants, cap);
     this.departures = g(this.departures, cap);
+    this.expectedEnds = g(this.expectedEnds, cap);
     if (this.deployments) this.deployments = g(this.deployments, cap);
     if (this.constraints) this.constraints = g(this.constraints, cap);
   }
+}
+
+/** A predicted end in seconds as the engine's expected end: a positive integer (0 is
+ *  "unknown"), capped at the engine's largest (2^32 - 2 s, 136 years: only ties past it). */
+function engineEnd(t: number | undefined): number {
+  if (t === undefined || !Number.isFinite(t) || t < 0) return 0;
+  return Math.min(EXPECTED_END_MAX, Math.max(1, Math.round(t)));
 }
 
 /** Effective capacity vectors of the fleet's distinct host types. */
@@ -264,6 +274,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     g.departures[i] = vm.departure;
     if (g.deployments) g.deployments[i] = vm.deployment ?? NO_DEPLOYMENT;
     if (g.constraints) g.constraints[i] = vm.constraint === undefined ? 0 : vm.constraint + 1;
+    g.expectedEnds[i] = engineEnd(vm.expectedEnd);
   };
 
   let previous = -Infinity;

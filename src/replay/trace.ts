@@ -24,6 +24,10 @@ export interface TraceVm {
   /** Index into the source's `constraints` (labels it requires, taints it tolerates), or
    *  undefined for none. */
   constraint?: number;
+  /** A prediction of the departure, seconds on the same clock, for the lifetime policy; it
+   *  must not be the departure itself unless the departure is truly known in advance
+   *  (azure2017: arrival + the middle of the lifetime bin). Undefined: unknown. */
+  expectedEnd?: number;
 }
 
 export interface TraceSource {

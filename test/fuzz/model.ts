@@ -144,6 +144,7 @@ export function compareFull(w: World, e: Engine, where = ""): void {
   for (let vm = 0; vm < ref.vmCapacity; vm++) {
     const a = e.hostOf(vm);
     if (a !== ref.vmHost[vm]) fail(`hostOf(${vm}): engine ${a}, reference ${ref.vmHost[vm]}${at}`);
+    if (a >= 0 && e.expectedEndOf(vm) !== (ref.vmEnd.get(vm) ?? 0)) fail(`expectedEndOf(${vm}): engine ${e.expectedEndOf(vm)}, reference ${ref.vmEnd.get(vm)}${at}`);
   }
   if (e.hostCount !== w.H) fail(`hostCount: engine ${e.hostCount}, reference ${w.H}${at}`);
   for (let h = 0; h < w.H; h++) compareHost(w, e, h, at);
@@ -232,7 +233,10 @@ export function doPlace(w: World, e: Engine, req: ReqSpec, opts?: CallOpts): voi
   const id = w.takeId();
   const wasInService = (h: number) => w.ref.inService[h] === 1;
   const r = w.ref.place({ id, ...req }, opts);
-  const request = req.deployment === undefined ? { id, demand: req.demand, tenant: req.tenant } : { id, ...req };
+  // Optional fields only when set: the engine must treat "absent" as the defaults.
+  const request = { id, demand: req.demand, tenant: req.tenant,
+    ...(req.deployment === undefined ? {} : { deployment: req.deployment }),
+    ...(req.expectedEnd === undefined ? {} : { expectedEnd: req.expectedEnd }) };
   const p = opts === undefined ? e.place(request) : e.place(request, opts);
   w.count("place", r);
   samePlacement(`place(vm ${id} ${JSON.stringify(req)}${opts ? " " + JSON.stringify(opts) : ""})`, p, r, w.dims);
@@ -261,6 +265,7 @@ export function doBatch(w: World, e: Engine, reqs: ReqSpec[], opts?: BatchCallOp
     demands: reqs.flatMap((q) => q.demand),
     tenants: reqs.map((q) => q.tenant),
     ...(hasDeps ? { deployments: reqs.map((q) => q.deployment ?? NO_DEP) } : {}),
+    ...(reqs.some((q) => q.expectedEnd !== undefined) ? { expectedEnds: reqs.map((q) => q.expectedEnd ?? 0) } : {}),
   };
   const res = opts === undefined ? e.placeBatch(batch) : e.placeBatch(batch, opts);
   const what = `placeBatch(${JSON.stringify(reqs)}${opts ? " " + JSON.stringify(opts) : ""})`;

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import type { EngineOptions, HostSpec, Policy, SizeMeasure } from "../../src/types.js";
 
-export const POLICIES_ALL: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2"];
+export const POLICIES_ALL: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2", "lifetime"];
 export const MEASURES_ALL: readonly SizeMeasure[] = ["sum", "max", "product"];
 
 /** Size knobs: "small" for property / model tests, "large" for the fuzz run. */
@@ -40,6 +40,8 @@ export interface ReqSpec {
   demand: number[];
   tenant: number;
   deployment?: number;
+  /** Absent or 0: unknown. */
+  expectedEnd?: number;
 }
 
 export interface CallOpts {
@@ -137,7 +139,13 @@ export function reqArb(dims: number, s: Scale = SMALL): fc.Arbitrary<ReqSpec> {
     demand: fc.array(smallInt(s.maxDemand), { minLength: dims, maxLength: dims }),
     tenant: fc.nat(s.tenants - 1),
     deployment: fc.option(fc.nat(s.deployments - 1), { freq: 3 }),
-  }).map(({ demand, tenant, deployment }) => (deployment === null ? { demand, tenant } : { demand, tenant, deployment }));
+    // Few distinct end times, so hosts' latest ends tie and sit at equal distances both ways.
+    expectedEnd: fc.option(fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constant(0xfffffffe)), { freq: 2 }),
+  }).map(({ demand, tenant, deployment, expectedEnd }) => ({
+    demand, tenant,
+    ...(deployment === null ? {} : { deployment }),
+    ...(expectedEnd === null ? {} : { expectedEnd }),
+  }));
 }
 
 export function callOptsArb(): fc.Arbitrary<CallOpts | undefined> {

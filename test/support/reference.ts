@@ -17,7 +17,7 @@ export const DIM_NONE = 255;
 export const NO_DEP = 0xffffffff;
 export const LEVELS = 64;
 
-export const POLICY_LIST: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2"];
+export const POLICY_LIST: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2", "lifetime"];
 
 export interface RefRequest {
   id: number;
@@ -27,6 +27,8 @@ export interface RefRequest {
   deployment?: number;
   /** A label constraint id (see RefEngine.admits); 0 or undefined: none. */
   constraint?: number;
+  /** Expected end time; 0 or undefined: unknown. */
+  expectedEnd?: number;
 }
 
 export interface RefOptions {
@@ -114,6 +116,9 @@ export class RefEngine {
   /** The constraint of the request being searched, and of each placed VM. */
   private qCon = 0;
   readonly vmCon = new Map<number, number>();
+  /** The expected end of the request being searched (0: unknown), and of each placed VM. */
+  private qEnd = 0;
+  readonly vmEnd = new Map<number, number>();
 
   constructor(hosts: readonly HostSpec[], o: RefEngineOptions) {
     const D = (this.D = o.dims);
@@ -285,6 +290,8 @@ export class RefEngine {
    *  that have none of those dimensions are considered; if none of them can take it, all. */
   findHost(demand: readonly number[], tenant: number, dep: number, k: number, policy: Policy, window: number,
            exclude: number, fd: FdCtx | null): RefOutcome {
+    // README: lifetime without the VM's expected end is best-fit.
+    if (policy === "lifetime" && this.qEnd === 0) policy = "best-fit";
     if (this.keepScarce) {
       const avoid = this.specialDims().filter((d) => demand[d] === 0);
       if (avoid.length > 0) {
@@ -383,7 +390,7 @@ export class RefEngine {
     let best = -1;
     let bestScore = 0;
     for (const h of cands) {
-      const s = policy === "dot-product" ? this.dotScore(h, demand) : this.l2Score(h, demand);
+      const s = policy === "dot-product" ? this.dotScore(h, demand) : policy === "lifetime" ? -this.lifetimeScore(h) : this.l2Score(h, demand);
       const better = best < 0 || (policy === "dot-product" ? s > bestScore : s < bestScore);
       if (better) { best = h; bestScore = s; }
     }
@@ -409,8 +416,23 @@ export class RefEngine {
       case "best-fit": return -this.level[h];
       case "spread": return this.level[h];
       case "dot-product": return this.dotScore(h, demand);
+      case "lifetime": return this.lifetimeScore(h);
       default: return -this.l2Score(h, demand);
     }
+  }
+
+  /** Latest expected end among host h's VMs, 0 when none is known (a plain scan). */
+  hostEnd(h: number): number {
+    let end = 0;
+    for (const [vm, e] of this.vmEnd) if (this.vmHost[vm] === h && e > end) end = e;
+    return end;
+  }
+
+  /** Lifetime's measure (higher is better): -|host's latest end - the VM's end|; a host with
+   *  no known end below every host with one. */
+  private lifetimeScore(h: number): number {
+    const e = this.hostEnd(h);
+    return e === 0 ? -Infinity : -Math.abs(e - this.qEnd);
   }
 
   /** Explicit target (move with `target`): reasons describe that one host. */
@@ -437,6 +459,7 @@ export class RefEngine {
     this.level[h] = this.computeLevel(h);
     this.vmHost[vm] = h;
     this.vmCon.set(vm, this.qCon);
+    this.vmEnd.set(vm, this.qEnd);
     this.vmTenant[vm] = tenant;
     this.vmDep[vm] = dep;
     if (this.count[h]++ === 0 && this.dedicated.has(tenant)) this.owner[h] = tenant;
@@ -462,6 +485,7 @@ export class RefEngine {
     if (n === 0) this.tenantVms.delete(t);
     else this.tenantVms.set(t, n);
     this.vmHost[vm] = -1;
+    this.vmEnd.delete(vm);
     this.vmsPlaced--;
   }
 
@@ -477,6 +501,7 @@ export class RefEngine {
     const p = this.opts(o);
     const dep = r.deployment ?? NO_DEP;
     this.qCon = r.constraint ?? 0;
+    this.qEnd = r.expectedEnd ?? 0;
     const out = this.findHost(r.demand, r.tenant, dep, p.maxPerHost, p.policy, p.candidates, -1, null);
     if (out.host >= 0) this.commit(r.id, out.host, r.demand, r.tenant, dep);
     return out;
@@ -487,6 +512,7 @@ export class RefEngine {
     const p = this.opts(o);
     const dep = r.deployment ?? NO_DEP;
     this.qCon = r.constraint ?? 0;
+    this.qEnd = r.expectedEnd ?? 0;
     const out = this.checkHost(h, r.demand, r.tenant, dep, p.maxPerHost);
     if (out.host >= 0) this.commit(r.id, h, r.demand, r.tenant, dep);
     return out;
@@ -536,6 +562,7 @@ export class RefEngine {
       const r = reqs[i];
       const dep = r.deployment ?? NO_DEP;
       this.qCon = r.constraint ?? 0;
+    this.qEnd = r.expectedEnd ?? 0;
       const res = this.findHost(r.demand, r.tenant, dep, p.maxPerHost, p.policy, p.candidates, -1, fd);
       if (res.host >= 0) {
         this.commit(r.id, res.host, r.demand, r.tenant, dep);
@@ -561,6 +588,7 @@ export class RefEngine {
     const dep = this.vmDep[vm];
     const src = this.vmHost[vm];
     this.qCon = this.vmCon.get(vm) ?? 0;
+    this.qEnd = this.vmEnd.get(vm) ?? 0;
     const out = o?.target !== undefined
       ? this.checkHost(o.target, demand, tenant, dep, p.maxPerHost)
       : this.findHost(demand, tenant, dep, p.maxPerHost, p.policy, p.candidates, src, null);

@@ -1,6 +1,6 @@
 // A fixed workload whose placements the browser tests compare with Node's: the same seed must
 // give exactly the same host for every VM, whatever JavaScript engine runs the wasm around it.
-import { Engine, POLICIES } from "../../src/index.js";
+import { CAPACITY_POLICIES, Engine } from "../../src/index.js";
 import { rng } from "../../src/workload/rng.js";
 
 /** Hosts chosen (or -1) for a seeded mix of batches, single placements, moves and releases
@@ -8,7 +8,7 @@ import { rng } from "../../src/workload/rng.js";
 export function placementsForSeed(seed: number): number[] {
   const random = rng(seed);
   const out: number[] = [];
-  for (const policy of POLICIES) {
+  for (const policy of CAPACITY_POLICIES) {
     const engine = Engine.create({
       hostTypes: [
         { capacity: [64000, 262144, 25000, 4096], reservation: [2000, 8192, 1000, 64], count: 120, hostsPerFaultDomain: 10 },

@@ -2,7 +2,7 @@
 // with the File API, never sent anywhere), chooses policies and baselines, and a Web Worker
 // replays it while a bar shows progress; then the HTML report's charts (the same Plot specs,
 // src/replay/charts.ts, loaded only now) and summary table are drawn here.
-import { POLICIES } from "../../src/types.js";
+import { CAPACITY_POLICIES } from "../../src/types.js";
 import type { PageReplay } from "./replay-job.js";
 import { BASELINES, DEFAULT_RUNS, PAGE_FORMATS, type PageReplayOptions } from "./replay-options.js";
 import type { FromReplayWorker, ReplayRequest } from "./replay-protocol.js";
@@ -117,7 +117,7 @@ function start(): void {
 
 export function setUpReplayPanel(): void {
   const runs = $("replay-runs");
-  for (const name of [...POLICIES, ...BASELINES]) {
+  for (const name of [...CAPACITY_POLICIES, ...BASELINES]) {
     const box = document.createElement("input");
     box.type = "checkbox";
     box.value = name;

@@ -5,6 +5,8 @@
 // [dur_bin_lo_s, dur_bin_hi_s]; the reader draws it uniformly from a hash of (seed, row index),
 // so it never depends on processing order; a draw of 0 becomes 1 s; `censored = 1` never leaves.
 // `batch` (VMs one tenant started together) is the tenant, and with anti-affinity the deployment.
+// The lifetime policy's prediction is arrival + the middle of the bin, never the drawn lifetime,
+// so it knows only what a bin-level lifetime predictor would (censored rows: unknown).
 import { TraceError } from "../errors.js";
 import { readLineChunks, traceName, type TraceFile } from "../lines.js";
 import { drawLifetime } from "../lifetime.js";
@@ -70,6 +72,7 @@ async function* rows(input: TraceFile, seed: number, antiAffinity: boolean): Asy
         demand: [Math.round(vcpu * 1000), Math.round(memGb * 1024)],
         tenant: batch,
         deployment: antiAffinity ? batch : undefined,
+        expectedEnd: censored === 1 ? undefined : arrival + Math.floor((lo + hi) / 2),
       });
       index++;
     }

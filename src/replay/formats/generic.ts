@@ -5,6 +5,8 @@
 //   end | duration     seconds; at most one of the two; empty = never leaves
 //   demand_<dim>       one column per dimension, integers in the engine's units (at least one)
 //   tenant, deployment any text (interned to integers per pass); deployment = anti-affinity group
+//   expected_end       seconds: a prediction of the departure for the lifetime policy (replay
+//                      --lifetime); empty = unknown. Not read by any other run.
 //   id                 any text, ignored (for the user's own reference)
 //   labels, devices    reserved: must be empty until the engine has labels and devices
 // JSON lines: one object per line with the same keys, `demand` an object {dim: integer}; every
@@ -14,7 +16,7 @@ import { firstLine, readLineChunks, traceName, type TraceFile } from "../lines.j
 import type { TraceSource, TraceVm } from "../trace.js";
 import { numberField, readHeader } from "./csv.js";
 
-const PLAIN = ["arrival", "end", "duration", "tenant", "deployment", "id", "labels", "devices"] as const;
+const PLAIN = ["arrival", "end", "duration", "expected_end", "tenant", "deployment", "id", "labels", "devices"] as const;
 const MAX_TIME = 2 ** 40;
 const MAX_DEMAND = 0x7fffffff;
 
@@ -66,6 +68,14 @@ function departureOf(file: string, line: number, arrival: number, end: unknown, 
   return Infinity;
 }
 
+/** The optional predicted end (undefined or empty: unknown). */
+function expectedEndOf(file: string, line: number, v: unknown): number | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  const e = typeof v === "number" ? v : Number(v);
+  if (!Number.isFinite(e) || e < 0 || e > MAX_TIME) throw new TraceError(file, line, "expected_end", v, `must be a number of seconds in [0, ${MAX_TIME}]`);
+  return e;
+}
+
 function reserved(file: string, line: number, field: string, v: unknown): void {
   const empty = v === undefined || v === null || v === "" || (typeof v === "object" && Object.keys(v as object).length === 0);
   if (!empty) throw new TraceError(file, line, field, v, "must be empty: the engine has no labels or devices yet (see README, vmfabric replay)");
@@ -113,11 +123,12 @@ function csvRows(input: TraceFile): AsyncGenerator<TraceVm[]> {
       index: index++, line, arrival, departure, demand,
       tenant: tenants.id(get("tenant") ?? ""),
       deployment: dep === undefined || dep === "" ? undefined : deployments.id(dep),
+      expectedEnd: expectedEndOf(file, line, get("expected_end")),
     };
   });
 }
 
-const JSON_KEYS = new Set(["arrival", "end", "duration", "demand", "tenant", "deployment", "id", "labels", "devices"]);
+const JSON_KEYS = new Set(["arrival", "end", "duration", "expected_end", "demand", "tenant", "deployment", "id", "labels", "devices"]);
 
 function parseJson(file: string, line: number, text: string): Record<string, unknown> {
   let v: unknown;
@@ -167,6 +178,7 @@ function jsonRows(input: TraceFile, dims: readonly string[]): AsyncGenerator<Tra
       index: index++, line, arrival, departure, demand,
       tenant: tenants.id(String(o.tenant ?? "")),
       deployment: o.deployment === undefined || o.deployment === null || o.deployment === "" ? undefined : deployments.id(String(o.deployment)),
+      expectedEnd: expectedEndOf(file, line, o.expected_end),
     };
   });
 }
