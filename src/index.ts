@@ -11,6 +11,7 @@ export { QuotaEnforcer, referenceTick, referenceState } from "./quota/index.js";
 export type { QuotaOptions, QuotaLimits, QuotaTick, HostContention, PerDimension, ReferenceFleet, ReferenceState } from "./quota/index.js";
 export { FabricController } from "./fabric/controller.js";
 export type { DeployResult, Unhealed } from "./fabric/controller.js";
+export type { ReliefResult, SkippedMove } from "./fabric/relieve.js";
 export type { FabricOptions } from "./fabric/options.js";
 export type { DataCenterSpec, ServerSpec, AddressPoolSpec } from "./fabric/datacenter.js";
 export { DEFAULT_SERVER, DEFAULT_HOST_RESERVATION } from "./fabric/datacenter.js";

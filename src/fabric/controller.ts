@@ -9,6 +9,9 @@ import { demandOf } from "./catalog.js";
 import { EventQueue } from "./clock.js";
 import { fleetOf, imageServerOf, resolveServerSpec } from "./datacenter.js";
 import { chooseDefragServers } from "./defrag.js";
+import { planRelieve } from "../plans/relieve.js";
+import type { HotHosts, Move, PlanOptions } from "../plans/types.js";
+import { reliefRefusal, type ReliefResult, type SkippedMove } from "./relieve.js";
 import { Ev } from "./events.js";
 import { MemoryJournal, type Journal } from "./journal.js";
 import { ServerState, Stage, holdsHost } from "./lifecycle.js";
@@ -84,6 +87,10 @@ export class FabricController {
   private readonly migrationsActive = new Set<number>();
   /** Servers being drained, in the order their drains began. */
   private draining: number[] = [];
+  /** Hot-spot relief moves waiting for a server, a slot or an update domain (soft: a restore
+   *  forgets them; the enforcer's next verdict asks again). Skips found later go to reliefLater. */
+  private reliefQueue: Move[] = [];
+  private reliefLater: SkippedMove[] = [];
   /** When each migrating instance's blackout began, for the blackout statistics. */
   private readonly blackoutAt = new Map<number, number>();
   private readonly demands: number[][];
@@ -288,6 +295,7 @@ export class FabricController {
     }
     // Drains waiting for a target (or for instances to come up) try again on every run().
     if (this.draining.length > 0) this.pumpMigrations();
+    if (this.reliefQueue.length > 0) this.pumpRelief();
     while (q.size > 0 && q.peekTime() <= until) {
       if (q.size - this.staleTimeouts === (this.world.sweeping ? 1 : 0) && !this.failureUndetected()) break;
       q.pop();
@@ -936,6 +944,7 @@ export class FabricController {
         if (ms > this.counters.blackoutMsMax) this.counters.blackoutMsMax = ms;
       }
       this.pumpMigrations();
+      this.pumpRelief();
     }
   }
 
@@ -983,6 +992,65 @@ export class FabricController {
     for (const s of chosen) this.startDrain(s, 2);
     this.journal.sync();
     return chosen;
+  }
+
+  /** Hot-spot relief: asks planRelieve (src/plans/relieve.ts) for the fewest VMs to move off
+   *  each of the QuotaEnforcer's hot servers onto servers whose measured demand still fits, and
+   *  carries each move out as a live migration to the plan's target. Moves whose source or
+   *  target is already migrating (one migration per server at a time), or that wait for a slot
+   *  or the role's update domain, start as those free up; moves the FC cannot make are skipped
+   *  (relieve.ts says why). `options`: the plan's `budget` and `scan`. */
+  relieve(hot: HotHosts, options?: Pick<PlanOptions, "budget" | "scan">): ReliefResult {
+    if (options !== undefined && (typeof options !== "object" || options === null)) throw invalid("options", options, "an object {budget?, scan?}");
+    if (options !== undefined) onlyKeys("options", options, ["budget", "scan"]);
+    // The engine's own anti-affinity limit (one instance of a deployment per server), so the
+    // plan's targets are ones the FC's placeOn accepts.
+    const plan = planRelieve(this.state.engine, hot, { budget: options?.budget, scan: options?.scan, maxPerHost: 1 });
+    const result: ReliefResult = { started: [], waiting: [], skipped: [], left: plan.left };
+    const busy = this.busyServers();
+    for (const m of plan.moves) {
+      const skip = reliefRefusal(this.state, m) ?? this.startRelief(m, busy);
+      if (skip === "started") result.started.push(m);
+      else if (skip === "wait") {
+        result.waiting.push(m);
+        this.reliefQueue.push(m);
+      } else result.skipped.push(skip);
+    }
+    this.journal.sync();
+    return result;
+  }
+
+  /** Relief moves still waiting, and those skipped after they had waited. */
+  reliefs(): { waiting: Move[]; skipped: SkippedMove[] } {
+    return { waiting: this.reliefQueue.slice(), skipped: this.reliefLater.slice() };
+  }
+
+  /** Starts move m now if its servers, a slot and the role's update domain allow. */
+  private startRelief(m: Move, busy: Uint8Array): "started" | "wait" | SkippedMove {
+    const st = this.state;
+    const i = m.vm;
+    if (busy[m.from] || busy[m.to] || this.migrationsActive.size >= this.options.migration.maxConcurrent || !this.updateDomainAllows(i)) return "wait";
+    const slot = this.freeSlot();
+    if (slot < 0) return "wait";
+    const p = st.engine.placeOn(st.request(i, st.maxInstances + slot), m.to);
+    if (!p.placed) return { ...m, code: "TARGET_REFUSED", message: `instance ${i} cannot go to server ${m.to} (${p.rejection.code}: ${p.rejection.message})` };
+    this.beginMigration(i, m.to, slot, overShare(st, i, m.to));
+    busy[m.from] = 1;
+    busy[m.to] = 1;
+    return "started";
+  }
+
+  /** Starts the waiting relief moves that can start now, in plan order. */
+  private pumpRelief(): void {
+    if (this.reliefQueue.length === 0) return;
+    const busy = this.busyServers();
+    const keep: Move[] = [];
+    for (const m of this.reliefQueue) {
+      const skip = reliefRefusal(this.state, m) ?? this.startRelief(m, busy);
+      if (skip === "wait") keep.push(m);
+      else if (skip !== "started") this.reliefLater.push(skip);
+    }
+    this.reliefQueue = keep;
   }
 
   /** Servers being drained and how many guests each still holds. */
