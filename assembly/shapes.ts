@@ -142,6 +142,25 @@ export function shortAdjust(free: usize, sign: i32): void {
   }
 }
 
+/** An in-service host's free vector went from `before` to `after`: one pass over the classes
+ *  (a placement or release changes the counts only where the two differ in shortness). */
+export function shortMove(before: usize, after: usize): void {
+  let live = shapeValid;
+  while (live != 0) {
+    const s = <i32>ctz(live);
+    live &= live - 1;
+    const c = shortCounts + <usize>s * 64;
+    const d = shapeDemandPtr(s);
+    for (let k: usize = 0; k < (VEC >>> 4); k++) {
+      const o = k << 4;
+      const dem = v128.load(d + o);
+      // lt_s gives -1 per short lane: count + (-1 where short before) - (-1 where short after).
+      const delta = i32x4.sub(i32x4.lt_s(v128.load(before + o), dem), i32x4.lt_s(v128.load(after + o), dem));
+      v128.store(c + o, i32x4.add(v128.load(c + o), delta));
+    }
+  }
+}
+
 /** In-service hosts short of class s's demand in dimension d. */
 @inline export function shortCount(s: i32, d: i32): i32 { return load<i32>(shortCounts + <usize>s * 64 + (<usize>d << 2)); }
 

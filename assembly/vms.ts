@@ -8,7 +8,10 @@ import {
 import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
 import { totalsCommit, totalsRelease } from "./totals";
 import { addInto, copyVec, subInto } from "./vec";
-import { shortAdjust } from "./shapes";
+import { shortMove } from "./shapes";
+
+// The host's free vector before a commit or release (16 dims x i32 at most).
+const before = memory.data(64, 16);
 
 /** One bit of a 32-bit per-host filter: clear means "no VM of this deployment here",
  *  so most anti-affinity checks never walk the host's VM list. */
@@ -31,9 +34,9 @@ export function countOnHost(h: i32, d: u32, cap: u32): u32 {
 /** Puts VM v (demand already in the VM table) on host h. Capacity was checked by the caller. */
 export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   const counted = hostState(h) == STATE_IN_SERVICE;
-  if (counted) shortAdjust(freePtr(h), -1);
+  if (counted) copyVec(before, freePtr(h));
   subInto(freePtr(h), demandPtr(v));
-  if (counted) shortAdjust(freePtr(h), 1);
+  if (counted) shortMove(before, freePtr(h));
   store<i32>(vHost + (<usize>v << 2), h);
   store<u32>(vTenant + (<usize>v << 2), tenant);
   store<u32>(vDeployment + (<usize>v << 2), deployment);
@@ -64,9 +67,9 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
 export function release(v: i32): void {
   const h = vmHost(v);
   const counted = hostState(h) == STATE_IN_SERVICE;
-  if (counted) shortAdjust(freePtr(h), -1);
+  if (counted) copyVec(before, freePtr(h));
   addInto(freePtr(h), demandPtr(v));
-  if (counted) shortAdjust(freePtr(h), 1);
+  if (counted) shortMove(before, freePtr(h));
   const hp = hVmHead + (<usize>h << 2);
   let prev = -1;
   let cur = load<i32>(hp);
