@@ -19,6 +19,8 @@ const AZURE_2017: Array<[number, number]> = [
   [16, 28], [16, 56], [16, 112], [32, 448],
 ].map(([c, m]) => [c * 1000, Math.round(m * 1024)]);
 
+// The xorshift32 of bench/quota.ts: the README's churn figures were measured with its stream
+// (src/workload/rng.ts would draw other sizes).
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
@@ -27,6 +29,15 @@ function rng(seed: number): () => number {
     s ^= s << 5; s >>>= 0;
     return s / 0x100000000;
   };
+}
+
+/** Removes and returns a random element of `live` (order is not kept). */
+function takeRandom(live: number[], rand: () => number): number {
+  const j = Math.floor(rand() * live.length);
+  const gone = live[j];
+  live[j] = live[live.length - 1];
+  live.pop();
+  return gone;
 }
 
 type Sizes = { name: string; sizes: Array<[number, number]> | "random" };
@@ -83,10 +94,7 @@ function halfFullChurn(H: number, ops: number, s: Sizes, seed: number): ChurnRes
   let placed = 0, rejected = 0;
   const t0 = performance.now();
   for (let i = 0; i < ops; i++) {
-    const j = Math.floor(rand() * live.length);
-    const gone = live[j];
-    live[j] = live[live.length - 1];
-    live.pop();
+    const gone = takeRandom(live, rand);
     engine.release(gone);
     free.push(gone);
     const d = demandOf(s, rand);
@@ -123,12 +131,7 @@ function fragmentedChurn(H: number, ops: number, fill: Sizes, churn: Sizes, seed
   }
   const fillSeconds = (performance.now() - t0) / 1000;
   // Fragment: release a random third, refill with other sizes, so free space is scattered.
-  for (let i = 0; i < live.length / 3; i++) {
-    const j = Math.floor(rand() * live.length);
-    engine.release(live[j]);
-    live[j] = live[live.length - 1];
-    live.pop();
-  }
+  for (let i = 0; i < live.length / 3; i++) engine.release(takeRandom(live, rand));
   const freeIds: number[] = [];
   for (let v = vmCap - 1; v >= next; v--) freeIds.push(v);
   while (engine.stats().utilization.cpu < 0.8) {
@@ -139,10 +142,7 @@ function fragmentedChurn(H: number, ops: number, fill: Sizes, churn: Sizes, seed
   let placed = 0;
   const t1 = performance.now();
   for (let i = 0; i < ops; i++) {
-    const j = Math.floor(rand() * live.length);
-    const gone = live[j];
-    live[j] = live[live.length - 1];
-    live.pop();
+    const gone = takeRandom(live, rand);
     engine.release(gone);
     freeIds.push(gone);
     const id = freeIds.pop()!;
