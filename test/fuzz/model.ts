@@ -7,7 +7,7 @@ import { Engine, REASON_CODES, VmfabricError } from "../../src/index.js";
 import type { FleetSpec, HostSpec, Placement } from "../../src/types.js";
 import {
   type AddedHosts, type BatchCallOpts, type CallOpts, type FleetCase, type Op, type OpWeights, type ReqSpec, type Scale,
-  type SpecLayout, DEFAULT_WEIGHTS, opArbs,
+  type OpSources, type SpecLayout, DEFAULT_WEIGHTS, opArbs,
 } from "../support/arbitraries.js";
 import { DIM_NONE, NO_DEP, OK, RefEngine, type RefOutcome } from "../support/reference.js";
 
@@ -47,21 +47,30 @@ export class World {
   freshTypes = 0;
 
   constructor(readonly fleet: FleetCase, opts: { fullEvery?: number; invariants?: boolean; rebuilds?: boolean } = {}) {
+    this.D = fleet.dims;
+    this.dims = fleet.options.dimensions ?? ["cpu", "memory", "network", "disk"];
+    // The engine names device dimensions; the model numbers them.
+    const devices: Record<number, number> = {};
+    for (const [name, size] of Object.entries(fleet.options.devices ?? {})) devices[this.dims.indexOf(name)] = size;
     this.ref = new RefEngine(fleet.hosts, {
       dims: fleet.dims,
       vmCapacity: fleet.options.vmCapacity,
       policy: fleet.options.policy,
       maxPerHost: fleet.options.maxPerHost,
       candidates: fleet.options.candidates,
+      devices,
     });
-    this.D = fleet.dims;
-    this.dims = fleet.options.dimensions ?? ["cpu", "memory", "network", "disk"];
     this.freeIds = [];
     for (let i = fleet.options.vmCapacity - 1; i >= 0; i--) this.freeIds.push(i);
     this.pos = new Int32Array(fleet.options.vmCapacity).fill(-1);
     this.fullEvery = opts.fullEvery ?? 1;
     this.invariants = opts.invariants ?? true;
     this.rebuilds = opts.rebuilds ?? false;
+  }
+
+  /** Whether the fleet has device dimensions (then devicesOf / deviceFreeOf are compared too). */
+  get hasDevices(): boolean {
+    return this.ref.devDims.length > 0;
   }
 
   /** Hosts in the fleet, retired ones included. */
@@ -145,6 +154,7 @@ export function compareFull(w: World, e: Engine, where = ""): void {
     const a = e.hostOf(vm);
     if (a !== ref.vmHost[vm]) fail(`hostOf(${vm}): engine ${a}, reference ${ref.vmHost[vm]}${at}`);
     if (a >= 0 && e.expectedEndOf(vm) !== (ref.vmEnd.get(vm) ?? 0)) fail(`expectedEndOf(${vm}): engine ${e.expectedEndOf(vm)}, reference ${ref.vmEnd.get(vm)}${at}`);
+    if (a >= 0 && w.hasDevices) compareDevicesOf(w, e, vm, at);
   }
   if (e.hostCount !== w.H) fail(`hostCount: engine ${e.hostCount}, reference ${w.H}${at}`);
   for (let h = 0; h < w.H; h++) compareHost(w, e, h, at);
@@ -161,6 +171,40 @@ export function compareHost(w: World, e: Engine, h: number, at = ""): void {
   if (e.vmCountOf(h) !== ref.count[h]) fail(`vmCountOf(${h}): engine ${e.vmCountOf(h)}, reference ${ref.count[h]}${at}`);
   if (e.isHostInService(h) !== (ref.inService[h] === 1)) fail(`isHostInService(${h}) differs${at}`);
   if (e.isHostRetired(h) !== (ref.retired[h] === 1)) fail(`isHostRetired(${h}): engine ${e.isHostRetired(h)}${at}`);
+  if (w.hasDevices) {
+    const got = e.deviceFreeOf(h);
+    const want = byName(w, ref.deviceFreeOf(h));
+    if (js(got) !== js(want)) fail(`deviceFreeOf(${h}): engine ${js(got)}, reference ${js(want)}${at}`);
+  }
+}
+
+/** A model answer keyed by user dimension index, keyed by dimension name as the engine answers. */
+function byName(w: World, x: Record<number, number[]>): Record<string, number[]> {
+  return Object.fromEntries(w.ref.devDims.map((d) => [w.dims[d], x[d]]));
+}
+
+export function compareDevicesOf(w: World, e: Engine, vm: number, at = ""): void {
+  const got = e.devicesOf(vm);
+  const want = byName(w, w.ref.devicesOf(vm));
+  if (js(got) !== js(want)) fail(`devicesOf(${vm}) on host ${w.ref.vmHost[vm]}: engine ${js(got)}, reference ${js(want)}${at}`);
+}
+
+/** Per device dimension name, the units of each device of host h the VMs there hold, from the
+ *  engine's own devicesOf and demandOf: a whole-device VM holds all of each device it lists,
+ *  a fraction its demand on its one device. */
+function deviceUse(w: World, e: Engine, h: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [j, d] of w.ref.devDims.entries()) {
+    const name = w.dims[d];
+    const size = w.ref.devSize[j];
+    const used = new Array<number>(e.capacityOf(h)[d] / size).fill(0);
+    for (const vm of e.vmsOnHost(h)) {
+      const demand = e.demandOf(vm)[d];
+      for (const i of e.devicesOf(vm)[name]) used[i] = (used[i] ?? NaN) + (demand >= size ? size : demand);
+    }
+    out[name] = used;
+  }
+  return out;
 }
 
 /** Every field of stats() against the reference's recomputation (floats to the last bit: both
@@ -208,6 +252,20 @@ export function hostInvariants(w: World, e: Engine, h: number, at = ""): void {
   if (tenants.size > 1) {
     for (const t of tenants) if (e.isTenantDedicated(t)) fail(`host ${h} holds dedicated tenant ${t} with others [${[...tenants]}]${at}`);
   }
+  if (w.hasDevices) {
+    // Each device: used by the VMs listing it == size - free, and free within [0, size].
+    const free = e.deviceFreeOf(h);
+    const use = deviceUse(w, e, h);
+    for (const [j, d] of w.ref.devDims.entries()) {
+      const name = w.dims[d];
+      const size = w.ref.devSize[j];
+      const f = free[name];
+      if (f.length !== use[name].length) fail(`host ${h} ${name}: ${f.length} devices listed, capacity makes ${use[name].length}${at}`);
+      f.forEach((x, i) => {
+        if (x < 0 || x > size || size - x !== use[name][i]) fail(`host ${h} ${name} device ${i}: free ${x} of ${size}, but its VMs hold ${use[name][i]}${at}`);
+      });
+    }
+  }
 }
 
 /** Anti-affinity for a VM just placed on h: at most k instances of its deployment there. */
@@ -242,6 +300,7 @@ export function doPlace(w: World, e: Engine, req: ReqSpec, opts?: CallOpts): voi
   samePlacement(`place(vm ${id} ${JSON.stringify(req)}${opts ? " " + JSON.stringify(opts) : ""})`, p, r, w.dims);
   if (p.host >= 0) {
     w.markPlaced(id);
+    if (w.hasDevices) compareDevicesOf(w, e, id, ` after place(vm ${id})`);
     if (!wasInService(p.host)) fail(`vm ${id} placed on out-of-service host ${p.host}`);
     compareHost(w, e, p.host);
     if (w.invariants) {
@@ -320,6 +379,8 @@ export function doRelease(w: World, e: Engine, sel: number): void {
   const h = w.ref.vmHost[vm];
   const before = e.freeOf(h);
   const demand = e.demandOf(vm);
+  // Release gives back exactly the units the VM held, device by device (from the engine alone).
+  const devExpected = w.hasDevices ? giveBack(w, e.deviceFreeOf(h), e.devicesOf(vm), demand) : undefined;
   w.ref.release(vm);
   e.release(vm);
   w.markReleased(vm);
@@ -328,6 +389,9 @@ export function doRelease(w: World, e: Engine, sel: number): void {
     if (after[d] !== before[d] + demand[d]) fail(`release(${vm}) from host ${h}: free [${before}] + demand [${demand}] != [${after}]`);
   }
   if (e.hostOf(vm) !== -1) fail(`release(${vm}): still on host ${e.hostOf(vm)}`);
+  if (devExpected !== undefined && js(e.deviceFreeOf(h)) !== js(devExpected)) {
+    fail(`release(${vm}) from host ${h}: deviceFreeOf ${js(e.deviceFreeOf(h))}, expected ${js(devExpected)} (what it held given back)`);
+  }
   compareHost(w, e, h);
   maybeFull(w, e);
 }
@@ -339,9 +403,23 @@ export function moveTarget(w: World, vm: number, target?: number): number | unde
   return t;
 }
 
+/** A host's per-device free units once a VM holding `held` (with this demand) is gone. */
+function giveBack(w: World, free: Record<string, number[]>, held: Record<string, number[]>, demand: readonly number[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [j, d] of w.ref.devDims.entries()) {
+    const name = w.dims[d];
+    const size = w.ref.devSize[j];
+    out[name] = [...free[name]];
+    for (const i of held[name]) out[name][i] += demand[d] >= size ? size : demand[d];
+  }
+  return out;
+}
+
 export function doMove(w: World, e: Engine, sel: number, target?: number, opts?: CallOpts): void {
   const vm = w.placed[sel % w.placed.length];
   const from = w.ref.vmHost[vm];
+  const srcExpected = w.hasDevices ? giveBack(w, e.deviceFreeOf(from), e.devicesOf(vm), e.demandOf(vm)) : undefined;
+  const srcBefore = w.hasDevices ? e.deviceFreeOf(from) : undefined;
   const t = moveTarget(w, vm, target);
   const o = t === undefined ? opts : { ...(opts ?? {}), target: t };
   const r = w.ref.move(vm, o);
@@ -349,6 +427,7 @@ export function doMove(w: World, e: Engine, sel: number, target?: number, opts?:
   w.count(t === undefined ? "move" : "moveTo", r);
   samePlacement(`move(vm ${vm} from host ${from}${o ? " " + JSON.stringify(o) : ""})`, p, r, w.dims);
   const now = e.hostOf(vm);
+  if (p.host >= 0 && w.hasDevices) compareDevicesOf(w, e, vm, ` after move(vm ${vm})`);
   if (p.host >= 0) {
     if (now !== p.host) fail(`move(${vm}): hostOf ${now}, move said ${p.host}`);
     if (p.host === from) fail(`move(${vm}) stayed on host ${from}`);
@@ -358,6 +437,11 @@ export function doMove(w: World, e: Engine, sel: number, target?: number, opts?:
       antiAffinityHolds(e, p.host, e.deploymentOf(vm), resolveK(w, opts), `move(vm ${vm})`);
     }
   } else if (now !== from) fail(`rejected move(${vm}) left it on ${now}, not ${from}`);
+  if (w.hasDevices) {
+    // The source gets back exactly what the VM held; a rejected move changes nothing there.
+    const want = p.host >= 0 ? srcExpected : srcBefore;
+    if (js(e.deviceFreeOf(from)) !== js(want)) fail(`move(${vm}) from host ${from}: source deviceFreeOf ${js(e.deviceFreeOf(from))}, expected ${js(want)}`);
+  }
   compareHost(w, e, from);
   maybeFull(w, e);
 }
@@ -578,8 +662,8 @@ export function toCommand(op: Op): Cmd {
 }
 
 /** The command arbitraries for fc.commands, weighted by repetition. */
-export function commandArbs(dims: number, s: Scale, w: OpWeights = DEFAULT_WEIGHTS): Array<fc.Arbitrary<Cmd>> {
-  const a = opArbs(dims, s, w);
+export function commandArbs(dims: number, s: Scale, w: OpWeights = DEFAULT_WEIGHTS, src: OpSources = {}): Array<fc.Arbitrary<Cmd>> {
+  const a = opArbs(dims, s, w, src);
   const out: Array<fc.Arbitrary<Cmd>> = [];
   const add = (arb: fc.Arbitrary<Op>, n: number) => { for (let i = 0; i < n; i++) out.push(arb.map(toCommand)); };
   add(a.place, w.place);

@@ -204,11 +204,20 @@ export interface OpWeights {
 
 export const DEFAULT_WEIGHTS: OpWeights = { place: 5, batch: 3, release: 4, move: 3, service: 1, dedicate: 1, addHosts: 1, retire: 1 };
 
-export function opArbs(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WEIGHTS) {
+/** Where requests and fresh host types come from (default: reqArb and hostArb); fleets with
+ *  device dimensions need demands and capacities in whole devices (support/device-arbitraries). */
+export interface OpSources {
+  req?: fc.Arbitrary<ReqSpec>;
+  host?: fc.Arbitrary<HostSpec>;
+}
+
+export function opArbs(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WEIGHTS, src: OpSources = {}) {
+  const req = src.req ?? reqArb(dims, s);
+  const host = src.host ?? hostArb(dims, s);
   return {
-    place: fc.record({ req: reqArb(dims, s), opts: callOptsArb() })
+    place: fc.record({ req, opts: callOptsArb() })
       .map(({ req, opts }): Op => (opts ? { t: "place", req, opts } : { t: "place", req })),
-    batch: fc.record({ reqs: fc.array(reqArb(dims, s), { minLength: 0, maxLength: s.maxBatch }), opts: batchOptsArb() })
+    batch: fc.record({ reqs: fc.array(req, { minLength: 0, maxLength: s.maxBatch }), opts: batchOptsArb() })
       .map(({ reqs, opts }): Op => (opts ? { t: "batch", reqs, opts } : { t: "batch", reqs })),
     release: fc.nat().map((sel): Op => ({ t: "release", sel })),
     move: fc.record({ sel: fc.nat(), target: fc.option(fc.nat(), { freq: 2 }), opts: callOptsArb() })
@@ -223,7 +232,7 @@ export function opArbs(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WE
     dedicate: fc.nat(s.tenants - 1).map((tenant): Op => ({ t: "dedicate", tenant })),
     addHosts: fc.record({
       hosts: fc.array(
-        fc.record({ pick: fc.nat(), fresh: fc.option(hostArb(dims, s), { freq: 3 }), count: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(0)) }),
+        fc.record({ pick: fc.nat(), fresh: fc.option(host, { freq: 3 }), count: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(0)) }),
         { minLength: 1, maxLength: 2 },
       ),
       asSpec: fc.option(fc.record({ perFd: fc.integer({ min: 1, max: 2 }), interleaved: fc.boolean() }, { requiredKeys: [] }), { freq: 2 }),
@@ -235,8 +244,8 @@ export function opArbs(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WE
 }
 
 /** One arbitrary over all operations with the given weights. */
-export function opArb(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WEIGHTS): fc.Arbitrary<Op> {
-  const a = opArbs(dims, s, w);
+export function opArb(dims: number, s: Scale = SMALL, w: OpWeights = DEFAULT_WEIGHTS, src: OpSources = {}): fc.Arbitrary<Op> {
+  const a = opArbs(dims, s, w, src);
   return fc.oneof(
     { weight: w.place, arbitrary: a.place },
     { weight: w.batch, arbitrary: a.batch },

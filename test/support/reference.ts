@@ -3,6 +3,10 @@
 // incrementally (and a cached free level per host) so the long fuzz run stays fast.
 //
 // It does not validate input: callers only hand it requests the Engine accepted.
+//
+// Devices (docs: /work/wt/notes/devices-spec.md, README "Devices"): with the `devices` option a
+// dimension is also split into equal devices; the model keeps each host's per-device free
+// units in plain arrays and chooses devices by linear scans.
 
 import type { FleetSpec, HostSpec, Policy, SizeMeasure } from "../../src/types.js";
 
@@ -62,6 +66,15 @@ export interface RefEngineOptions {
   policy?: Policy;
   maxPerHost?: number;
   candidates?: number;
+  /** Device dimensions: user dimension index -> size of ONE device in that dimension's units.
+   *  Every host's effective capacity there is k x size (k devices, 0..16). */
+  devices?: Readonly<Record<number, number>>;
+}
+
+/** What a demand asks of one device dimension: k whole devices, or a fraction f of one device
+ *  (k = 0 for a fraction or none; f = 0 for whole devices or none). */
+export function deviceAsk(demand: number, size: number): { k: number; f: number } {
+  return demand >= size ? { k: demand / size, f: 0 } : { k: 0, f: demand };
 }
 
 /** Effective capacity as the README defines it. */
@@ -119,6 +132,14 @@ export class RefEngine {
   /** The expected end of the request being searched (0: unknown), and of each placed VM. */
   private qEnd = 0;
   readonly vmEnd = new Map<number, number>();
+  /** Device dimensions (user dimension indices, ascending: the order of `dimensions`) and the
+   *  size of one device in each; empty without the devices option. */
+  readonly devDims: number[];
+  readonly devSize: number[];
+  /** devFree[h][j][i]: free units of device i of device dimension j on host h. */
+  devFree: number[][][];
+  /** Per placed VM: per device dimension j, the device indices it holds (ascending). */
+  readonly vmDevs = new Map<number, number[][]>();
 
   constructor(hosts: readonly HostSpec[], o: RefEngineOptions) {
     const D = (this.D = o.dims);
@@ -134,6 +155,10 @@ export class RefEngine {
     this.owner = new Float64Array(H).fill(-1);
     this.depCount = Array.from({ length: H }, () => new Map<number, number>());
     this.scale = new Float64Array(D);
+    const devs = Object.entries(o.devices ?? {}).map(([d, size]) => [Number(d), size]).sort((a, b) => a[0] - b[0]);
+    this.devDims = devs.map(([d]) => d);
+    this.devSize = devs.map(([, size]) => size);
+    this.devFree = [];
     hosts.forEach((spec, h) => this.initHost(h, spec));
     this.vmHost = new Int32Array(o.vmCapacity).fill(-1);
     this.vmDemand = new Int32Array(o.vmCapacity * D);
@@ -158,6 +183,12 @@ export class RefEngine {
     this.inService[h] = spec.inService === false ? 0 : 1;
     this.inServiceN += this.inService[h];
     this.level[h] = this.computeLevel(h);
+    this.devFree[h] = this.devDims.map((d, j) => {
+      const k = eff[d] / this.devSize[j];
+      // The engine refuses such a host; a test handing it to the model is broken.
+      if (!Number.isInteger(k)) throw new Error(`reference: host ${h} capacity ${eff[d]} in dimension ${d} is not whole devices of ${this.devSize[j]}`);
+      return new Array<number>(k).fill(this.devSize[j]);
+    });
   }
 
   /** Engine.addHosts: the hosts (a list, or a fleet spec expanded by expandSpec) get the next
@@ -236,7 +267,28 @@ export class RefEngine {
   fits(h: number, demand: readonly number[]): boolean {
     const D = this.D;
     for (let d = 0; d < D; d++) if (this.free[h * D + d] < demand[d]) return false;
+    for (let j = 0; j < this.devDims.length; j++) if (this.wholeShort(h, j, demand) || this.fractionShort(h, j, demand)) return false;
     return true;
+  }
+
+  /** Devices of dimension j on host h whose every unit is free. */
+  fullyFreeDevices(h: number, j: number): number {
+    return this.devFree[h][j].filter((x) => x === this.devSize[j]).length;
+  }
+
+  /** The most free units on one device of dimension j on host h (0 without devices). */
+  maxDeviceFree(h: number, j: number): number {
+    return Math.max(0, ...this.devFree[h][j]);
+  }
+
+  /** W_j short: fewer fully free devices than the whole devices asked. */
+  wholeShort(h: number, j: number, demand: readonly number[]): boolean {
+    return this.fullyFreeDevices(h, j) < deviceAsk(demand[this.devDims[j]], this.devSize[j]).k;
+  }
+
+  /** F_j short: no one device has the fraction asked. */
+  fractionShort(h: number, j: number, demand: readonly number[]): boolean {
+    return this.maxDeviceFree(h, j) < deviceAsk(demand[this.devDims[j]], this.devSize[j]).f;
   }
 
   /** The tenancy rule: may `tenant` put a VM on host h? */
@@ -348,17 +400,24 @@ export class RefEngine {
     return { host: -1, reason: NO_CAPACITY, dim: this.shortestDim(demand, exclude) };
   }
 
-  /** Dimension most in-service hosts (other than `exclude`) are short of; lowest on ties. */
+  /** Dimension most in-service hosts (other than `exclude`) are short of; lowest on ties.
+   *  With devices, counted over [user dims..., W_0, F_0, W_1, F_1, ...]; W_j and F_j are
+   *  reported as device dimension j's own user dimension. */
   shortestDim(demand: readonly number[], exclude: number): number {
     const D = this.D;
-    const short = new Array<number>(D).fill(0);
+    const J = this.devDims.length;
+    const short = new Array<number>(D + 2 * J).fill(0);
     for (let h = 0; h < this.H; h++) {
       if (h === exclude || !this.inService[h]) continue;
       for (let d = 0; d < D; d++) if (this.free[h * D + d] < demand[d]) short[d]++;
+      for (let j = 0; j < J; j++) {
+        if (this.wholeShort(h, j, demand)) short[D + 2 * j]++;
+        if (this.fractionShort(h, j, demand)) short[D + 2 * j + 1]++;
+      }
     }
     let best = 0;
-    for (let d = 1; d < D; d++) if (short[d] > short[best]) best = d;
-    return best;
+    for (let x = 1; x < short.length; x++) if (short[x] > short[best]) best = x;
+    return best < D ? best : this.devDims[(best - D) >> 1];
   }
 
   /** Shared tenants: hosts are given in index order. */
@@ -442,6 +501,10 @@ export class RefEngine {
     for (let d = 0; d < D; d++) {
       if (this.free[h * D + d] < demand[d]) return { host: -1, reason: NO_CAPACITY, dim: d };
     }
+    // One host: the first short entry of the extended vector (the most-short rule over one host).
+    for (let j = 0; j < this.devDims.length; j++) {
+      if (this.wholeShort(h, j, demand) || this.fractionShort(h, j, demand)) return { host: -1, reason: NO_CAPACITY, dim: this.devDims[j] };
+    }
     if (!this.admits(this.qCon, h)) return { host: -1, reason: NO_MATCHING_HOST, dim: DIM_NONE };
     if (!this.tenancyOk(h, tenant)) return { host: -1, reason: DEDICATED_HOST, dim: DIM_NONE };
     if (!this.antiOk(h, dep, k)) return { host: -1, reason: ANTI_AFFINITY, dim: DIM_NONE };
@@ -457,6 +520,7 @@ export class RefEngine {
       this.vmDemand[vm * D + d] = demand[d];
     }
     this.level[h] = this.computeLevel(h);
+    if (this.devDims.length > 0) this.vmDevs.set(vm, this.takeDevices(h, demand));
     this.vmHost[vm] = h;
     this.vmCon.set(vm, this.qCon);
     this.vmEnd.set(vm, this.qEnd);
@@ -473,6 +537,14 @@ export class RefEngine {
     const h = this.vmHost[vm];
     for (let d = 0; d < D; d++) this.free[h * D + d] += this.vmDemand[vm * D + d];
     this.level[h] = this.computeLevel(h);
+    const held = this.vmDevs.get(vm);
+    if (held !== undefined) {
+      held.forEach((devices, j) => {
+        const { k, f } = deviceAsk(this.vmDemand[vm * D + this.devDims[j]], this.devSize[j]);
+        for (const i of devices) this.devFree[h][j][i] += k > 0 ? this.devSize[j] : f;
+      });
+      this.vmDevs.delete(vm);
+    }
     if (--this.count[h] === 0) this.owner[h] = -1;
     const dep = this.vmDep[vm];
     if (dep !== NO_DEP) {
@@ -487,6 +559,40 @@ export class RefEngine {
     this.vmHost[vm] = -1;
     this.vmEnd.delete(vm);
     this.vmsPlaced--;
+  }
+
+  /** The devices a VM committed to host h takes (the host is known to fit): whole k, the k
+   *  lowest-indexed fully free ones; a fraction, the one with the least free still >= f,
+   *  lowest index on ties. */
+  private takeDevices(h: number, demand: readonly number[]): number[][] {
+    return this.devDims.map((d, j) => {
+      const size = this.devSize[j];
+      const free = this.devFree[h][j];
+      const { k, f } = deviceAsk(demand[d], size);
+      const got: number[] = [];
+      if (k > 0) {
+        for (let i = 0; i < free.length && got.length < k; i++) if (free[i] === size) got.push(i);
+        for (const i of got) free[i] = 0;
+      } else if (f > 0) {
+        let best = -1;
+        for (let i = 0; i < free.length; i++) if (free[i] >= f && (best < 0 || free[i] < free[best])) best = i;
+        free[best] -= f;
+        got.push(best);
+      }
+      return got;
+    });
+  }
+
+  /** Engine.devicesOf: per device dimension (by user dimension index) the devices the placed VM holds. */
+  devicesOf(vm: number): Record<number, number[]> {
+    if (this.vmHost[vm] < 0) throw new Error(`reference: devicesOf(${vm}) on a VM not placed`);
+    const held = this.vmDevs.get(vm)!;
+    return Object.fromEntries(this.devDims.map((d, j) => [d, [...held[j]]]));
+  }
+
+  /** Engine.deviceFreeOf: per device dimension (by user dimension index) the free units of each device of host h. */
+  deviceFreeOf(h: number): Record<number, number[]> {
+    return Object.fromEntries(this.devDims.map((d, j) => [d, [...this.devFree[h][j]]]));
   }
 
   private opts(o?: RefOptions): Required<RefOptions> {
@@ -627,7 +733,7 @@ export class RefEngine {
       if (ArrayBuffer.isView(v)) copy = (v as unknown as { slice(): unknown }).slice();
       else if (v instanceof Set) copy = new Set(v);
       else if (v instanceof Map) copy = new Map(v);
-      else if (Array.isArray(v)) copy = v.map((m) => (m instanceof Map ? new Map(m) : m));
+      else if (Array.isArray(v)) copy = v.map((m) => (m instanceof Map ? new Map(m) : Array.isArray(m) ? structuredClone(m) : m));
       else if (typeof v === "object" && v !== null) copy = { ...v };
       (c as unknown as Record<string, unknown>)[k] = copy;
     }
