@@ -437,6 +437,7 @@ export class Engine {
       const dem = new Int32Array(buf, c.inDemand.value >>> 0, n * s);
       if (s === D) dem.set(demands);
       else if (dev.any) {
+        dem.fill(0); // padding lanes must be 0 (the scratch holds the last call's data)
         for (let i = 0; i < n; i++) dev.writeCore(demands, i * D, dem, i * s, false);
       } else {
         dem.fill(0);
