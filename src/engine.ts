@@ -785,6 +785,7 @@ export class Engine {
       hostVmHead: v.hostVmHead, hostType: this.fleet.hostType, faultDomain: this.fleet.faultDomain,
       effective: this.fleet.types.map((t) => t.effective), dedicated: this.dedicated,
       labelsAllow: (vm, h) => admits(this.attrs.constraints[v.vmConstraint[vm]], this.attrs.signatures[this.fleet.signature[h]]),
+      devices: { kinds: this.devices.kinds, hostDevices: v.hostDevices, vmDevices: v.vmDevices },
     };
   }
 }
@@ -809,6 +810,13 @@ export interface EngineTables {
   dedicated: ReadonlySet<number>;
   /** Whether vm's label requirements and tolerations admit host h (placement rule 6). */
   labelsAllow(vm: number, h: number): boolean;
+  /** Device dimensions (rule 7): per host and kind 16 devices' free units, per VM and kind
+   *  the mask of the devices it holds. */
+  devices: {
+    kinds: ReadonlyArray<{ readonly dim: number; readonly size: number }>;
+    hostDevices: ArrayLike<number>;
+    vmDevices: ArrayLike<number>;
+  };
 }
 
 function boolOption(field: string, x: unknown): boolean {

@@ -1,10 +1,6 @@
-// The engine's device rule in plain TS, for schedulers that choose hosts themselves (the
-// baselines): which hosts have the devices a VM asks for, and which devices it then takes.
-// It must mirror assembly/devices.ts choice for choice, or the engine refuses a baseline's
-// choice (SCHEDULER_CHOICE): whole k takes the k lowest-indexed fully free devices, a
-// fraction the device with the least room that still holds it.
-
-const MAX_DEVICES = 16;
+// Per-device free units for schedulers that choose hosts themselves (the baselines), kept
+// by the engine's device rule (src/device-rule.ts) so the engine accepts their choices.
+import { DEVICES_PER_HOST, chooseDevices, devicesFit, shiftDevices } from "../device-rule.js";
 
 export class DeviceState {
   private readonly kinds: Array<{ dim: number; size: number }>;
@@ -16,10 +12,10 @@ export class DeviceState {
   constructor(effective: ReadonlyArray<ArrayLike<number>>, dimensions: readonly string[], devices: Readonly<Record<string, number>>, slots: number) {
     this.kinds = Object.entries(devices).map(([name, size]) => ({ dim: dimensions.indexOf(name), size })).sort((a, b) => a.dim - b.dim);
     const K = this.kinds.length;
-    this.free = new Int32Array(effective.length * K * MAX_DEVICES);
+    this.free = new Int32Array(effective.length * K * DEVICES_PER_HOST);
     effective.forEach((cap, h) => this.kinds.forEach((k, j) => {
       const n = cap[k.dim] / k.size;
-      for (let i = 0; i < n; i++) this.free[(h * K + j) * MAX_DEVICES + i] = k.size;
+      for (let i = 0; i < n; i++) this.free[(h * K + j) * DEVICES_PER_HOST + i] = k.size;
     }));
     this.held = new Uint16Array(slots * K);
   }
@@ -28,17 +24,7 @@ export class DeviceState {
     const K = this.kinds.length;
     for (let j = 0; j < K; j++) {
       const { dim, size } = this.kinds[j];
-      const x = demands[at + dim];
-      if (x === 0) continue;
-      const base = (host * K + j) * MAX_DEVICES;
-      let whole = 0;
-      let most = 0;
-      for (let i = 0; i < MAX_DEVICES; i++) {
-        const f = this.free[base + i];
-        if (f === size) whole++;
-        if (f > most) most = f;
-      }
-      if (x >= size ? whole < x / size : most < x) return false;
+      if (!devicesFit(this.free, (host * K + j) * DEVICES_PER_HOST, size, demands[at + dim])) return false;
     }
     return true;
   }
@@ -48,21 +34,9 @@ export class DeviceState {
     for (let j = 0; j < K; j++) {
       const { dim, size } = this.kinds[j];
       const x = demands[at + dim];
-      const base = (host * K + j) * MAX_DEVICES;
-      let mask = 0;
-      if (x >= size) {
-        for (let i = 0, left = x / size; i < MAX_DEVICES && left > 0; i++) {
-          if (this.free[base + i] === size) { mask |= 1 << i; this.free[base + i] = 0; left--; }
-        }
-      } else if (x > 0) {
-        let best = -1;
-        for (let i = 0; i < MAX_DEVICES; i++) {
-          const f = this.free[base + i];
-          if (f >= x && (best < 0 || f < this.free[base + best])) best = i;
-        }
-        mask = 1 << best;
-        this.free[base + best] -= x;
-      }
+      const base = (host * K + j) * DEVICES_PER_HOST;
+      const mask = chooseDevices(this.free, base, size, x);
+      shiftDevices(this.free, base, size, x, mask, -1);
       this.held[slot * K + j] = mask;
     }
   }
@@ -71,11 +45,7 @@ export class DeviceState {
     const K = this.kinds.length;
     for (let j = 0; j < K; j++) {
       const { dim, size } = this.kinds[j];
-      const x = demands[at + dim];
-      const back = x >= size ? size : x;
-      const base = (host * K + j) * MAX_DEVICES;
-      const mask = this.held[slot * K + j];
-      for (let i = 0; i < MAX_DEVICES; i++) if ((mask >> i) & 1) this.free[base + i] += back;
+      shiftDevices(this.free, (host * K + j) * DEVICES_PER_HOST, size, demands[at + dim], this.held[slot * K + j], 1);
       this.held[slot * K + j] = 0;
     }
   }
