@@ -11,7 +11,7 @@ import { setSpecialDims, setTypeSpecialDims } from "./attrs";
 import { setAdmits, setAdmitsAll, setHostSignature, setVmConstraint, vmConstraint, vmConstraintBase } from "./attrs";
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
-  DIMS, HOSTS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
+  DIMS, HOSTS, HOST_CAP, VMS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
   vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd,
@@ -19,6 +19,8 @@ import {
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
 import { commit, release, setDemand, setEnd } from "./vms";
 import { copyVec } from "./vec";
+import { DEV_KINDS, devicesInit, devicesReset, forceDevices } from "./devices";
+export { setDeviceKind, deviceTable, vmDeviceTable } from "./devices";
 
 export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, inCon, inEnd, outHost, outReason,
   inPriorDep, inPriorFd, inPriorCount } from "./batch";
@@ -32,6 +34,13 @@ export function ioPtr(): usize { return io; }
  *  added with addHosts. */
 export function create(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: i32): void {
   init(dims, hosts, vms, types, faultDomains);
+  devicesInit(dims, 0, hosts, vms);
+}
+
+/** Of the `create`d dimensions, the first `userDims` are the caller's and the rest two derived
+ *  lanes per device dimension (devices.ts); called before any type or host is set. */
+export function setDevices(userDims: i32, kinds: i32): void {
+  devicesInit(userDims, kinds, HOST_CAP, VMS);
 }
 
 /** Hosts HOSTS..n-1 exist from now on (each then set with setHost). */
@@ -51,6 +60,7 @@ export function setHost(h: i32, type: i32, fd: i32, state: u8): void {
   store<u16>(hType + (<usize>h << 1), <u16>type);
   store<u16>(hFd + (<usize>h << 1), <u16>fd);
   copyVec(freePtr(h), capPtr(type));
+  if (DEV_KINDS > 0) devicesReset(h, capPtr(type));
   setHostState(h, state);
 }
 
@@ -113,6 +123,18 @@ export function place(v: i32, tenant: u32, deployment: u32, con: i32, k: u32, po
 /** Places VM v (demand in io) on host h if every rule allows it; returns h or -1. */
 export function placeOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32, k: u32, end: u32): i32 {
   if (!checkHost(h, io, tenant, deployment, con, k)) return -1;
+  setDemand(v, io);
+  setEnd(v, end);
+  setVmConstraint(v, con);
+  commit(v, h, tenant, deployment);
+  return h;
+}
+
+/** placeOn for a rebuilt core: the VM gets exactly the devices whose masks (u16 per device
+ *  dimension) are in io at byte 128, the ones it held in the old core. */
+export function restoreOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32, end: u32): i32 {
+  if (!checkHost(h, io, tenant, deployment, con, 0xffffffff)) return -1;
+  forceDevices(io + 128);
   setDemand(v, io);
   setEnd(v, end);
   setVmConstraint(v, con);

@@ -16,6 +16,7 @@
 import { W0, W1, W2 } from "./bits";
 import { DIMS, VEC, freePtr, tCapF } from "./state";
 import { fits } from "./vec";
+import { UDIMS } from "./devices";
 import { admitted } from "./attrs";
 
 /** Trees 0..LEVELS-1 are per free level; tree LEVELS covers every indexed host. */
@@ -69,7 +70,7 @@ export function maxTreeInit(region: usize, sectors: usize): void {
 /** The sector of a free vector on a host of type `type`: where free cpu / (free cpu + free
  *  memory), as shares of capacity, falls in [0, 1], cut into SECTORS. */
 export function sectorOf(free: usize, type: i32): i32 {
-  if (DIMS < 2) return 0;
+  if (UDIMS < 2) return 0;
   const caps = tCapF + <usize>type * <usize>DIMS * 8;
   const c0 = load<f64>(caps), c1 = load<f64>(caps + 8);
   const a = c0 > 0 ? <f64>load<i32>(free) / c0 : 0;

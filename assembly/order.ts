@@ -3,6 +3,7 @@
 // so equal sizes keep their input order and the result is deterministic.
 
 import { DIMS, TYPES, VEC, tCapF } from "./state";
+import { UDIMS } from "./devices";
 
 export const BY_SUM: i32 = 0;
 export const BY_MAX: i32 = 1;
@@ -27,10 +28,10 @@ export function sortDecreasing(n: i32, demands: usize, measure: i32, order: usiz
   for (let i = 0; i < n; i++) {
     const v = demands + <usize>i * VEC;
     let size: f64 = measure == BY_PRODUCT ? 1 : 0;
-    for (let d = 0; d < DIMS; d++) {
+    for (let d = 0; d < UDIMS; d++) {
       const c = load<f64>(scale + (<usize>d << 3));
       const x = c > 0 ? Math.min(<f64>load<i32>(v + (<usize>d << 2)) / c, 1) : 0;
-      if (measure == BY_SUM) size += x / <f64>DIMS;
+      if (measure == BY_SUM) size += x / <f64>UDIMS;
       else if (measure == BY_MAX) size = Math.max(size, x);
       else if (c > 0) size *= x;
     }

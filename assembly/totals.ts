@@ -5,7 +5,8 @@
 //   inServiceUsed / inServiceCapacity: allocated and effective capacity of in-service hosts.
 // And the count of in-service hosts holding VMs (empty in-service hosts follow from it).
 
-import { DIMS, STATE_IN_SERVICE, capPtr, freePtr, hostState, hostType, hostVmCount } from "./state";
+import { UDIMS } from "./devices";
+import { STATE_IN_SERVICE, capPtr, freePtr, hostState, hostType, hostVmCount } from "./state";
 
 export let totals: usize = 0;             // 4 x 16 i64
 export let inServiceUsedHosts: i32 = 0;
@@ -32,7 +33,7 @@ export function totalsCommit(h: i32, demand: usize): void {
   const inService = hostState(h) == STATE_IN_SERVICE;
   const first = hostVmCount(h) == 1;
   const cap = capPtr(hostType(h));
-  for (let d = 0; d < DIMS; d++) {
+  for (let d = 0; d < UDIMS; d++) {
     const x = <i64>load<i32>(demand + (<usize>d << 2));
     add(LIVE, d, x);
     if (inService) add(IS_USED, d, x);
@@ -46,7 +47,7 @@ export function totalsRelease(h: i32, demand: usize): void {
   const inService = hostState(h) == STATE_IN_SERVICE;
   const last = hostVmCount(h) == 0;
   const cap = capPtr(hostType(h));
-  for (let d = 0; d < DIMS; d++) {
+  for (let d = 0; d < UDIMS; d++) {
     const x = <i64>load<i32>(demand + (<usize>d << 2));
     add(LIVE, d, -x);
     if (inService) add(IS_USED, d, -x);
@@ -59,7 +60,7 @@ export function totalsRelease(h: i32, demand: usize): void {
 export function totalsService(h: i32, sign: i64): void {
   const cap = capPtr(hostType(h));
   const free = freePtr(h);
-  for (let d = 0; d < DIMS; d++) {
+  for (let d = 0; d < UDIMS; d++) {
     const c = <i64>load<i32>(cap + (<usize>d << 2));
     add(IS_CAP, d, sign * c);
     add(IS_USED, d, sign * (c - <i64>load<i32>(free + (<usize>d << 2))));

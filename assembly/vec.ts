@@ -1,5 +1,6 @@
 // Resource-vector arithmetic on v128 chunks (4 x i32 lanes each).
 import { DIMS, LANES, LEVELS, tCapF } from "./state";
+import { UDIMS } from "./devices";
 
 /** free >= demand in every dimension. */
 @inline export function fits(free: usize, demand: usize): bool {
@@ -46,11 +47,11 @@ import { DIMS, LANES, LEVELS, tCapF } from "./state";
 export function freeLevel(free: usize, type: i32): i32 {
   const caps = tCapF + <usize>type * <usize>DIMS * 8;
   let sum: f64 = 0;
-  for (let d = 0; d < DIMS; d++) {
+  for (let d = 0; d < UDIMS; d++) {
     const c = load<f64>(caps + (<usize>d << 3));
     if (c > 0) sum += <f64>load<i32>(free + (<usize>d << 2)) / c;
   }
-  const l = <i32>Math.floor(<f64>LEVELS * (sum / <f64>DIMS));
+  const l = <i32>Math.floor(<f64>LEVELS * (sum / <f64>UDIMS));
   return l < 0 ? 0 : l >= LEVELS ? LEVELS - 1 : l;
 }
 
@@ -58,7 +59,7 @@ export function freeLevel(free: usize, type: i32): i32 {
 export function dotScore(free: usize, demand: usize, type: i32): f64 {
   const caps = tCapF + <usize>type * <usize>DIMS * 8;
   let s: f64 = 0;
-  for (let d = 0; d < DIMS; d++) {
+  for (let d = 0; d < UDIMS; d++) {
     const c = load<f64>(caps + (<usize>d << 3));
     if (c > 0) {
       const o = <usize>d << 2;
@@ -72,7 +73,7 @@ export function dotScore(free: usize, demand: usize, type: i32): f64 {
 export function l2Score(free: usize, demand: usize, type: i32): f64 {
   const caps = tCapF + <usize>type * <usize>DIMS * 8;
   let s: f64 = 0;
-  for (let d = 0; d < DIMS; d++) {
+  for (let d = 0; d < UDIMS; d++) {
     const c = load<f64>(caps + (<usize>d << 3));
     if (c > 0) {
       const o = <usize>d << 2;

@@ -9,6 +9,7 @@ import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
 import { totalsCommit, totalsRelease } from "./totals";
 import { addInto, copyVec, subInto } from "./vec";
 import { shortMove } from "./shapes";
+import { DEV_KINDS, devicesGive, devicesTake } from "./devices";
 
 // The host's free vector before a commit or release (16 dims x i32 at most).
 const before = memory.data(64, 16);
@@ -36,6 +37,7 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   const counted = hostState(h) == STATE_IN_SERVICE;
   if (counted) copyVec(before, freePtr(h));
   subInto(freePtr(h), demandPtr(v));
+  if (DEV_KINDS > 0) devicesTake(v, h);
   if (counted) shortMove(before, freePtr(h));
   store<i32>(vHost + (<usize>v << 2), h);
   store<u32>(vTenant + (<usize>v << 2), tenant);
@@ -69,6 +71,7 @@ export function release(v: i32): void {
   const counted = hostState(h) == STATE_IN_SERVICE;
   if (counted) copyVec(before, freePtr(h));
   addInto(freePtr(h), demandPtr(v));
+  if (DEV_KINDS > 0) devicesGive(v, h);
   if (counted) shortMove(before, freePtr(h));
   const hp = hVmHead + (<usize>h << 2);
   let prev = -1;

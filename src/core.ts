@@ -45,6 +45,11 @@ export interface CoreExports {
   ioPtr(): number;
   create(dims: number, hosts: number, vms: number, types: number, faultDomains: number): void;
   setType(t: number): void;
+  setDevices(userDims: number, kinds: number): void;
+  setDeviceKind(j: number, dim: number, size: number): void;
+  deviceTable(): number;
+  vmDeviceTable(): number;
+  restoreOn(v: number, h: number, tenant: number, deployment: number, constraint: number, end: number): number;
   setHost(h: number, type: number, fd: number, state: number): void;
   setHostState(h: number, state: number): void;
   setDedicated(tenant: number): number;

@@ -5,6 +5,7 @@ import { VmfabricError, invalid, show } from "./errors.js";
 import { expandFleet, sizeIn, type ExpandedFleet, type HostType } from "./fleet.js";
 import { rejection } from "./reasons.js";
 import { lowerBound } from "./lower-bound.js";
+import { DeviceLayout, maskIndices } from "./devices.js";
 
 /** Flag on the core's policy number: keep scarce hosts free (assembly/reasons.ts). */
 const KEEP_SCARCE = 0x100;
@@ -36,6 +37,12 @@ interface Views {
   hostVmHead: Int32Array;
   totals: BigInt64Array;
   vmConstraint: Uint16Array;
+  /** Per device dimension and host, each device's free units (u16 x 16 per host per kind). */
+  hostDevices: Uint16Array;
+  /** Per VM and device dimension, the mask of devices it holds. */
+  vmDevices: Uint16Array;
+  /** Device masks a restore passes to the core (io, byte 128). */
+  ioMasks: Uint16Array;
 }
 
 interface Resolved {
@@ -63,6 +70,8 @@ export class Engine {
   /** Label-and-taint signatures of hosts and constraints of VMs (labels.ts). */
   private readonly attrs: AttributeRegistry;
   private readonly stride: number; // i32 per vector in the core (lanes x 4)
+  /** Dimensions made of devices (GPUs), and the core's form of vectors. */
+  private readonly devices: DeviceLayout;
   private readonly defaults: Resolved;
   private readonly dedicated = new Set<number>();
   private core!: CoreExports;
@@ -71,15 +80,16 @@ export class Engine {
   private batchSeen: Uint8Array;
   private maxFaultDomain: number;
 
-  private constructor(fleet: ExpandedFleet, dimensions: string[], opts: EngineOptions, attrs: AttributeRegistry) {
+  private constructor(fleet: ExpandedFleet, dimensions: string[], opts: EngineOptions, attrs: AttributeRegistry, devices: DeviceLayout) {
     this.dimensions = Object.freeze(dimensions);
+    this.devices = devices;
     this.attrs = attrs;
     this.fleet = fleet;
     const hosts = fleet.count;
     this.vmCapacity = opts.vmCapacity === undefined
       ? Math.min(hosts * 8, 1 << 26)
       : sizeIn("vmCapacity", opts.vmCapacity, 1, 1 << 26, "VM ids (2^26)");
-    this.stride = ((dimensions.length + 3) >> 2) * 4;
+    this.stride = ((devices.coreDims + 3) >> 2) * 4;
     this.defaults = this.resolve(opts, { policy: 1 | KEEP_SCARCE, k: 1, window: 16 });
     this.hostRoom = opts.hostCapacity === undefined
       ? Math.min(1 << 24, hosts + Math.max(64, Math.ceil(hosts / 8)))
@@ -105,8 +115,9 @@ export class Engine {
     // Per host: its free vector, ~58 B of fields and bit trees, and the free-capacity trees'
     // bounds (65 trees x 8 sectors x a vector per 63 hosts; 2 sectors above 2^21 hosts).
     const sectors = hostRoom <= 1 << 21 ? 8 : 2;
-    const perHost = vecBytes + 58 + (65 * sectors * vecBytes) / 63;
-    const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 22);
+    const kinds = this.devices.kinds.length;
+    const perHost = vecBytes + 58 + (65 * sectors * vecBytes) / 63 + kinds * 32;
+    const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 22 + kinds * 2);
     if (need > 3 * 2 ** 30) {
       throw new VmfabricError("LIMIT", `${field} ${show(value)}: ${this.vmCapacity} VMs with room for ${hostRoom} hosts and ${this.dimensions.length} dimensions need about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, field, value);
     }
@@ -123,8 +134,9 @@ export class Engine {
     if (typeof options !== "object" || options === null) throw invalid("options", options, "an object");
     const dimensions = check.dimensionNames(options.dimensions ?? [...DEFAULT_DIMENSIONS]);
     const attrs = new AttributeRegistry();
-    const fleet = expandFleet(hosts, dimensions.length, undefined, attrs);
-    return new Engine(fleet, dimensions, options, attrs);
+    const devices = new DeviceLayout(dimensions, options.devices);
+    const fleet = expandFleet(hosts, dimensions.length, undefined, attrs, (field, t) => devices.checkCapacity(field, t.effective));
+    return new Engine(fleet, dimensions, options, attrs, devices);
   }
 
   /** Engine.create after loading the core where that must be asynchronous (browsers): `source`
@@ -139,9 +151,11 @@ export class Engine {
   private boot(): void {
     this.core = instantiateCore();
     this.generation++;
-    const D = this.dimensions.length;
+    const dev = this.devices;
     // Every fault domain (0..65535) has a slot: racks may arrive later.
-    this.core.create(D, this.hostRoom, this.vmCapacity, this.typeRoom, 0x10000);
+    this.core.create(dev.coreDims, this.hostRoom, this.vmCapacity, this.typeRoom, 0x10000);
+    this.core.setDevices(this.dimensions.length, dev.kinds.length);
+    dev.kinds.forEach((k, j) => this.core.setDeviceKind(j, k.dim, k.size));
     this.refreshViews();
     this.typeInService = [];
     this.setTypes(0);
@@ -153,7 +167,7 @@ export class Engine {
   private setTypes(from: number): void {
     const types = this.fleet.types;
     for (let i = from; i < types.length; i++) {
-      this.writeIo(types[i].effective);
+      this.writeCore(types[i].effective, true);
       this.core.setType(i);
       this.typeInService.push(0);
     }
@@ -207,6 +221,9 @@ export class Engine {
       hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, this.hostRoom),
       totals: new BigInt64Array(buffer, c.totalsTable() >>> 0, 64),
       vmConstraint: new Uint16Array(buffer, c.vmConstraintTable() >>> 0, this.vmCapacity),
+      hostDevices: new Uint16Array(buffer, c.deviceTable() >>> 0, this.hostRoom * this.devices.kinds.length * 16),
+      vmDevices: new Uint16Array(buffer, c.vmDeviceTable() >>> 0, this.vmCapacity * this.devices.kinds.length),
+      ioMasks: new Uint16Array(buffer, io + 128, 4),
     };
     return this.v;
   }
@@ -220,6 +237,13 @@ export class Engine {
     const io = this.views.io;
     io.fill(0, 0, this.stride);
     for (let d = 0; d < vec.length; d++) io[d] = vec[d];
+  }
+
+  /** A user vector (a demand, or with `capacity` a host type's) in the core's form. */
+  private writeCore(vec: ArrayLike<number>, capacity = false): void {
+    const io = this.views.io;
+    io.fill(0, 0, this.stride);
+    this.devices.writeCore(vec, 0, io, 0, capacity);
   }
 
   /**
@@ -252,6 +276,8 @@ export class Engine {
     const end = old.vmEnd.slice();
     // The fleet's states, not the old core's: hosts just added (addHosts) are not in it yet.
     const state = this.fleet.inService.slice();
+    const kinds = this.devices.kinds.length;
+    const masks = old.vmDevices.slice();
     const constraint = new Uint16Array(this.vmCapacity);
     for (let vm = 0; vm < this.vmCapacity; vm++) if (vmHost[vm] >= 0) constraint[vm] = old.vmConstraint[vm];
     for (const [vm, host] of rollback) vmHost[vm] = host;
@@ -264,7 +290,9 @@ export class Engine {
       const h = vmHost[vm];
       if (h < 0) continue;
       this.writeIo(demand.subarray(vm * s, vm * s + s));
-      if (this.core.placeOn(vm, h, tenant[vm], deployment[vm], constraint[vm], 0xffffffff, end[vm]) < 0) {
+      // Each VM keeps the devices it had (a restore in id order would choose others).
+      for (let j = 0; j < kinds; j++) this.views.ioMasks[j] = masks[vm * kinds + j];
+      if (this.core.restoreOn(vm, h, tenant[vm], deployment[vm], constraint[vm], end[vm]) < 0) {
         throw new VmfabricError("CORE_TRAP", `recovery could not restore vm ${vm} on host ${h}`);
       }
     }
@@ -312,7 +340,7 @@ export class Engine {
     const o = this.resolve(options, this.defaults);
     const r = this.request(request);
     const host = this.guard(() => {
-      this.writeIo(r.demand);
+      this.writeCore(r.demand);
       return this.core.place(r.vm, r.tenant, r.dep, r.con, o.k, o.policy, o.window, r.end);
     }, () => []);
     return this.outcome(r.vm, host, r.demand, r.con);
@@ -324,7 +352,7 @@ export class Engine {
     const r = this.request(request);
     const h = this.hostId("host", host);
     const got = this.guard(() => {
-      this.writeIo(r.demand);
+      this.writeCore(r.demand);
       return this.core.placeOn(r.vm, h, r.tenant, r.dep, r.con, o.k, r.end);
     }, () => []);
     return this.outcome(r.vm, got, r.demand, r.con);
@@ -335,6 +363,7 @@ export class Engine {
     if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
     const vm = this.vmId("request.id", request.id, false);
     const demand = check.vector("request.demand", request.demand, this.dimensions.length);
+    this.devices.checkDemand(demand, 0, (d) => `request.demand[${d}]`);
     const tenant = this.tenantId("request.tenant", request.tenant);
     const dep = this.deploymentId("request.deployment", request.deployment);
     const endIn = request.expectedEnd;
@@ -377,7 +406,7 @@ export class Engine {
   /** The placement, or the core's reason for the rejection it just made. */
   private outcome(vm: number, host: number, demand: ArrayLike<number>, con: number): Placement {
     if (host >= 0) return { placed: true, vm, host };
-    return { placed: false, vm, host: -1, rejection: rejection(this.core.lastReason(), this.core.lastReasonDim(), this.dimensions, demand, describe(this.attrs.constraints[con])) };
+    return { placed: false, vm, host: -1, rejection: rejection(this.core.lastReason(), this.devices.userDim(this.core.lastReasonDim()), this.dimensions, demand, describe(this.attrs.constraints[con])) };
   }
 
   /**
@@ -396,7 +425,9 @@ export class Engine {
     // Read once: the core is filled from these validated copies, never from the caller's arrays.
     const { n, ids, demands, tenants, deployments: deps, constraints, expectedEnds } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.batchSeen, this.attrs.constraints.length);
     const D = this.dimensions.length;
-    checkBatchFits("batch.ids", n, m, D, this.core.coreBytes() >>> 0);
+    const dev = this.devices;
+    if (dev.any) for (let i = 0; i < n; i++) dev.checkDemand(demands, i * D, (d) => `batch.demands[${i * D + d}]`);
+    checkBatchFits("batch.ids", n, m, this.stride, this.core.coreBytes() >>> 0);
     const { hosts, codes } = this.guard(() => {
       const c = this.core;
       c.batchPrepare(n, m);
@@ -405,7 +436,10 @@ export class Engine {
       new Uint32Array(buf, c.inVm.value >>> 0, n).set(ids);
       const dem = new Int32Array(buf, c.inDemand.value >>> 0, n * s);
       if (s === D) dem.set(demands);
-      else {
+      else if (dev.any) {
+        dem.fill(0); // padding lanes must be 0 (the scratch holds the last call's data)
+        for (let i = 0; i < n; i++) dev.writeCore(demands, i * D, dem, i * s, false);
+      } else {
         dem.fill(0);
         for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) dem[i * s + d] = demands[i * D + d];
       }
@@ -430,7 +464,7 @@ export class Engine {
     let placed = 0;
     for (let i = 0; i < n; i++) {
       reasons[i] = codes[i] & 0xff;
-      reasonDims[i] = codes[i] >>> 8;
+      reasonDims[i] = dev.userDim(codes[i] >>> 8);
       if (hosts[i] >= 0) placed++;
     }
     return { hosts, reasons, reasonDims, placed, rejected: n - placed };
@@ -457,7 +491,7 @@ export class Engine {
   releaseBatch(vmIds: Uint32Array | readonly number[]): void {
     const { ids, hosts } = copyRelease(vmIds, this.vmCapacity, this.views.vmHost, this.batchSeen);
     const n = ids.length;
-    checkBatchFits("vmIds", n, 0, this.dimensions.length, this.core.coreBytes() >>> 0);
+    checkBatchFits("vmIds", n, 0, this.stride, this.core.coreBytes() >>> 0);
     this.guard(() => {
       this.core.batchPrepare(n, 0);
       new Uint32Array(this.views.buffer, this.core.inVm.value >>> 0, n).set(ids);
@@ -508,7 +542,7 @@ export class Engine {
    */
   addHosts(hosts: readonly HostSpec[] | FleetSpec): number {
     const signaturesBefore = this.attrs.signatures.length;
-    const grown = expandFleet(hosts, this.dimensions.length, this.fleet, this.attrs);
+    const grown = expandFleet(hosts, this.dimensions.length, this.fleet, this.attrs, (field, t) => this.devices.checkCapacity(field, t.effective));
     const first = this.fleet.count;
     let maxFd = this.maxFaultDomain;
     for (let h = first; h < grown.count; h++) if (grown.faultDomain[h] > maxFd) maxFd = grown.faultDomain[h];
@@ -600,6 +634,36 @@ export class Engine {
   deploymentOf(vmId: number): number | undefined {
     const d = this.views.vmDeployment[this.vmId("vmId", vmId, true)];
     return d === NO_DEPLOYMENT ? undefined : d;
+  }
+
+  /** Device dimensions and the units of one device in each (the `devices` option). */
+  get deviceSizes(): Readonly<Record<string, number>> {
+    return Object.freeze(Object.fromEntries(this.devices.kinds.map((k) => [k.name, k.size])));
+  }
+
+  /** Per device dimension, the devices a placed VM holds (indices on its host, ascending;
+   *  empty when it asks none of that dimension). */
+  devicesOf(vmId: number): Record<string, number[]> {
+    const vm = this.vmId("vmId", vmId, true);
+    const kinds = this.devices.kinds;
+    const masks = this.views.vmDevices;
+    const out: Record<string, number[]> = {};
+    kinds.forEach((k, j) => { out[k.name] = maskIndices(masks[vm * kinds.length + j]); });
+    return out;
+  }
+
+  /** Per device dimension, each of the host's devices' free units (one entry per device). */
+  deviceFreeOf(host: number): Record<string, number[]> {
+    const h = this.hostId("host", host);
+    const kinds = this.devices.kinds;
+    const table = this.views.hostDevices;
+    const eff = this.fleet.types[this.fleet.hostType[h]].effective;
+    const out: Record<string, number[]> = {};
+    kinds.forEach((k, j) => {
+      const at = (h * kinds.length + j) * 16;
+      out[k.name] = Array.from(table.subarray(at, at + eff[k.dim] / k.size));
+    });
+    return out;
   }
 
   /** Capacity guests may use on a host: (capacity - reservation) x oversubscription. */
@@ -721,6 +785,7 @@ export class Engine {
       hostVmHead: v.hostVmHead, hostType: this.fleet.hostType, faultDomain: this.fleet.faultDomain,
       effective: this.fleet.types.map((t) => t.effective), dedicated: this.dedicated,
       labelsAllow: (vm, h) => admits(this.attrs.constraints[v.vmConstraint[vm]], this.attrs.signatures[this.fleet.signature[h]]),
+      devices: { kinds: this.devices.kinds, hostDevices: v.hostDevices, vmDevices: v.vmDevices },
     };
   }
 }
@@ -745,6 +810,13 @@ export interface EngineTables {
   dedicated: ReadonlySet<number>;
   /** Whether vm's label requirements and tolerations admit host h (placement rule 6). */
   labelsAllow(vm: number, h: number): boolean;
+  /** Device dimensions (rule 7): per host and kind 16 devices' free units, per VM and kind
+   *  the mask of the devices it holds. */
+  devices: {
+    kinds: ReadonlyArray<{ readonly dim: number; readonly size: number }>;
+    hostDevices: ArrayLike<number>;
+    vmDevices: ArrayLike<number>;
+  };
 }
 
 function boolOption(field: string, x: unknown): boolean {

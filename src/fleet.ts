@@ -80,7 +80,10 @@ function hostType(field: string, h: HostSpec, dims: number): HostType {
 /** The fleet a spec describes, or, with `into`, `into` grown by the spec's hosts (new host ids
  *  follow the existing ones; a fleet spec's racks are numbered after the highest fault domain so
  *  far). Everything is checked before `into` changes. */
-export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number, into?: ExpandedFleet, registry?: AttributeRegistry): ExpandedFleet {
+export function expandFleet(
+  spec: readonly HostSpec[] | FleetSpec, dims: number, into?: ExpandedFleet, registry?: AttributeRegistry,
+  checkType?: (field: string, t: HostType) => void,
+): ExpandedFleet {
   const entries: Array<{ field: string; spec: HostSpec; count: number; perFd?: number; interleaved?: boolean }> = [];
   if (isFleetSpec(spec)) {
     if (!Array.isArray(spec.hostTypes) || spec.hostTypes.length === 0) throw invalid("hostTypes", spec.hostTypes, "a non-empty array");
@@ -122,6 +125,7 @@ export function expandFleet(spec: readonly HostSpec[] | FleetSpec, dims: number,
   if (into) for (let i = 0; i < before; i++) if (into.faultDomain[i] >= fdBase) fdBase = into.faultDomain[i] + 1;
   for (const e of entries) {
     const t = hostType(e.field, e.spec, dims);
+    checkType?.(e.field, t);
     // An entry with no hosts is checked but adds no type: types set the offline size scale.
     if (e.count === 0) continue;
     const key = `${t.capacity}|${t.reservation}|${t.oversubscription}`;

@@ -67,6 +67,10 @@ export interface EngineOptions {
   candidates?: number;
   /** Default for PlaceOptions.keepScarceHostsFree (default true). */
   keepScarceHostsFree?: boolean;
+  /** Dimensions made of devices, with the units of one device: `{ gpu: 1000 }` makes a host's
+   *  gpu capacity k devices of 1000 (k <= 16), and a VM's gpu demand a fraction of one device
+   *  (below 1000) or whole devices (a multiple of 1000). See README, "Devices". */
+  devices?: Readonly<Record<string, number>>;
 }
 
 export interface PlaceOptions {

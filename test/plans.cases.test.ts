@@ -145,3 +145,32 @@ describe("drain and relieve", () => {
     expect(() => applyPlan(e, { moves: [{ vm: 99, from: 0, to: 0 }] } as never)).toThrow(VmfabricError);
   });
 });
+
+describe("devices (rule 7)", () => {
+  // Two 2-GPU hosts (devices of 10 units). Host 0 holds a 6-unit share on GPU 0 and a 6-unit
+  // share on GPU 1; host 1 holds one 6-unit share. Summed, host 1's 14 free units take host 0's
+  // two shares (12); per device only one (GPU 1 has 10 free, GPU 0 has 4). Host 1 cannot be
+  // emptied into host 0 either (4 + 4 left there). So no host can be emptied.
+  const gpuFleet = () => Engine.create([{ capacity: [10, 10, 20] }, { capacity: [10, 10, 20] }], { dimensions: ["cpu", "memory", "gpu"], devices: { gpu: 10 }, vmCapacity: 64 });
+
+  test("consolidation does not count a share against two devices' leftovers", () => {
+    const e = gpuFleet();
+    put(e, 0, [1, 1, 6]); put(e, 0, [1, 1, 6]); put(e, 1, [1, 1, 6]);
+    const plan = planConsolidate(e);
+    expect(plan.moves).toEqual([]);
+  });
+
+  test("a plan's moves take the devices engine.move gives, step by step, and apply", () => {
+    const e = gpuFleet();
+    const a = put(e, 0, [1, 1, 6]);
+    const b = put(e, 1, [1, 1, 3]);
+    const c = put(e, 1, [1, 1, 10]); // one whole GPU
+    // Empty host 0: the 6-unit share fits on host 1's GPU 0 beside the 3 (7 free? no: 10-3 = 7 >= 6).
+    const plan = planConsolidate(e);
+    expect(plan.moves).toEqual([{ vm: a, from: 0, to: 1 }]);
+    applyPlan(e, plan);
+    expect(e.devicesOf(a)).toEqual({ gpu: [e.devicesOf(b).gpu[0]] });
+    expect(e.deviceFreeOf(1)).toEqual({ gpu: [1, 0] });
+    expect(e.devicesOf(c)).toEqual({ gpu: [1] });
+  });
+});

@@ -33,18 +33,43 @@ describe("vmfabric replay", () => {
     expect(j.runs.length).toBe(1);
   });
 
-  it("alibaba: the node list is the fleet; gpu_spec enforced and GPU devices summed, said so; the unallocated GPU share", async () => {
+  it("alibaba: the node list is the fleet; gpu_spec enforced and GPUs tracked as devices, said so; the unallocated GPU share", async () => {
     const { out } = await capture([fixture("pods-tiny.csv"), "--nodes", fixture("nodes-tiny.csv"), "--json", "--quiet", "--policy", "best-fit", "--baseline", "kube"]);
     const j = JSON.parse(out);
     expect(j).toMatchObject({ format: "alibaba", hosts: 3, vms: 4 });
     expect(j.gpuSpec).toMatch(/^enforced/);
-    expect(j.gpuDevices).toMatch(/^summed per node/);
+    expect(j.gpuDevices).toMatch(/^tracked per GPU/);
     expect(j.gpuModel).toBeUndefined();
     // GPU thousandths live: 460 on [10,20), 3,460 on [20,21), 2,460 on [21,200), of 10,000:
     // 1 - (4,600 + 3,460 + 440,340) / (10,000 x 190) = 0.764.
     expect(j.runs[0].unallocatedGpuShare).toBe(0.764);
     // At the end p1 (460) and p2 (2,000) stay, of 10,000 GPU thousandths: 0.754 unallocated.
     expect(j.runs[0].unallocatedGpuShareAtEnd).toBe(0.754);
+  });
+
+  it("alibaba: GPUs are devices in every run: a share fits on one GPU, a multi-GPU pod takes whole free GPUs", async () => {
+    const nodes = tempTrace("sn,cpu_milli,memory_mib,gpu,model\nn0,64000,262144,2,T4\n");
+    // Summed, the node's 2,000 thousandths would hold all three 600 shares (1,800); per GPU,
+    // two shares take one GPU each (400 left on each) and the third (p2) fits on neither. The
+    // 2-GPU pod p3 is rejected either way. At t=30 p0 and p1 have left: one whole GPU (p4) is
+    // free per GPU as summed. So summed GPUs would reject 1 pod (p3), devices reject 2 (p2, p3).
+    const pods = tempTrace([
+      "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time",
+      "p0,1000,1024,1,600,,LS,Running,0,20,0",
+      "p1,1000,1024,1,600,,LS,Running,1,20,1",
+      "p2,1000,1024,1,600,,LS,Running,2,40,2",
+      "p3,1000,1024,2,1000,,LS,Running,3,40,3",
+      "p4,1000,1024,1,1000,,LS,Running,30,40,30",
+      "p5,1000,1024,0,0,,LS,Running,0,100,0",
+    ].join("\n") + "\n");
+    const { code, out } = await capture([pods, "--nodes", nodes, "--json", "--quiet", "--policy", "best-fit,first-fit", "--baseline", "kube,nomad,least-waste"]);
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    for (const r of j.runs) {
+      expect(r.rejected, r.policy).toBe(2);
+      expect(r.rejectedByReason, r.policy).toEqual({ NO_CAPACITY: 2 });
+      expect(r.placed, r.policy).toBe(4);
+    }
   });
 
   it("writes the time series CSV and a self-contained HTML report", async () => {

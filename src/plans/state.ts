@@ -4,6 +4,7 @@
 import type { Engine, EngineTables } from "../engine.js";
 import { NO_DEPLOYMENT } from "../types.js";
 import type { Move } from "./types.js";
+import { PlanDevices } from "./devices.js";
 
 const IN_SERVICE = 1;
 const NONE = -1;
@@ -29,12 +30,15 @@ export class PlanState {
   private readonly depDomains = new Map<number, Map<number, number>>();
   private readonly depTotal = new Map<number, number>();
   private inServiceDomains = -1;
+  /** Devices (rule 7), when the engine has device dimensions. */
+  private readonly devices?: PlanDevices;
 
   constructor(engine: Engine, readonly maxPerHost: number) {
     this.t = engine.tables();
     this.D = engine.dimensions.length;
     this.s = this.t.stride;
     this.vmCapacity = this.t.vmHost.length;
+    if (this.t.devices.kinds.length > 0) this.devices = new PlanDevices(this.t);
   }
 
   hostOf(vm: number): number {
@@ -172,7 +176,7 @@ export class PlanState {
   /** Whether host h has room for vm in every dimension (the capacity rule alone). */
   fits(vm: number, h: number): boolean {
     for (let d = 0; d < this.D; d++) if (this.demand(vm, d) > this.free(h, d)) return false;
-    return true;
+    return this.devices === undefined || this.devices.fits(vm, h);
   }
 
   /**
@@ -232,6 +236,7 @@ export class PlanState {
     if (list === undefined) this.arrived.set(to, (list = []));
     list.push(vm);
     this.shiftDomain(this.t.vmDeployment[vm], this.t.faultDomain[from], this.t.faultDomain[to]);
+    this.devices?.move(vm, from, to);
     this.journal.push({ vm, from, to });
   }
 
@@ -251,6 +256,7 @@ export class PlanState {
       this.movedTo.delete(vm);
       this.arrived.get(to)!.pop();
       this.shiftDomain(this.t.vmDeployment[vm], this.t.faultDomain[to], this.t.faultDomain[from]);
+      this.devices?.undo();
     }
   }
 }

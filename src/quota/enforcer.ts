@@ -160,6 +160,10 @@ export class QuotaEnforcer {
 
   constructor(engine: Engine, options: QuotaOptions = {}) {
     if (typeof options !== "object" || options === null) throw invalid("options", options, "an object");
+    // The quota core reads VM demands lane by lane; device dimensions add derived lanes it
+    // does not know (README, Known limits).
+    const devices = Object.keys(engine.deviceSizes);
+    if (devices.length > 0) throw invalid("engine", `devices: ${devices.join(", ")}`, "an engine without device dimensions (quota enforcement does not support devices yet)");
     this.engine = engine;
     this.dimensions = engine.dimensions;
     const dims = engine.dimensions;

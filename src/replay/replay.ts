@@ -144,7 +144,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
   const D = dims.length;
   checkRuns(options.runs);
   // A probe engine tells the host types (and checks the fleet) before the survey needs them.
-  const probe = Engine.create(options.fleet as HostSpec[], { dimensions: dims, vmCapacity: 1 });
+  const probe = Engine.create(options.fleet as HostSpec[], { dimensions: dims, devices: source.devices, vmCapacity: 1 });
   const types = hostTypes(probe);
   const fits = (d: ArrayLike<number>) => fitsSomeType(types, d);
   const plan = options.survey ?? (await surveyTrace(source, (d) => fits(d)));
@@ -157,6 +157,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     perVm: options.perVm || options.onEvent !== undefined,
     series: width ? { origin: plan.firstTime, width } : undefined,
     constraints: source.constraints,
+    devices: source.devices,
   };
   const runs: Run[] = options.runs.map((r) => makeRun(r, setup));
 
@@ -197,7 +198,7 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
     run.metrics.moved(from, target, slotDemand, slot * D);
     if (run instanceof SchedulerRun) {
       const dep = slotDeployment[slot];
-      run.fleetState.release(from, slotDemand, slot * D, dep);
+      run.fleetState.release(from, slotDemand, slot * D, dep, slot);
       run.fleetState.place(target, { slot, index: slotIndex[slot], demands: slotDemand, at: slot * D, tenant: 0, deployment: dep });
     }
     run.slotHost[slot] = target;

@@ -35,6 +35,8 @@ export interface RunSetup {
   perVm?: boolean;
   /** The trace's label constraints (TraceSource.constraints). */
   constraints?: readonly ConstraintSpec[];
+  /** Dimensions made of devices (TraceSource.devices). */
+  devices?: Readonly<Record<string, number>>;
 }
 
 export abstract class Run {
@@ -55,7 +57,7 @@ export abstract class Run {
   private readonly constraintSpecs: readonly ConstraintSpec[];
 
   constructor(readonly name: string, setup: RunSetup) {
-    this.engine = Engine.create(setup.fleet as HostSpec[], { dimensions: setup.dimensions, vmCapacity: setup.vmCapacity, maxPerHost: 1 });
+    this.engine = Engine.create(setup.fleet as HostSpec[], { dimensions: setup.dimensions, devices: setup.devices, vmCapacity: setup.vmCapacity, maxPerHost: 1 });
     const effective = Array.from({ length: this.engine.hostCount }, (_, h) => this.engine.capacityOf(h));
     if (setup.series) this.series = new SeriesRecorder(setup.series.origin, setup.series.width, setup.dimensions.length);
     this.metrics = new MetricTracker(effective, setup.dimensions, this.series);
@@ -187,7 +189,7 @@ export class SchedulerRun extends Run {
   constructor(readonly scheduler: Scheduler, setup: RunSetup) {
     super(scheduler.name, setup);
     this.perVm = setup.perVm ?? false;
-    this.fleetState = new FleetState(Array.from({ length: this.engine.hostCount }, (_, h) => this.engine.capacityOf(h)), setup.dimensions, setup.fleet);
+    this.fleetState = new FleetState(Array.from({ length: this.engine.hostCount }, (_, h) => this.engine.capacityOf(h)), setup.dimensions, setup.fleet, setup.devices, setup.vmCapacity);
     setup.constraints?.forEach((c, k) => { this.constraintIds[k + 1] = this.fleetState.constraint(c); });
   }
 
@@ -228,7 +230,7 @@ export class SchedulerRun extends Run {
     const h = this.slotHost[slot];
     if (h < 0) return;
     const t0 = performance.now();
-    this.fleetState.release(h, demands, at, deployment);
+    this.fleetState.release(h, demands, at, deployment, slot);
     this.seconds += (performance.now() - t0) / 1000;
     this.ops++;
     // VM by VM (an onEvent hook may look at the engine): released at once.

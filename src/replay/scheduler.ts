@@ -6,6 +6,7 @@ import { expandFleet } from "../fleet.js";
 import { AttributeRegistry, admits, constraintOf, type ConstraintSpec } from "../labels.js";
 import type { FleetSpec, HostSpec } from "../types.js";
 import { hash32 } from "./lifetime.js";
+import { DeviceState } from "./device-state.js";
 
 export interface ArrivingVm {
   /** The VM's id in the engine for as long as it lives (slots are reused after departure). */
@@ -48,9 +49,14 @@ export class FleetState {
   private readonly registry = new AttributeRegistry();
   /** constraints x signatures: 1 when the constraint admits the signature. */
   private admitted: Uint8Array;
+  /** Per-device free units when dimensions are made of devices (the engine's rule). */
+  readonly devices?: DeviceState;
 
   /** `fleet`: the hosts as given to the engine (for their labels and taints), in host order. */
-  constructor(effective: ReadonlyArray<ArrayLike<number>>, readonly dimensions: readonly string[], fleet?: readonly HostSpec[] | FleetSpec) {
+  constructor(
+    effective: ReadonlyArray<ArrayLike<number>>, readonly dimensions: readonly string[], fleet?: readonly HostSpec[] | FleetSpec,
+    devices?: Readonly<Record<string, number>>, vmSlots = 0,
+  ) {
     this.hosts = effective.length;
     const D = (this.D = dimensions.length);
     this.capacity = new Int32Array(this.hosts * D);
@@ -60,6 +66,7 @@ export class FleetState {
     this.signature = fleet ? expandFleet(fleet, D, undefined, this.registry).signature.subarray(0, this.hosts) : new Uint16Array(this.hosts);
     this.admitted = new Uint8Array(0);
     this.admitRow(0);
+    if (devices !== undefined && Object.keys(devices).length > 0) this.devices = new DeviceState(effective, dimensions, devices, vmSlots);
   }
 
   /** The id of a label constraint for `ArrivingVm.constraint` (the same spec, the same id). */
@@ -92,6 +99,7 @@ export class FleetState {
     const D = this.D;
     const base = host * D;
     for (let d = 0; d < D; d++) if (this.free[base + d] < vm.demands[vm.at + d]) return false;
+    if (this.devices && !this.devices.fits(host, vm.demands, vm.at)) return false;
     if (!this.matches(host, vm)) return false;
     return vm.deployment < 0 || !(this.deploymentHosts.get(vm.deployment)?.has(host) ?? false);
   }
@@ -105,7 +113,7 @@ export class FleetState {
     for (let h = 0; h < this.hosts; h++) {
       let r = true;
       for (let d = 0; d < D && r; d++) r = this.free[h * D + d] >= vm.demands[vm.at + d];
-      if (!r) continue;
+      if (!r || (this.devices && !this.devices.fits(h, vm.demands, vm.at))) continue;
       room = true;
       if (this.matches(h, vm)) return "ANTI_AFFINITY";
     }
@@ -115,6 +123,7 @@ export class FleetState {
   place(host: number, vm: ArrivingVm): void {
     const D = this.D;
     for (let d = 0; d < D; d++) this.free[host * D + d] -= vm.demands[vm.at + d];
+    this.devices?.take(host, vm.slot, vm.demands, vm.at);
     this.vmCount[host]++;
     if (vm.deployment >= 0) {
       let m = this.deploymentHosts.get(vm.deployment);
@@ -123,9 +132,11 @@ export class FleetState {
     }
   }
 
-  release(host: number, demands: ArrayLike<number>, at: number, deployment: number): void {
+  /** `slot`: the VM's slot, whose devices (if any) go back. */
+  release(host: number, demands: ArrayLike<number>, at: number, deployment: number, slot: number): void {
     const D = this.D;
     for (let d = 0; d < D; d++) this.free[host * D + d] += demands[at + d];
+    this.devices?.give(host, slot, demands, at);
     this.vmCount[host]--;
     if (deployment >= 0) {
       const m = this.deploymentHosts.get(deployment)!;

@@ -41,6 +41,9 @@ export interface TraceSource {
   /** The distinct label constraints of the trace's VMs (alibaba: one per gpu_spec), each
    *  given to every run's engine once. */
   readonly constraints?: readonly ConstraintSpec[];
+  /** Dimensions made of devices and the units of one device (alibaba: `{ gpu: 1000 }`), as the
+   *  engine's `devices` option; undefined: none. */
+  readonly devices?: Readonly<Record<string, number>>;
   /** Notes to print once (e.g. how GPU demand is modelled), also put in the JSON. */
   readonly notes?: Readonly<Record<string, string>>;
   /** A fresh pass over the VMs, in chunks in arrival order; may be called more than once

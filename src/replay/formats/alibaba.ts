@@ -7,9 +7,9 @@
 // `gpu` in its models (the engine's rule 6, so every run and baseline enforces it). GPU nodes
 // get no taint: CPU-only pods may use them (as in the traced cluster, whose CPU pods fragment
 // GPU nodes); the engine's "keep scarce hosts free" keeps them off GPU nodes while a CPU node
-// has room. GPU DEVICES are summed: a node's GPUs are one dimension (gpu x 1000), so a sharing
-// pod may be counted against the sum of several devices' leftovers and a multi-GPU pod need
-// not get whole devices (the engine has no per-device fractions).
+// has room. GPUs are DEVICES (the engine's `devices: { gpu: 1000 }`): a sharing pod's gpu_milli
+// must fit on one GPU, a multi-GPU pod takes whole free GPUs, and every run (baselines too)
+// tracks each GPU. At most 16 GPUs per node and per pod (the engine's device limit).
 // Times: a pod arrives at creation_time and leaves at deletion_time; pods deleted at the
 // trace's last instant (the largest deletion_time) stay. Lists without times (multigpu*) are
 // FGD's inflation workload: pods arrive one per second in file order and stay.
@@ -35,6 +35,10 @@ const MODEL = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 export const GPU_LABEL = "gpu";
 
 export const ALIBABA_DIMENSIONS = ["cpu", "memory", "gpu"] as const;
+/** One GPU is 1000 units of the gpu dimension (gpu_milli). */
+export const ALIBABA_DEVICES = Object.freeze({ gpu: 1000 });
+/** GPUs per node and per pod: the engine's limit of devices per host. */
+const MAX_GPUS = 16;
 
 export interface AlibabaNodes {
   hosts: HostSpec[];
@@ -61,7 +65,7 @@ export async function readNodes(file: string): Promise<AlibabaNodes> {
     const get = (n: string) => f[cols.get(n)!];
     const cpu = numberField(file, line, "cpu_milli", get("cpu_milli"), 0, MAX, true);
     const mem = numberField(file, line, "memory_mib", get("memory_mib"), 0, MAX, true);
-    const gpu = numberField(file, line, "gpu", get("gpu"), 0, 1024, true);
+    const gpu = numberField(file, line, "gpu", get("gpu"), 0, MAX_GPUS, true);
     const model = (get("model") ?? "").trim();
     if (gpu > 0 && model === "") throw new TraceError(file, line, "model", model, "must name the GPU model of a node with GPUs");
     if (model !== "" && !MODEL.test(model)) throw new TraceError(file, line, "model", model, "must be 1 to 63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit (it becomes a label value)");
@@ -79,12 +83,13 @@ export async function alibaba(podFile: string, nodeFile: string): Promise<TraceS
     name: podFile,
     format: "alibaba",
     dimensions: ALIBABA_DIMENSIONS,
+    devices: ALIBABA_DEVICES,
     hosts: nodes.hosts,
     constraints,
     notes: {
       nodes: nodeFile,
       gpuSpec: `enforced: GPU nodes are labelled ${GPU_LABEL}=<model> (no taint), a pod with a gpu_spec requires ${GPU_LABEL} in its models`,
-      gpuDevices: "summed per node: one gpu dimension, no per-device fractions",
+      gpuDevices: "tracked per GPU: a gpu_milli share fits on one GPU, num_gpu > 1 takes whole free GPUs",
     },
     async *vms() { yield pods; },
   };
@@ -104,10 +109,11 @@ async function readPods(file: string, models: ReadonlySet<string>): Promise<{ po
     const get = (n: string) => (cols.has(n) ? f[cols.get(n)!] : undefined);
     const cpu = numberField(file, line, "cpu_milli", get("cpu_milli"), 0, MAX, true);
     const mem = numberField(file, line, "memory_mib", get("memory_mib"), 0, MAX, true);
-    const numGpu = numberField(file, line, "num_gpu", get("num_gpu"), 0, 1024, true);
+    const numGpu = numberField(file, line, "num_gpu", get("num_gpu"), 0, MAX_GPUS, true);
     const gpuMilli = numberField(file, line, "gpu_milli", get("gpu_milli"), 0, 1000, true);
     if (numGpu === 0 && gpuMilli !== 0) throw new TraceError(file, line, "gpu_milli", gpuMilli, "must be 0 when num_gpu is 0");
     if (numGpu > 0 && gpuMilli === 0) throw new TraceError(file, line, "gpu_milli", gpuMilli, "must be above 0 when num_gpu is above 0");
+    if (numGpu > 1 && gpuMilli !== 1000) throw new TraceError(file, line, "gpu_milli", gpuMilli, "must be 1000 when num_gpu is above 1 (a pod shares at most one GPU)");
     const gpu = numGpu === 1 && gpuMilli < 1000 ? gpuMilli : numGpu * 1000;
     const spec = [...new Set((get("gpu_spec") ?? "").split("|").filter((m) => m !== ""))].sort();
     for (const m of spec) {
