@@ -7,8 +7,8 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { Engine, REASON_CODES, VmfabricError } from "../src/index.js";
 import type { EngineOptions, HostSpec } from "../src/types.js";
-import { DEFAULT_WEIGHTS, SMALL, opArb } from "./support/arbitraries.js";
-import { type DeviceFleet, deviceFleetArb, deviceHostArb, deviceReqArb } from "./support/device-arbitraries.js";
+import { DEFAULT_WEIGHTS, type OpWeights, SMALL, opArb } from "./support/arbitraries.js";
+import { type DeviceFleet, deviceFleetArb, deviceReqArb, deviceSources } from "./support/device-arbitraries.js";
 import { observeEngine, vmfabricErrorOf } from "./support/errors.js";
 import { NO_DEP, RefEngine, deviceAsk } from "./support/reference.js";
 import { World, applyOp, commandArbs, compareFull } from "./fuzz/model.js";
@@ -146,6 +146,24 @@ describe.each([
     expect(s.place(52, [1, 6])).toEqual({ host: -1, code: "NO_CAPACITY", dimension: "cpu" });
   });
 
+  test("two device dimensions: the lanes count in the order [W_gpu, F_gpu, W_fpga, F_fpga]", () => {
+    const s = make({ hosts: [{ capacity: [10, 20, 20] }], dimensions: ["cpu", "gpu", "fpga"], devices: { gpu: 10, fpga: 10 } });
+    // Both dimensions' devices at (5, 5).
+    expect(s.place(0, [0, 5, 5])).toEqual({ host: 0 });
+    expect(s.place(1, [0, 5, 5])).toEqual({ host: 0 });
+    expect(s.place(2, [0, 5, 5])).toEqual({ host: 0 });
+    expect(s.devicesOf(2)).toEqual({ gpu: [1], fpga: [1] });
+    s.release(0);
+    expect(s.deviceFreeOf(0)).toEqual({ gpu: [5, 5], fpga: [5, 5] });
+    // F_gpu and W_fpga each short on the one host: F_gpu comes first.
+    expect(s.place(3, [0, 6, 10])).toEqual({ host: -1, code: "NO_CAPACITY", dimension: "gpu" });
+    // W_fpga alone.
+    expect(s.place(4, [0, 5, 10])).toEqual({ host: -1, code: "NO_CAPACITY", dimension: "fpga" });
+    // Both fit on one device each.
+    expect(s.place(5, [0, 5, 5])).toEqual({ host: 0 });
+    expect(s.devicesOf(5)).toEqual({ gpu: [0], fpga: [0] });
+  });
+
   test("a move gives the devices back on the source and chooses anew on the target", () => {
     const s = make({ hosts: [GPU8, GPU8], dimensions: GPU_DIMS, devices: { gpu: K } });
     expect(s.placeOn(0, [1, 1, 2000], 0)).toEqual({ host: 0 });
@@ -234,11 +252,13 @@ describe("devices: bad input is INVALID_INPUT and changes nothing", () => {
 
   test("devicesOf a VM not placed is UNKNOWN_VM; deviceFreeOf a host out of range is INVALID_INPUT", () => {
     const e = busy();
-    expectRefused(e, () => e.devicesOf(5), "UNKNOWN_VM", "vm");
+    expectRefused(e, () => e.devicesOf(5), "UNKNOWN_VM", "vmId", 5);
     e.release(0);
-    expectRefused(e, () => e.devicesOf(0), "UNKNOWN_VM", "vm");
+    expectRefused(e, () => e.devicesOf(0), "UNKNOWN_VM", "vmId", 0);
     expectRefused(e, () => e.deviceFreeOf(2), "INVALID_INPUT", "host", 2);
-    expect(e.devicesOf(1)).toEqual({ gpu: [0, 1] });
+    // Best-fit put VM 1 on host 0 too, past VM 0's partly used device 0; releasing VM 0 moves nothing.
+    expect(e.hostOf(1)).toBe(0);
+    expect(e.devicesOf(1)).toEqual({ gpu: [1, 2] });
   });
 
   test("without the devices option nothing changes: devicesOf is empty, any demand is fine", () => {
@@ -251,20 +271,22 @@ describe("devices: bad input is INVALID_INPUT and changes nothing", () => {
 
 // ---- model-based: the Engine against the reference model ----
 
-function deviceRuns(opts: { rebuilds: boolean }, runs: number): void {
+/** Fragmenting runs fill few hosts with fractions and leave service alone, so rejections are
+ *  mostly NO_CAPACITY with every host's devices partly used. */
+const FRAGMENTING_WEIGHTS: OpWeights = { place: 6, batch: 3, release: 3, move: 4, service: 1, dedicate: 0, addHosts: 0, retire: 0 };
+
+function deviceRuns(opts: { rebuilds?: boolean; fragmenting?: boolean }, runs: number): void {
   // Without rebuilds, AddHosts stays within the engine's room (growth in place).
-  const weights = opts.rebuilds ? { ...DEFAULT_WEIGHTS, addHosts: 2 } : DEFAULT_WEIGHTS;
+  const weights = opts.fragmenting ? FRAGMENTING_WEIGHTS : opts.rebuilds ? { ...DEFAULT_WEIGHTS, addHosts: 2 } : DEFAULT_WEIGHTS;
   fc.assert(
     fc.property(
-      deviceFleetArb().chain((fleet) => fc.tuple(
+      deviceFleetArb({ fragmenting: opts.fragmenting }).chain((fleet) => fc.tuple(
         fc.constant(opts.rebuilds ? { ...fleet, options: { ...fleet.options, hostCapacity: fleet.hosts.length } } : fleet),
-        fc.commands(commandArbs(fleet.dims, SMALL, weights, {
-          req: deviceReqArb(fleet.dims, fleet.sizes),
-          host: deviceHostArb(fleet.options.dimensions!, fleet.sizes),
-        }), { maxCommands: 40 }),
+        // Long runs ("max" size): devices are only fragmented after many placements and releases.
+        fc.commands(commandArbs(fleet.dims, SMALL, weights, deviceSources(fleet)), { maxCommands: 40, size: "max" }),
       )),
       ([fleet, cmds]) => {
-        const world = new World(fleet, { fullEvery: 1, rebuilds: opts.rebuilds });
+        const world = new World(fleet, { fullEvery: 1, rebuilds: opts.rebuilds ?? false });
         const engine = world.createEngine();
         compareFull(world, engine, "fresh engine");
         fc.modelRun(() => ({ model: world, real: engine }), cmds);
@@ -286,6 +308,12 @@ function deviceState(e: Engine) {
 describe("devices: Engine vs reference model (fc.commands)", () => {
   test("same host, reason, devicesOf, deviceFreeOf and freeOf after every command", () => {
     deviceRuns({ rebuilds: false }, RUNS);
+  });
+
+  // Here NO_CAPACITY is often decided by the per-device lanes alone (summed room on a host but
+  // no device with enough): the dimension count over [user dims, W_j, F_j] is what differs.
+  test("fragmenting fleets (few hosts, fractions over half a device): same reasons and dimensions", () => {
+    deviceRuns({ fragmenting: true }, RUNS);
   });
 
   test("every addHosts past hostCapacity rebuilds the core: every VM keeps its devices exactly", () => {
@@ -312,11 +340,11 @@ describe("devices: Engine vs reference model (fc.commands)", () => {
     fc.assert(
       fc.property(
         deviceFleetArb().chain((fleet) => {
-          const src = { req: deviceReqArb(fleet.dims, fleet.sizes) };
-          const ops = opArb(fleet.dims, SMALL, { ...DEFAULT_WEIGHTS, addHosts: 1 }, { ...src, host: deviceHostArb(fleet.options.dimensions!, fleet.sizes) });
+          const src = deviceSources(fleet);
+          const ops = opArb(fleet.dims, SMALL, DEFAULT_WEIGHTS, src);
           return fc.record({
             fleet: fc.constant(fleet),
-            before: fc.array(ops, { maxLength: 15 }),
+            before: fc.array(ops, { maxLength: 20, size: "max" }),
             batch: fc.array(src.req, { minLength: 1, maxLength: 8 }),
             offline: fc.boolean(),
             sel: fc.nat(),
