@@ -3,7 +3,7 @@
 
 import { bitClear, bitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
-import { countAdd, countSub, fitMask } from "./shapes";
+import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
   NONE, NO_LEVEL, STATE_IN_SERVICE, emptyBits, freePtr, hFit, hLevel, hostOwner, hostState,
   hostType, hostVmCount, indexedBits, levelCount, levelTree, levelsUsed, setLevelsUsed, shapeTree,
@@ -25,7 +25,8 @@ function levelLeave(l: i32): void {
 import { freeLevel } from "./vec";
 
 /** Re-derive host h's index entries. Call after any change to its free vector, VM count,
- *  owner or state; it only touches the bits and counts that actually change. */
+ *  owner or state; it only touches the bits and counts that actually change. `grew`: the free
+ *  vector grew or stayed (false: it only shrank, a commit). */
 export function refreshHost(h: i32, grew: bool = true): void {
   const inService = hostState(h) == STATE_IN_SERVICE;
   const indexed = inService && hostOwner(h) == NONE;
@@ -33,7 +34,14 @@ export function refreshHost(h: i32, grew: bool = true): void {
   const oldFit = load<u64>(hFit + (<usize>h << 3));
   const free = freePtr(h);
   const newL = indexed ? freeLevel(free, hostType(h)) : <i32>NO_LEVEL;
-  const newFit: u64 = indexed ? fitMask(h, free) : 0;
+  // A host that stays indexed keeps its labels, so only capacity can change its fit bits:
+  // a shrink can only clear bits it has (no label check needed), a growth only set others.
+  let newFit: u64 = 0;
+  if (indexed) {
+    if (oldL == <i32>NO_LEVEL) newFit = fitMask(h, free);
+    else if (grew) newFit = oldFit | fitMaskOf(h, free, ~oldFit);
+    else newFit = stillFitting(free, oldFit);
+  }
 
   if (oldL != newL) {
     if (oldL != <i32>NO_LEVEL) {
@@ -74,7 +82,9 @@ export function refreshHost(h: i32, grew: bool = true): void {
     const sector = sectorOf(free, hostType(h));
     setHostSector(h, sector);
     maxRaise(newL, h, sector);
-    maxRaise(ALL_LEVELS, h, sector);
+    // A commit that changed the level leaves the host covered in the all-levels tree by the
+    // bound of its larger free vector before (searches test the union of a node's sectors).
+    if (grew || oldL == <i32>NO_LEVEL) maxRaise(ALL_LEVELS, h, sector);
   }
   if (inService && hostVmCount(h) == 0) bitSet(emptyBits, h);
   else bitClear(emptyBits, h);

@@ -15,13 +15,13 @@ import {
   unclassedNoCapDim, unclassedNoCapEpoch, unclassedSlot,
 } from "./shapes";
 import {
-  DIMS, HOSTS, LANES, MAX_DEDICATED, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
+  DIMS, HOSTS, LANES, LEVELS, MAX_DEDICATED, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
   emptyBits, freePtr, hFit, hLevel, hostEnd, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
   indexedBits, levelTree, levelsUsed, shapeTree,
 } from "./state";
 import { dedicatedSlot, ownedHead, ownedNext } from "./tenants";
 import { countOnHost } from "./vms";
-import { copyVec, dotScore, fits, freeLevel, l2Score, sameVec } from "./vec";
+import { copyVec, dotScore, fits, freeLevel, l2Score, lowestLevelFor, sameVec } from "./vec";
 
 export let reason: i32 = OK;
 export let reasonDim: i32 = DIM_NONE;
@@ -143,6 +143,9 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
     return -1;
   }
   let levels = s >= 0 ? levelMask(s) : levelsUsed;
+  // Levels below the lowest a fitting host can be at hold no candidate (vec.ts).
+  const low = lowestLevelFor(qDemand);
+  levels = low >= LEVELS ? 0 : levels & (<u64>-1 << <u64>low);
   if (startLevel >= 0) {
     // Levels the previous search already passed hold nothing usable.
     levels &= policy == SPREAD ? (<u64>-1 >>> <u64>(63 - startLevel)) : (<u64>-1 << <u64>startLevel);

@@ -56,12 +56,29 @@ export function countSub(s: i32, l: i32): void {
 
 /** Fit mask of a free vector against every live shape class. */
 export function fitMask(h: i32, free: usize): u64 {
+  return fitMaskOf(h, free, <u64>-1);
+}
+
+/** fitMask restricted to the classes in `among`. */
+export function fitMaskOf(h: i32, free: usize, among: u64): u64 {
   let m: u64 = 0;
-  let live = shapeValid;
+  let live = shapeValid & among;
   while (live != 0) {
     const s = <i32>ctz(live);
     live &= live - 1;
     if (fits(free, shapeDemandPtr(s)) && admitted(classConstraint(s), h)) m |= <u64>1 << <u64>s;
+  }
+  return m;
+}
+
+/** Of the classes in `had` (which host h's labels admit), those whose demand `free` still covers. */
+export function stillFitting(free: usize, had: u64): u64 {
+  let m = had;
+  let live = had;
+  while (live != 0) {
+    const s = <i32>ctz(live);
+    live &= live - 1;
+    if (!fits(free, shapeDemandPtr(s))) m &= ~(<u64>1 << <u64>s);
   }
   return m;
 }

@@ -1,5 +1,5 @@
 // Resource-vector arithmetic on v128 chunks (4 x i32 lanes each).
-import { DIMS, LANES, LEVELS, tCapF } from "./state";
+import { DIMS, LANES, LEVELS, TYPES, tCapF } from "./state";
 import { UDIMS } from "./devices";
 
 /** free >= demand in every dimension. */
@@ -53,6 +53,31 @@ export function freeLevel(free: usize, type: i32): i32 {
   }
   const l = <i32>Math.floor(<f64>LEVELS * (sum / <f64>UDIMS));
   return l < 0 ? 0 : l >= LEVELS ? LEVELS - 1 : l;
+}
+
+/** The lowest free level a host able to hold `demand` can be at: a host with free >= demand in
+ *  every dimension has, term by term, the larger sum in freeLevel, so (the same f64 steps being
+ *  monotone) a level at least this one. The minimum over host types that can hold the demand at
+ *  all; LEVELS when none can; 0 when there are too many types to look at. */
+export function lowestLevelFor(demand: usize): i32 {
+  if (TYPES > 256) return 0;
+  let best = LEVELS;
+  for (let t = 0; t < TYPES; t++) {
+    const caps = tCapF + <usize>t * <usize>DIMS * 8;
+    let sum: f64 = 0;
+    let possible = true;
+    for (let d = 0; d < UDIMS; d++) {
+      const c = load<f64>(caps + (<usize>d << 3));
+      const x = <f64>load<i32>(demand + (<usize>d << 2));
+      if (c > 0) sum += x / c;
+      else if (x > 0) { possible = false; break; }
+    }
+    if (!possible) continue;
+    let l = <i32>Math.floor(<f64>LEVELS * (sum / <f64>UDIMS));
+    if (l >= LEVELS) l = LEVELS - 1;
+    if (l < best) best = l;
+  }
+  return best;
 }
 
 /** Normalised dot product of demand and free capacity (Panigrahy et al.'s DotProduct). */
