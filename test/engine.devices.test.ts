@@ -316,6 +316,25 @@ describe("devices: Engine vs reference model (fc.commands)", () => {
     deviceRuns({ fragmenting: true }, RUNS);
   });
 
+  // Past 64 hosts the core's bit trees and free-capacity trees have more than one level.
+  test("larger fleets (up to 150 hosts, 200-400 operations, batches up to 40): the same after every 25 operations", () => {
+    fc.assert(
+      fc.property(
+        deviceFleetArb({ maxHosts: 150 }).chain((fleet) => fc.record({
+          fleet: fc.constant({ ...fleet, options: { ...fleet.options, vmCapacity: 2000 } }),
+          ops: fc.array(opArb(fleet.dims, { ...SMALL, maxBatch: 40 }, { ...DEFAULT_WEIGHTS, place: 8, batch: 4 }, deviceSources(fleet)), { minLength: 200, maxLength: 400 }),
+        })),
+        ({ fleet, ops }) => {
+          const w = new World(fleet, { fullEvery: 25 });
+          const e = w.createEngine();
+          for (const op of ops) applyOp(w, e, op);
+          compareFull(w, e, "at the end");
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 20) },
+    );
+  });
+
   test("every addHosts past hostCapacity rebuilds the core: every VM keeps its devices exactly", () => {
     deviceRuns({ rebuilds: true }, Math.ceil(RUNS / 2));
   });

@@ -112,15 +112,15 @@ export function deviceReqArb(dims: number, sizes: ReadonlyMap<number, number>, f
 /** A small fleet with device dimensions: 1-4 host types repeated over 1..maxHosts hosts
  *  (fragmenting runs: 1-3 hosts with few devices, so a rejection often finds every host
  *  with summed room but no device with enough). */
-export function deviceFleetArb(o: { fragmenting?: boolean } = {}): fc.Arbitrary<DeviceFleet> {
-  const maxHosts = o.fragmenting ? 3 : SMALL.maxHosts;
+export function deviceFleetArb(o: { fragmenting?: boolean; maxHosts?: number } = {}): fc.Arbitrary<DeviceFleet> {
+  const maxHosts = o.maxHosts ?? (o.fragmenting ? 3 : SMALL.maxHosts);
   const counts = o.fragmenting ? FEW_DEVICES : DEVICE_COUNT;
   return fc.constantFrom(...LAYOUTS).chain(({ dimensions, deviceDims }) =>
     fc.tuple(...deviceDims.map(() => SIZE)).chain((sizeList) => {
       const sizes = new Map(deviceDims.map((name, j) => [dimensions.indexOf(name), sizeList[j]]));
       return fc.record({
         types: fc.array(deviceHostArb(dimensions, sizes, counts), { minLength: 1, maxLength: 4 }),
-        picks: fc.array(fc.nat(), { minLength: 1, maxLength: maxHosts }),
+        picks: fc.array(fc.nat(), { minLength: 1, maxLength: maxHosts, size: maxHosts > SMALL.maxHosts ? "max" : undefined }),
         policy: fc.option(fc.constantFrom(...POLICIES_ALL), { freq: 2 }),
         maxPerHost: fc.option(fc.integer({ min: 1, max: 2 }), { freq: 2 }),
         candidates: fc.option(fc.integer({ min: 1, max: 4 }), { freq: 2 }),
