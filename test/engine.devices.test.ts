@@ -11,7 +11,7 @@ import { DEFAULT_WEIGHTS, type OpWeights, SMALL, opArb } from "./support/arbitra
 import { type DeviceFleet, deviceFleetArb, deviceReqArb, deviceSources } from "./support/device-arbitraries.js";
 import { observeEngine, vmfabricErrorOf } from "./support/errors.js";
 import { NO_DEP, RefEngine, deviceAsk } from "./support/reference.js";
-import { World, applyOp, commandArbs, compareFull } from "./fuzz/model.js";
+import { World, applyOp, commandArbs, compareFull, doBatch, doMove, doPlace, doRelease } from "./fuzz/model.js";
 
 const RUNS = Number(process.env.RUNS ?? 200);
 
@@ -333,6 +333,42 @@ describe("devices: Engine vs reference model (fc.commands)", () => {
       ),
       { numRuns: Math.ceil(RUNS / 20) },
     );
+  });
+
+  // Shape classes are admitted after 8 asks of one demand; their per-class short counts must
+  // follow the derived device lanes through commits and releases as the trees do.
+  test("the same device demand asked 1..40 times in a row (shape classes and the trees together)", () => {
+    let mostBuilds = 0;
+    fc.assert(
+      fc.property(
+        deviceFleetArb({ maxHosts: 20 }).chain((fleet) => fc.record({
+          fleet: fc.constant({ ...fleet, options: { ...fleet.options, vmCapacity: 1024 } }),
+          pool: fc.array(deviceSources(fleet).req, { minLength: 1, maxLength: 8 }),
+          steps: fc.array(fc.record({
+            pick: fc.nat(), times: fc.integer({ min: 1, max: 40 }), batch: fc.boolean(), releases: fc.nat(30), sel: fc.nat(),
+          }), { minLength: 40, maxLength: 80 }),
+        })),
+        ({ fleet, pool, steps }) => {
+          const w = new World(fleet, { fullEvery: 10 });
+          const e = w.createEngine();
+          for (const s of steps) {
+            const req = pool[s.pick % pool.length];
+            if (s.batch) {
+              if (w.freeIds.length >= s.times) doBatch(w, e, Array.from({ length: s.times }, () => req));
+            } else {
+              for (let i = 0; i < s.times && w.freeIds.length > 0; i++) doPlace(w, e, req);
+            }
+            for (let i = 0; i < s.releases && w.placed.length > 0; i++) doRelease(w, e, s.sel + i * 7);
+            if (s.sel % 5 === 0 && w.placed.length > 0) doMove(w, e, s.sel);
+          }
+          compareFull(w, e, "end of stream");
+          mostBuilds = Math.max(mostBuilds, e.runCore((core) => core.shapeClassBuilds()));
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 10) },
+    );
+    // Classes were really built (the class path answered).
+    expect(mostBuilds).toBeGreaterThan(0);
   });
 
   test("every addHosts past hostCapacity rebuilds the core: every VM keeps its devices exactly", () => {
