@@ -3,9 +3,9 @@
 
 import { bitClear, bitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
-import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
+import { countAdd, countSub, cursorJoin, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
-  NONE, NO_LEVEL, STATE_IN_SERVICE, emptyBits, freePtr, hFit, hLevel, hostOwner, hostState,
+  LEVELS, NONE, NO_LEVEL, STATE_IN_SERVICE, emptyBits, freePtr, hFit, hLevel, hostOwner, hostState,
   hostType, hostVmCount, indexedBits, levelCount, levelTree, levelsUsed, setLevelsUsed, shapeTree,
 } from "./state";
 
@@ -56,21 +56,21 @@ export function refreshHost(h: i32, grew: bool = true): void {
       levelJoin(newL);
       if (oldL == <i32>NO_LEVEL) bitSet(indexedBits, h);
       let m = newFit;
-      while (m != 0) { countAdd(<i32>ctz(m), newL); m &= m - 1; }
+      while (m != 0) { countAdd(<i32>ctz(m), newL, h); m &= m - 1; }
     }
     store<u8>(hLevel + <usize>h, <u8>newL);
   } else if (oldFit != newFit && newL != <i32>NO_LEVEL) {
     let gone = oldFit & ~newFit;
     while (gone != 0) { countSub(<i32>ctz(gone), newL); gone &= gone - 1; }
     let came = newFit & ~oldFit;
-    while (came != 0) { countAdd(<i32>ctz(came), newL); came &= came - 1; }
+    while (came != 0) { countAdd(<i32>ctz(came), newL, h); came &= came - 1; }
   }
   if (oldFit != newFit) {
     let diff = oldFit ^ newFit;
     while (diff != 0) {
       const s = <i32>ctz(diff);
       diff &= diff - 1;
-      if ((newFit >>> <u64>s) & 1) bitSet(shapeTree(s), h);
+      if ((newFit >>> <u64>s) & 1) { bitSet(shapeTree(s), h); cursorJoin(s, LEVELS, h); }
       else bitClear(shapeTree(s), h);
     }
     store<u64>(hFit + (<usize>h << 3), newFit);

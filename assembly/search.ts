@@ -11,7 +11,7 @@ import {
 import { ALL_LEVELS, maxNext } from "./maxtree";
 import { admitsEvery, admitted, specialDims } from "./attrs";
 import {
-  classOf, levelMask, shortCount, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
+  classCursor, classOf, levelMask, setClassCursor, shortCount, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
   unclassedNoCapDim, unclassedNoCapEpoch, unclassedSlot,
 } from "./shapes";
 import {
@@ -86,7 +86,15 @@ let fdBlocked = false;
  *  first-fit) that has room for the request: from the class's fit bits when the demand has a
  *  class (s >= 0), else from the free-capacity trees. Both are exact and give the same order. */
 @inline function nextAt(s: i32, l: i32, from: i32): i32 {
-  if (s >= 0) return l == ALL_LEVELS ? bitNext(shapeTree(s), from) : bitNextBoth(levelTree(l), shapeTree(s), from);
+  if (s >= 0) {
+    const cur = classCursor(s, l);
+    const h = l == ALL_LEVELS
+      ? bitNext(shapeTree(s), from > cur ? from : cur)
+      : bitNextBoth(levelTree(l), shapeTree(s), from > cur ? from : cur);
+    // From the cursor, h is the first member of all: the cursor may move up to it.
+    if (from <= cur) setClassCursor(s, l, h < 0 ? HOSTS : h);
+    return h;
+  }
   return maxNext(l, l == ALL_LEVELS ? indexedBits : levelTree(l), from, qDemand, -1, qConAny);
 }
 
