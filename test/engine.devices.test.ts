@@ -1,4 +1,4 @@
-// Devices (devices-spec.md): a dimension split into equal devices (GPUs). Hand-computed
+// Devices (README, "Devices (GPUs)"): a dimension split into equal devices. Hand-computed
 // cases run against both the Engine and the reference model; validation against the Engine;
 // then model-based runs (fc.commands) comparing the two on fleets mixing device counts, with
 // devicesOf of every live VM and deviceFreeOf of every host compared after every command, also

@@ -200,6 +200,7 @@ function deviceUse(w: World, e: Engine, h: number): Record<string, number[]> {
     const used = new Array<number>(e.capacityOf(h)[d] / size).fill(0);
     for (const vm of e.vmsOnHost(h)) {
       const demand = e.demandOf(vm)[d];
+      // A device index past the host's devices makes NaN, which no free value matches.
       for (const i of e.devicesOf(vm)[name]) used[i] = (used[i] ?? NaN) + (demand >= size ? size : demand);
     }
     out[name] = used;

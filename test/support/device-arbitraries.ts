@@ -1,4 +1,4 @@
-// fast-check arbitraries for fleets with device dimensions (devices-spec.md): hosts mixing
+// fast-check arbitraries for fleets with device dimensions (README "Devices (GPUs)"): hosts mixing
 // device counts (0, 1, 2, 4, 8, rarely 16), small device sizes so demands hit the boundaries
 // (exact fits, full devices, fractions that fit one device only), VMs asking 0, fractions or
 // whole devices of each device dimension.

@@ -4,7 +4,7 @@
 //
 // It does not validate input: callers only hand it requests the Engine accepted.
 //
-// Devices (docs: /work/wt/notes/devices-spec.md, README "Devices"): with the `devices` option a
+// Devices (README, Placement rules, "Devices (GPUs)"): with the `devices` option a
 // dimension is also split into equal devices; the model keeps each host's per-device free
 // units in plain arrays and chooses devices by linear scans.
 
