@@ -5,7 +5,7 @@ import { bitClear, bitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { countAdd, countSub, cursorJoin, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
-  LEVELS, NONE, NO_LEVEL, STATE_IN_SERVICE, emptyBits, freePtr, hFit, hLevel, hostOwner, hostState,
+  LEVELS, NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, freePtr, hFit, hLevel, hostOwner, hostState,
   hostType, hostVmCount, indexedBits, levelCount, levelTree, levelsUsed, setLevelsUsed, shapeTree,
 } from "./state";
 
@@ -86,6 +86,7 @@ export function refreshHost(h: i32, grew: bool = true): void {
     // bound of its larger free vector before (searches test the union of a node's sectors).
     if (grew || oldL == <i32>NO_LEVEL) maxRaise(ALL_LEVELS, h, sector);
   }
-  if (inService && hostVmCount(h) == 0) bitSet(emptyBits, h);
-  else bitClear(emptyBits, h);
+  const rt = rankTree(typeRank(hostType(h)));
+  if (inService && hostVmCount(h) == 0) { bitSet(emptyBits, h); bitSet(rt, h); }
+  else { bitClear(emptyBits, h); bitClear(rt, h); }
 }

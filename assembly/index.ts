@@ -15,7 +15,9 @@ import {
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
   vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd,
+  MAX_RANKS, hostVmCount, rankEmptyBits, rankTree, setRankCount, tRank, treeBytes, typeRank,
 } from "./state";
+import { bitSet } from "./bits";
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
 import { commit, release, setDemand, setEnd } from "./vms";
 import { copyVec } from "./vec";
@@ -162,6 +164,19 @@ export function moveVm(v: i32, target: i32, k: u32, policy: i32, window: i32): i
   release(v);
   commit(v, h, tenant, d);
   return h;
+}
+
+/** Host type t's size rank (0 = smallest; keep-scarce opens empty hosts of the smallest rank
+ *  first). After changing ranks call rankHosts. */
+export function setTypeRank(t: i32, r: i32): void { store<u8>(tRank + <usize>t, <u8>r); }
+
+/** Re-files every empty in-service host under its type's rank; `ranks` distinct ranks in use. */
+export function rankHosts(ranks: i32): void {
+  setRankCount(ranks);
+  memory.fill(rankEmptyBits, 0, <usize>MAX_RANKS * treeBytes);
+  for (let h = 0; h < HOSTS; h++) {
+    if (hostState(h) == STATE_IN_SERVICE && hostVmCount(h) == 0) bitSet(rankTree(typeRank(hostType(h))), h);
+  }
 }
 
 export function lastReason(): i32 { return reason; }

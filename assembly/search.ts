@@ -16,7 +16,7 @@ import {
 } from "./shapes";
 import {
   DIMS, HOSTS, LANES, LEVELS, MAX_DEDICATED, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
-  emptyBits, freePtr, hFit, hLevel, hostEnd, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
+  emptyBits, freePtr, hFit, hLevel, hostEnd, rankCount, rankTree, typeRank, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
   indexedBits, levelTree, levelsUsed, shapeTree,
 } from "./state";
 import { dedicatedSlot, ownedHead, ownedNext } from "./tenants";
@@ -348,17 +348,35 @@ export function findHost(
     }
     if (avoid != 0) {
       // The full search below gives the reason if this one finds nothing.
-      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude, false);
+      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude, false, true);
       if (h >= 0) return h;
     }
   }
-  return search(demand, tenant, deployment, con, k, policy, window, exclude);
+  return search(demand, tenant, deployment, con, k, policy, window, exclude, true, keep);
+}
+
+/** Keeping scarce hosts free, the "wastes least" half: the policy chose the empty host h; the VM
+ *  goes instead to the lowest-index empty host of the smallest size rank that can take it
+ *  (capacity, labels and the search's avoid mask, fault-domain share). h itself qualifies, so
+ *  the scan ends at h's rank at the latest. */
+function smallestEmpty(h: i32): i32 {
+  const top = typeRank(hostType(h));
+  for (let r = 0; r < top; r++) {
+    const tree = rankTree(r);
+    let e = bitNext(tree, 0);
+    while (e >= 0) {
+      if (e == qExclude || !fits(freePtr(e), qDemand) || !admitted(qCon, e)) { e = bitNext(tree, e + 1); continue; }
+      if (allowed(e)) return e;
+      e = bitNext(tree, resumeAfter(e));
+    }
+  }
+  return h;
 }
 
 /** One search with search key `con` (a constraint, maybe with an avoid mask). */
 function search(
   demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32,
-  needReason: bool = true,
+  needReason: bool, smallestFirst: bool,
 ): i32 {
   reason = OK;
   reasonDim = DIM_NONE;
@@ -386,7 +404,12 @@ function search(
   sawAntiAffinityOk = false;
   lastShared = false;
   const ded = dedicatedSlot(tenant);
-  const h = ded >= 0 ? searchDedicated(ded, policy) : searchShared(s, policy, window);
+  let h = ded >= 0 ? searchDedicated(ded, policy) : searchShared(s, policy, window);
+  if (h >= 0 && smallestFirst && ded < 0 && rankCount > 1 && hostVmCount(h) == 0) {
+    const e = smallestEmpty(h);
+    // The resume point describes the policy's own order up to h: not valid for another host.
+    if (e != h) { lastShared = false; h = e; }
+  }
   if (h >= 0 || !needReason) return h;
   // A dedicated tenant's search covered its own hosts and the empty ones, a shared tenant's
   // every shared host: room anywhere else is room the tenancy rule keeps it from.

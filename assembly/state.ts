@@ -55,6 +55,10 @@ export let vEnd: usize = 0;          // u32 expected end time (caller's unit), 0
 export let shapeBits: usize = 0;     // MAX_SHAPES bit trees: indexed hosts fitting shape s
 export let levelBits: usize = 0;     // LEVELS bit trees: indexed hosts at level l
 export let emptyBits: usize = 0;     // in-service hosts holding no VM
+export const MAX_RANKS: i32 = 16;
+export let rankEmptyBits: usize = 0; // MAX_RANKS bit trees: emptyBits by the host type's size rank
+export let tRank: usize = 0;         // u8 per host type: its size rank (0 = smallest)
+export let rankCount: i32 = 1;       // distinct ranks in use (the rule needs more than one)
 export let treeBytes: usize = 0;
 export let shapeDemand: usize = 0;   // VEC per shape class
 export let shapeHits: usize = 0;     // u32 requests per class (halved as they age), for admission
@@ -87,6 +91,7 @@ export let vmsPlaced: i32 = 0;
 export let capacityEpoch: u32 = 1;
 
 export function setShapeValid(v: u64): void { shapeValid = v; }
+export function setRankCount(n: i32): void { rankCount = n; }
 export function setHostCount(n: i32): void { HOSTS = n; }
 export function setLevelsUsed(m: u64): void { levelsUsed = m; }
 export function bumpEpoch(): void { capacityEpoch++; }
@@ -141,6 +146,9 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   shapeBits = allocTable(<usize>MAX_SHAPES * treeBytes);
   levelBits = allocTable(<usize>LEVELS * treeBytes);
   emptyBits = allocTable(treeBytes);
+  rankEmptyBits = allocTable(<usize>MAX_RANKS * treeBytes);
+  tRank = allocTable(<usize>types);
+  rankCount = 1;
   shapeDemand = allocTable(<usize>MAX_SHAPES * VEC);
   shapeHits = allocTable(<usize>MAX_SHAPES * 4);
   admKey = allocTable(<usize>ADM_SLOTS * VEC);
@@ -167,6 +175,8 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function capPtr(t: i32): usize { return tCap + <usize>t * VEC; }
 @inline export function shapeTree(s: i32): usize { return shapeBits + <usize>s * treeBytes; }
 @inline export function levelTree(l: i32): usize { return levelBits + <usize>l * treeBytes; }
+@inline export function rankTree(r: i32): usize { return rankEmptyBits + <usize>r * treeBytes; }
+@inline export function typeRank(t: i32): i32 { return <i32>load<u8>(tRank + <usize>t); }
 @inline export function hostType(h: i32): i32 { return <i32>load<u16>(hType + (<usize>h << 1)); }
 @inline export function hostFd(h: i32): i32 { return <i32>load<u16>(hFd + (<usize>h << 1)); }
 @inline export function hostState(h: i32): u8 { return load<u8>(hState + <usize>h); }

@@ -46,6 +46,8 @@ export interface CoreExports {
   create(dims: number, hosts: number, vms: number, types: number, faultDomains: number): void;
   setType(t: number): void;
   setDevices(userDims: number, kinds: number): void;
+  setTypeRank(t: number, r: number): void;
+  rankHosts(ranks: number): void;
   setDeviceKind(j: number, dim: number, size: number): void;
   deviceTable(): number;
   vmDeviceTable(): number;

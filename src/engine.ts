@@ -5,6 +5,7 @@ import { VmfabricError, invalid, show } from "./errors.js";
 import { expandFleet, sizeIn, type ExpandedFleet, type HostType } from "./fleet.js";
 import { rejection } from "./reasons.js";
 import { lowerBound } from "./lower-bound.js";
+import { typeRanks } from "./type-ranks.js";
 import { DeviceLayout, maskIndices } from "./devices.js";
 
 /** Flag on the core's policy number: keep scarce hosts free (assembly/reasons.ts). */
@@ -179,6 +180,7 @@ export class Engine {
       const none = types.some((t) => t.effective[d] === 0);
       if (some && none) special |= 1 << d;
     }
+    this.rankTypes();
     if (special !== this.specialDims || from < types.length) {
       types.forEach((t, i) => {
         let m = 0;
@@ -188,6 +190,16 @@ export class Engine {
       if (special !== this.specialDims || from === 0) this.core.setSpecialDimensions(special);
       this.specialDims = special;
     }
+  }
+
+  /** Size ranks of the host types (README, Keeping scarce hosts free): by the sum over
+   *  dimensions of effective capacity as a share of the largest, equal sizes sharing a rank,
+   *  ranks past 15 folded into 15. */
+  private rankTypes(): void {
+    const types = this.fleet.types;
+    const ranks = typeRanks(types.map((t) => t.effective));
+    ranks.forEach((r, t) => this.core.setTypeRank(t, r));
+    this.core.rankHosts(new Set(ranks).size);
   }
 
   /** Hosts from..count-1 enter the core. */

@@ -358,6 +358,23 @@ export class RefEngine {
     return this.search(demand, tenant, dep, k, policy, window, exclude, fd);
   }
 
+  /** Size rank of each host's type (README, Keeping scarce hosts free): sizes are sums over
+   *  dimensions of effective capacity / the largest any host has; equal sizes share a rank;
+   *  ranks stop at 15. */
+  sizeRanks(): number[] {
+    const D = this.D;
+    const largest = new Array<number>(D).fill(0);
+    for (let h = 0; h < this.H; h++) for (let d = 0; d < D; d++) largest[d] = Math.max(largest[d], this.cap[h * D + d]);
+    const size: number[] = [];
+    for (let h = 0; h < this.H; h++) {
+      let s = 0;
+      for (let d = 0; d < D; d++) if (largest[d] > 0) s += this.cap[h * D + d] / largest[d];
+      size.push(s);
+    }
+    const distinct = [...new Set(size)].sort((a, b) => a - b);
+    return size.map((s) => Math.min(15, distinct.indexOf(s)));
+  }
+
   private search(demand: readonly number[], tenant: number, dep: number, k: number, policy: Policy, window: number,
                  exclude: number, fd: FdCtx | null): RefOutcome {
     const H = this.H;
@@ -392,6 +409,16 @@ export class RefEngine {
       if (chosen < 0) chosen = firstEmpty;
     } else if (feasible.length > 0) {
       chosen = this.bestShared(feasible, demand, policy, window);
+      // Keeping scarce hosts free, "wastes least": a VM that opens an empty host opens the
+      // lowest-index one of the smallest size rank among the feasible empty hosts.
+      if (this.keepScarce && this.count[chosen] === 0) {
+        const rank = this.sizeRanks();
+        if (new Set(rank).size > 1) {
+          for (const h of feasible) {
+            if (this.count[h] === 0 && rank[h] < rank[chosen]) chosen = h;
+          }
+        }
+      }
     }
     if (chosen >= 0) return { host: chosen, reason: OK, dim: DIM_NONE };
     if (sawUsable) return { host: -1, reason: sawAntiOk ? FAULT_DOMAIN_SPREAD : ANTI_AFFINITY, dim: DIM_NONE };
