@@ -14,4 +14,6 @@ export const SPREAD: i32 = 2;
 export const DOT_PRODUCT: i32 = 3;
 export const L2: i32 = 4;
 export const LIFETIME: i32 = 5;   // dot-product's candidates, ranked by closeness of expected end times
+/** Policy flag: an empty host is opened from the smallest size rank first (search.ts). */
+export const SMALLEST_FIRST: i32 = 0x200;
 export const KEEP_SCARCE: i32 = 0x100;    // flag on a policy: keep hosts of special dimensions for VMs that need them

@@ -6,7 +6,7 @@ import { bitNext, bitNextBoth } from "./bits";
 import { fdLimit, fdUsed } from "./fdspread";
 import {
   ANTI_AFFINITY, BEST_FIT, DEDICATED_HOST, DIM_NONE, DOT_PRODUCT, FAULT_DOMAIN_SPREAD, FIRST_FIT,
-  KEEP_SCARCE, L2, LIFETIME, NO_CAPACITY, NO_HOST_IN_SERVICE, NO_MATCHING_HOST, OK, SPREAD,
+  KEEP_SCARCE, L2, LIFETIME, SMALLEST_FIRST, NO_CAPACITY, NO_HOST_IN_SERVICE, NO_MATCHING_HOST, OK, SPREAD,
 } from "./reasons";
 import { ALL_LEVELS, maxNext } from "./maxtree";
 import { admitsEvery, admitted, specialDims } from "./attrs";
@@ -332,6 +332,7 @@ export function findHost(
   demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32, end: u32,
 ): i32 {
   const keep = (policy & KEEP_SCARCE) != 0;
+  const smallest = (policy & SMALLEST_FIRST) != 0;
   policy &= 0xff;
   // Without an expected end every lifetime candidate ties, and ties go to the first candidate
   // in best-fit order: best-fit's choice. Searching as best-fit says so outright and keeps
@@ -348,14 +349,14 @@ export function findHost(
     }
     if (avoid != 0) {
       // The full search below gives the reason if this one finds nothing.
-      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude, false, true);
+      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude, false, smallest);
       if (h >= 0) return h;
     }
   }
-  return search(demand, tenant, deployment, con, k, policy, window, exclude, true, keep);
+  return search(demand, tenant, deployment, con, k, policy, window, exclude, true, smallest);
 }
 
-/** Keeping scarce hosts free, the "wastes least" half: the policy chose the empty host h; the VM
+/** Smallest hosts first (SMALLEST_FIRST, the "wastes least" preference): the policy chose the empty host h; the VM
  *  goes instead to the lowest-index empty host of the smallest size rank that can take it
  *  (capacity, labels and the search's avoid mask, fault-domain share). h itself qualifies, so
  *  the scan ends at h's rank at the latest. */

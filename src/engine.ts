@@ -8,8 +8,10 @@ import { lowerBound } from "./lower-bound.js";
 import { typeRanks } from "./type-ranks.js";
 import { DeviceLayout, maskIndices } from "./devices.js";
 
-/** Flag on the core's policy number: keep scarce hosts free (assembly/reasons.ts). */
+/** Flags on the core's policy number (assembly/reasons.ts): keep scarce hosts free; open empty
+ *  hosts of the smallest size first. */
 const KEEP_SCARCE = 0x100;
+const SMALLEST_FIRST = 0x200;
 import { AttributeRegistry, admits, constraintOf, describe, type ConstraintSpec } from "./labels.js";
 import {
   DEFAULT_DIMENSIONS, EXPECTED_END_MAX, NO_DEPLOYMENT, POLICIES, SIZE_MEASURES,
@@ -317,9 +319,10 @@ export class Engine {
     if (o === undefined) return base;
     if (typeof o !== "object" || o === null) throw invalid("options", o, "an object");
     const scarce = o.keepScarceHostsFree === undefined ? (base.policy & KEEP_SCARCE) !== 0 : boolOption("keepScarceHostsFree", o.keepScarceHostsFree);
+    const smallest = o.smallestHostsFirst === undefined ? (base.policy & SMALLEST_FIRST) !== 0 : boolOption("smallestHostsFirst", o.smallestHostsFirst);
     const policy = o.policy === undefined ? base.policy & 0xff : POLICIES.indexOf(check.policy("policy", o.policy));
     return {
-      policy: policy | (scarce ? KEEP_SCARCE : 0),
+      policy: policy | (scarce ? KEEP_SCARCE : 0) | (smallest ? SMALLEST_FIRST : 0),
       k: o.maxPerHost === undefined ? base.k : check.intIn("maxPerHost", o.maxPerHost, 1, check.I32_MAX),
       window: o.candidates === undefined ? base.window : check.intIn("candidates", o.candidates, 1, 1 << 20),
     };

@@ -67,6 +67,8 @@ export interface EngineOptions {
   candidates?: number;
   /** Default for PlaceOptions.keepScarceHostsFree (default true). */
   keepScarceHostsFree?: boolean;
+  /** Default for PlaceOptions.smallestHostsFirst (default false). */
+  smallestHostsFirst?: boolean;
   /** Dimensions made of devices, with the units of one device: `{ gpu: 1000 }` makes a host's
    *  gpu capacity k devices of 1000 (k <= 16), and a VM's gpu demand a fraction of one device
    *  (below 1000) or whole devices (a multiple of 1000). See README, "Devices". */
@@ -80,6 +82,10 @@ export interface PlaceOptions {
   /** Try hosts with special dimensions the VM asks none of (GPU hosts for a CPU-only VM) only
    *  when no other host can take it (default true; see README "Keeping scarce hosts free"). */
   keepScarceHostsFree?: boolean;
+  /** When the policy opens an empty host, open the lowest-index empty host of the smallest
+   *  host-type size that can take the VM instead (default false; see README "Keeping scarce
+   *  hosts free": measured, it opens more hosts on the Alibaba lists). */
+  smallestHostsFirst?: boolean;
 }
 
 export interface BatchOptions extends PlaceOptions {

@@ -41,37 +41,41 @@ describe("keeping scarce hosts free", () => {
   });
 });
 
-describe("keeping scarce hosts free: an empty host of the smallest size first", () => {
+describe("smallestHostsFirst: an empty host of the smallest size first", () => {
+  const SMALL_FIRST = { ...dims, smallestHostsFirst: true };
   const BIG = { capacity: [96, 96, 8] };   // an 8-GPU node
   const SMALL = { capacity: [32, 32, 2] }; // a 2-GPU node
   const MID = { capacity: [64, 64, 4] };
 
   it("a 1-GPU VM opening a host opens the 2-GPU node, not the 8-GPU one before it", () => {
     for (const policy of ["first-fit", "best-fit", "spread", "dot-product", "l2", "lifetime"] as const) {
-      const e = Engine.create([BIG, MID, SMALL, SMALL], dims);
+      const e = Engine.create([BIG, MID, SMALL, SMALL], SMALL_FIRST);
       expect(e.place({ id: 0, demand: [1, 1, 1], tenant: 1 }, { policy }).host, policy).toBe(2);
       // Without the rule: first-fit and spread take host 0 (lowest index; spread: an empty host
       // is among the least allocated), the others the used host 2.
-      expect(e.place({ id: 1, demand: [1, 1, 1], tenant: 1 }, { policy, keepScarceHostsFree: false }).host, policy).toBe(policy === "spread" || policy === "first-fit" ? 0 : 2);
+      expect(e.place({ id: 1, demand: [1, 1, 1], tenant: 1 }, { policy, smallestHostsFirst: false }).host, policy).toBe(policy === "spread" || policy === "first-fit" ? 0 : 2);
+      // The engine's default is off.
+      expect(Engine.create([BIG, MID, SMALL, SMALL], dims).place({ id: 0, demand: [1, 1, 1], tenant: 1 }, { policy }).host, policy).toBe(0);
     }
   });
 
   it("used hosts still come first (best-fit); a VM too large for the small nodes opens the smallest that fits", () => {
-    const e = Engine.create([BIG, MID, SMALL, SMALL], dims);
+    const e = Engine.create([BIG, MID, SMALL, SMALL], SMALL_FIRST);
     expect(e.place({ id: 0, demand: [48, 48, 4], tenant: 1 }).host).toBe(1); // only MID and BIG fit: MID
     expect(e.place({ id: 1, demand: [4, 4, 0], tenant: 1 }).host).toBe(1);   // the used MID node, not an empty SMALL
     expect(e.place({ id: 2, demand: [40, 40, 5], tenant: 1 }).host).toBe(0); // only BIG has 5 GPUs
   });
 
   it("labels, fault-domain shares and a move's source are honoured by the smallest-first choice", () => {
-    const e = Engine.create([{ ...BIG, labels: { gpu: "A100" } }, { ...SMALL, labels: { gpu: "T4" } }, { ...SMALL, labels: { gpu: "A100" } }], dims);
+    const e = Engine.create([{ ...BIG, labels: { gpu: "A100" } }, { ...SMALL, labels: { gpu: "T4" } }, { ...SMALL, labels: { gpu: "A100" } }], SMALL_FIRST);
     // The smallest empty node is host 1, but it is T4: the smallest A100 node is host 2.
     expect(e.place({ id: 0, demand: [1, 1, 1], tenant: 1, requires: { gpu: ["A100"] } }).host).toBe(2);
     // Moving it: its source is left out, so the only A100 node left is the big one.
     expect(e.move(0).host).toBe(0);
     // A deployment over two fault domains: the second instance may not join the first's domain.
-    const f = Engine.create([{ ...BIG, faultDomain: 0 }, { ...SMALL, faultDomain: 1 }, { ...SMALL, faultDomain: 1 }], dims);
+    const f = Engine.create([{ ...BIG, faultDomain: 0 }, { ...SMALL, faultDomain: 1 }, { ...SMALL, faultDomain: 1 }], SMALL_FIRST);
     const r = f.placeBatch({ ids: [0, 1], demands: [1, 1, 1, 1, 1, 1], tenants: [1, 1], deployments: [7, 7] });
     expect(Array.from(r.hosts)).toEqual([1, 0]);
+    expect(vmfabricErrorOf(() => f.place({ id: 5, demand: [1, 1, 0], tenant: 1 }, { smallestHostsFirst: "yes" as unknown as boolean })).field).toBe("smallestHostsFirst");
   });
 });

@@ -60,6 +60,7 @@ export class World {
       candidates: fleet.options.candidates,
       devices,
     });
+    this.ref.smallestFirst = fleet.options.smallestHostsFirst ?? false;
     this.freeIds = [];
     for (let i = fleet.options.vmCapacity - 1; i >= 0; i--) this.freeIds.push(i);
     this.pos = new Int32Array(fleet.options.vmCapacity).fill(-1);

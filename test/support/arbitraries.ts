@@ -113,7 +113,8 @@ export function fleetArb(s: Scale = SMALL): fc.Arbitrary<FleetCase> {
       candidates: fc.option(fc.integer({ min: 1, max: 5 }), { freq: 2 }),
       defaultDims: fc.boolean(),
       F: fc.integer({ min: 1, max: s.faultDomains }),
-    }).map(({ types, n, picks, fds, outs, policy, maxPerHost, candidates, defaultDims, F }) => {
+      smallest: fc.boolean(),
+    }).map(({ types, n, picks, fds, outs, policy, maxPerHost, candidates, defaultDims, F, smallest }) => {
       const hosts: HostSpec[] = [];
       for (let i = 0; i < n; i++) {
         const t = types[picks[i] % types.length];
@@ -129,6 +130,7 @@ export function fleetArb(s: Scale = SMALL): fc.Arbitrary<FleetCase> {
       if (policy !== null) options.policy = policy;
       if (maxPerHost !== null) options.maxPerHost = maxPerHost;
       if (candidates !== null) options.candidates = candidates;
+      if (smallest) options.smallestHostsFirst = true;
       return { dims, hosts, options };
     }),
   );

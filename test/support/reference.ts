@@ -126,6 +126,8 @@ export class RefEngine {
   admits: (c: number, h: number) => boolean = () => true;
   /** Keep scarce hosts free (the engine's default; a test may turn it off). */
   keepScarce = true;
+  /** Open empty hosts of the smallest size rank first (the engine's smallestHostsFirst; off by default). */
+  smallestFirst = false;
   /** The constraint of the request being searched, and of each placed VM. */
   private qCon = 0;
   readonly vmCon = new Map<number, number>();
@@ -409,9 +411,9 @@ export class RefEngine {
       if (chosen < 0) chosen = firstEmpty;
     } else if (feasible.length > 0) {
       chosen = this.bestShared(feasible, demand, policy, window);
-      // Keeping scarce hosts free, "wastes least": a VM that opens an empty host opens the
+      // Smallest hosts first ("wastes least"): a VM that opens an empty host opens the
       // lowest-index one of the smallest size rank among the feasible empty hosts.
-      if (this.keepScarce && this.count[chosen] === 0) {
+      if (this.smallestFirst && this.count[chosen] === 0) {
         const rank = this.sizeRanks();
         if (new Set(rank).size > 1) {
           for (const h of feasible) {
