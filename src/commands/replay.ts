@@ -137,7 +137,9 @@ async function runReplay(file: string, flags: {
   if (source.hosts) {
     if (hostsFlag || capFlag) throw new VmfabricError("INVALID_INPUT", `the ${source.format} format brings its fleet (--nodes); --hosts and --host-capacity do not apply`, hostsFlag ? "--hosts" : "--host-capacity", hostsFlag || capFlag);
     fleet = source.hosts;
-    const types = [...new Map(source.hosts.map((h) => [h.capacity.join(","), [...h.capacity]])).values()];
+    // Effective capacities, as the replay's NO_HOST_TYPE check sees them (generic nodes may reserve).
+    const effective = (h: HostSpec) => h.capacity.map((c, d) => c - (h.reservation?.[d] ?? 0));
+    const types = [...new Map(source.hosts.map((h) => [effective(h).join(","), effective(h)])).values()];
     plan = await survey(source, (d) => fitsSomeType(types, d));
     fleetNote = `${source.hosts.length} nodes from ${nodes}`;
   } else {

@@ -74,7 +74,7 @@ export async function readGenericNodes(input: TraceFile, dimensions: readonly st
         // The engine numbers "no labels" 0 and holds MAX_SIGNATURES sets in all.
         if (signatures.size > MAX_SIGNATURES - 1) throw new TraceError(file, line, "labels", labelsAt.raw, `must not make more than ${MAX_SIGNATURES - 1} distinct sets of labels and taints (the engine's limit)`);
       }
-      // One object for the row's hosts: the engine copies what it reads.
+      // The row's hosts share one object: the engine and the baselines only read host specs.
       for (let i = 0; i < count; i++) hosts.push(host);
     }
   }
