@@ -72,6 +72,41 @@ describe("vmfabric replay", () => {
     }
   });
 
+  it("generic: --nodes brings a labelled, tainted fleet and --devices makes gpu a device dimension, in every run", async () => {
+    const nodes = tempTrace("id,capacity_cpu,capacity_gpu,count,labels,taints\na100,64000,1000,1,gpu=A100,gpu\nt4,64000,2000,1,gpu=T4,\ncpu,64000,0,2,,\n");
+    // u requires an A100 without tolerating its taint: NO_MATCHING_HOST; g tolerates it and fills
+    // the A100. a, x, b: 500 each on the T4 node (a and x share T4 #0, b takes #1); x leaves at 6,
+    // so at 7 each T4 has 500 free and s (600) fits on neither: NO_CAPACITY, though the node has
+    // 1,000 free in all.
+    const trace = tempTrace("arrival,end,demand_cpu,demand_gpu,labels,tolerates\n1,,1000,1000,gpu=A100,\n2,,1000,1000,gpu=A100,gpu\n3,,1000,500,gpu=T4,\n4,6,1000,500,,\n5,,1000,500,,\n7,,1000,600,,\n");
+    const { code, out } = await capture([trace, "--nodes", nodes, "--devices", "gpu=1000", "--json", "--quiet", "--keep-scarce", "both", "--baseline", "kube,nomad,least-waste"]);
+    expect(code).toBe(0);
+    const j = JSON.parse(out);
+    expect(j).toMatchObject({ format: "generic", hosts: 4, vms: 6, nodes });
+    expect(j.devices).toMatch(/^gpu in devices of 1000/);
+    expect(j.runs.length).toBe(13);
+    for (const r of j.runs) {
+      expect([r.policy, r.placed, r.rejectedByReason]).toEqual([r.policy, 4, { NO_MATCHING_HOST: 1, NO_CAPACITY: 1 }]);
+      expect(r.unallocatedGpuShare, r.policy).toBeGreaterThan(0);
+    }
+    await expect(capture([trace, "--nodes", nodes, "--hosts", "3"])).rejects.toMatchObject({ field: "--hosts" });
+  });
+
+  it("--devices: generic only, DIM=SIZE of the trace's dimensions, host capacities in whole devices", async () => {
+    const trace = tempTrace("arrival,demand_cpu,demand_gpu\n0,1,500\n");
+    await expect(capture([fixture("azure-tiny.csv"), "--devices", "gpu=1000"])).rejects.toMatchObject({ field: "--devices", message: expect.stringContaining("generic format only") });
+    await expect(capture([fixture("pods-tiny.csv"), "--nodes", fixture("nodes-tiny.csv"), "--devices", "gpu=1000"])).rejects.toMatchObject({ field: "--devices", message: expect.stringContaining("already devices") });
+    await expect(capture([trace, "--devices", "gpu"])).rejects.toMatchObject({ field: "--devices" });
+    await expect(capture([trace, "--devices", "gpu=1000,gpu=10"])).rejects.toMatchObject({ field: "--devices" });
+    await expect(capture([trace, "--devices", "fpga=10"])).rejects.toMatchObject({ field: "--devices", message: expect.stringContaining("not a dimension") });
+    await expect(capture([trace, "--devices", "gpu=0"])).rejects.toMatchObject({ field: "--devices" });
+    await expect(capture([trace, "--devices", "gpu=1000", "--hosts", "1", "--host-capacity", "8,1500"])).rejects.toMatchObject({ field: "--host-capacity" });
+    await expect(capture([fixture("azure-tiny.csv"), "--nodes", fixture("nodes-tiny.csv")])).rejects.toMatchObject({ field: "--nodes" });
+    const { code, out } = await capture([trace, "--devices", "gpu=1000", "--hosts", "1", "--host-capacity", "8,2000", "--json", "--quiet", "--baseline", "none", "--policy", "best-fit"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).runs[0]).toMatchObject({ placed: 1, rejected: 0 });
+  });
+
   it("writes the time series CSV and a self-contained HTML report", async () => {
     const ts = tempTrace("", "csv");
     const html = tempTrace("", "html");

@@ -153,9 +153,13 @@ describe("bad traces", () => {
     where(await traceError(() => alibaba(p, fixture("nodes-tiny.csv"))), p, 2, "gpu_spec", "H100");
   });
 
-  it("labels or devices, which the engine cannot honour yet", async () => {
-    const g = tempTrace("arrival,demand_cpu,labels\n0,1,zone=a\n");
-    where(await traceError(async () => allVms(await generic(g))), g, 2, "labels", "zone=a");
+  it("a bad label or a devices column (device demands are demand_<dim> of a --devices dimension)", async () => {
+    const g = tempTrace("arrival,demand_cpu,labels\n0,1,zone=a\n1,1,zone=a b\n");
+    where(await traceError(async () => allVms(await generic(g))), g, 3, "labels", "zone=a b");
+    const d = tempTrace("arrival,demand_cpu,devices\n0,1,\n");
+    const e = await traceError(() => generic(d));
+    where(e, d, 1, "column", "devices");
+    expect(e.message).toContain("demand_<dim> of a dimension declared with --devices");
   });
 
   it("a demand no host type can ever hold is a counted rejection (NO_HOST_TYPE), in every run", async () => {

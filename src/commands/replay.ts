@@ -3,6 +3,7 @@
 // writes the time series (CSV) and a self-contained HTML report.
 import { defineCommand } from "../cli/command.js";
 import { printJson, progress, writeOutputFile } from "../cli/output.js";
+import { MAX_DEVICES } from "../devices.js";
 import { VmfabricError } from "../errors.js";
 import { KubeScheduler } from "../replay/baselines/kube.js";
 import { LeastWasteScheduler } from "../replay/baselines/least-waste.js";
@@ -12,7 +13,7 @@ import { fitsSomeType, replay } from "../replay/replay.js";
 import { DEFAULT_DEFRAG_PERIOD } from "../replay/defrag.js";
 import { engineRuns, KEEP_SCARCE, type KeepScarce } from "../replay/keep-scarce.js";
 import type { RunSpec } from "../replay/run-spec.js";
-import { FORMATS, openTrace, type Format } from "../replay/sources.js";
+import { FORMATS, openTrace, parseDevices, type Format } from "../replay/sources.js";
 import { seriesCsv, summary, table } from "../replay/summary.js";
 import { survey } from "../replay/survey.js";
 import { CAPACITY_POLICIES, POLICIES, type FleetSpec, type HostSpec, type Policy } from "../types.js";
@@ -26,7 +27,8 @@ export const command = defineCommand({
   positionals: { name: "TRACE", min: 1, max: 1, help: "the trace file: azure2017 CSV, an alibaba pod list (with --nodes), or the generic CSV / JSON-lines format" },
   flags: {
     format: { type: "enum", values: ["auto", ...FORMATS], default: "auto", help: "trace format (auto: by the header line)" },
-    nodes: { type: "string", valueName: "FILE", help: "alibaba: the node list (openb_node_list*.csv), the fleet in file order" },
+    nodes: { type: "string", valueName: "FILE", help: "the fleet, in file order: alibaba's node list (openb_node_list*.csv), or for a generic trace a nodes CSV (capacity_<dim> per dimension; optional reservation_<dim>, count, fault_domain, labels key=value;..., taints key;key=value)" },
+    devices: { type: "string", valueName: "DIM=SIZE[,...]", unit: "engine units per device", help: "generic: dimensions made of devices (GPUs) and the units of one device; a VM's demand there is 0, a fraction of one device or whole devices (alibaba has gpu=1000 built in)", example: "gpu=1000" },
     hosts: { type: "int", min: 1, max: 1 << 22, unit: "hosts", help: "identical hosts of --host-capacity", defaultText: `ceil(${DEFAULT_HEADROOM} x the peak lower bound), from a first pass`, example: "800" },
     "host-capacity": { type: "string", valueName: "a,b,...", unit: "engine units", help: "one integer per dimension, comma-separated", defaultText: "Azure Dsv3-Type3: 80 vCPUs / 504 GiB less the host-VM reservation", example: "78000,507904" },
     policy: { type: "string", valueName: "P[,P...]", default: CAPACITY_POLICIES.join(","), help: `engine policies, comma-separated: ${POLICIES.join(", ")}` },
@@ -51,6 +53,7 @@ export const command = defineCommand({
   examples: [
     "replay ../shared/data/azure-2017-vm-arrivals/dev_vms.csv --json",
     "replay pods.csv --nodes nodes.csv --policy best-fit --baseline kube --report r.html",
+    "replay my-trace.csv --format generic --nodes my-nodes.csv --devices gpu=1000",
   ],
   run({ flags, positionals, given }) {
     for (const f of ["budget", "defrag-period"] as const) {
@@ -89,8 +92,19 @@ function capacity(value: string, dims: readonly string[]): number[] {
   return nums;
 }
 
+/** With device dimensions, a host's capacity there must be whole devices (the engine's rule),
+ *  said before the first pass rather than after it. */
+function wholeDevices(devices: Readonly<Record<string, number>> | undefined, dims: readonly string[], effective: readonly number[]): void {
+  for (const [name, size] of Object.entries(devices ?? {})) {
+    const c = effective[dims.indexOf(name)];
+    if (c % size !== 0 || c / size > MAX_DEVICES) {
+      throw new VmfabricError("INVALID_INPUT", `--host-capacity: ${name} is ${c}, not a whole number of ${name} devices of ${size} (0 to ${MAX_DEVICES} devices, --devices)`, "--host-capacity", c);
+    }
+  }
+}
+
 async function runReplay(file: string, flags: {
-  format: string; nodes?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; "keep-scarce": KeepScarce; seed: number;
+  format: string; nodes?: string; devices?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; "keep-scarce": KeepScarce; seed: number;
   "anti-affinity": boolean; lifetime: boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
   defrag: boolean; budget?: number; "defrag-period"?: number;
 }): Promise<number> {
@@ -111,7 +125,8 @@ async function runReplay(file: string, flags: {
   if (reportFile) checkOutput("--report", reportFile);
   if (policies.length + baselines.length === 0) throw new VmfabricError("INVALID_INPUT", "nothing to run: give at least one --policy or --baseline", "--policy", "");
 
-  const source = await openTrace(file, { format, seed, antiAffinity: flags["anti-affinity"], nodes: nodes || undefined });
+  const devices = flags.devices === undefined ? undefined : parseDevices(flags.devices);
+  const source = await openTrace(file, { format, seed, antiAffinity: flags["anti-affinity"], nodes: nodes || undefined, devices });
   const dims = source.dimensions;
   const say = (s: string) => { if (!json) console.log(s); };
 
@@ -122,12 +137,15 @@ async function runReplay(file: string, flags: {
   if (source.hosts) {
     if (hostsFlag || capFlag) throw new VmfabricError("INVALID_INPUT", `the ${source.format} format brings its fleet (--nodes); --hosts and --host-capacity do not apply`, hostsFlag ? "--hosts" : "--host-capacity", hostsFlag || capFlag);
     fleet = source.hosts;
-    const types = [...new Map(source.hosts.map((h) => [h.capacity.join(","), [...h.capacity]])).values()];
+    // Effective capacities, as the replay's NO_HOST_TYPE check sees them (generic nodes may reserve).
+    const effective = (h: HostSpec) => h.capacity.map((c, d) => c - (h.reservation?.[d] ?? 0));
+    const types = [...new Map(source.hosts.map((h) => [effective(h).join(","), effective(h)])).values()];
     plan = await survey(source, (d) => fitsSomeType(types, d));
     fleetNote = `${source.hosts.length} nodes from ${nodes}`;
   } else {
     const shape = capFlag ? { capacity: capacity(capFlag, dims), reservation: dims.map(() => 0), source: "--host-capacity" } : defaultHost(dims);
     const effective = shape.capacity.map((c, d) => c - shape.reservation[d]);
+    wholeDevices(source.devices, dims, effective);
     plan = await survey(source, (d) => effective.every((x, i) => d[i] <= x));
     const count = hostsFlag || defaultHostCount(plan.peakDemand, effective);
     fleet = identicalFleet(shape, count);

@@ -169,7 +169,8 @@ export async function replay(source: TraceSource, options: ReplayOptions): Promi
   let freeTop = cap;
   const heap = new DepartureHeap();
   let withDeployments = false;
-  const withConstraints = (source.constraints?.length ?? 0) > 0;
+  // Defined but still empty is no proof of none: a streaming reader appends as it reads.
+  const withConstraints = source.constraints !== undefined;
   let group = new Group(256, D, false, withConstraints);
   let vms = 0;
   let events = 0;

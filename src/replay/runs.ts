@@ -33,7 +33,8 @@ export interface RunSetup {
   series?: { origin: number; width: number };
   /** Place VM by VM with engine.place instead of one placeBatch per instant (same choices). */
   perVm?: boolean;
-  /** The trace's label constraints (TraceSource.constraints). */
+  /** The trace's label constraints (TraceSource.constraints): the live array, which a
+   *  streaming reader may still be appending to. */
   constraints?: readonly ConstraintSpec[];
   /** Dimensions made of devices (TraceSource.devices). */
   devices?: Readonly<Record<string, number>>;
@@ -52,8 +53,11 @@ export abstract class Run {
   readonly slotHost: Int32Array;
   /** Called after each arrival with its host (-1: rejected); set by the replay for onEvent. */
   afterArrival?: (g: ArrivalGroup, i: number, host: number) => void;
-  /** The trace's constraint k (0: none) as this run's own id. */
-  protected readonly constraintIds: Uint32Array;
+  /** The trace's constraint k (0: none) as this run's own id, -1 until first used. Filled on
+   *  first use, not up front: a streaming reader adds constraints as it meets them, after the
+   *  run was made (the generic reader, replayed with a survey of another pass). */
+  private constraintIds = new Int32Array(16).fill(-1);
+  /** The source's live constraints (the array the reader appends to). */
   private readonly constraintSpecs: readonly ConstraintSpec[];
 
   constructor(readonly name: string, setup: RunSetup) {
@@ -63,8 +67,28 @@ export abstract class Run {
     this.metrics = new MetricTracker(effective, setup.dimensions, this.series);
     this.slotHost = new Int32Array(setup.vmCapacity).fill(-1);
     this.constraintSpecs = setup.constraints ?? [];
-    this.constraintIds = new Uint32Array(1 + this.constraintSpecs.length);
+    this.constraintIds[0] = 0;
   }
+
+  /** This run's id of the trace's constraint k (0: none), registered on first use. */
+  protected constraintId(k: number): number {
+    if (k === 0) return 0;
+    if (k >= this.constraintIds.length) {
+      const grown = new Int32Array(Math.max(k + 1, this.constraintIds.length * 2)).fill(-1);
+      grown.set(this.constraintIds);
+      this.constraintIds = grown;
+    }
+    let id = this.constraintIds[k];
+    if (id < 0) {
+      const spec = this.constraintSpecs[k - 1];
+      if (spec === undefined) throw new VmfabricError("INVALID_INPUT", `${this.name}: constraint ${k - 1} is not among the trace's ${this.constraintSpecs.length} constraints`, "constraint", k - 1);
+      id = this.constraintIds[k] = this.registerConstraint(spec);
+    }
+    return id;
+  }
+
+  /** Registers a label constraint where this run checks labels (its engine, its fleet view). */
+  protected abstract registerConstraint(spec: ConstraintSpec): number;
 
   /** VM i's requirements and tolerations, for the engine's single-VM calls. */
   protected specOf(g: ArrivalGroup, i: number): ConstraintSpec {
@@ -123,14 +147,17 @@ export class EngineRun extends Run {
     if (policy === "lifetime") this.options.candidates = LIFETIME_CANDIDATES;
     // Only lifetime reads predictions; the other policies are spared copying them.
     this.withEnds = policy === "lifetime";
-    setup.constraints?.forEach((c, k) => { this.constraintIds[k + 1] = this.engine.constraint(c); });
+  }
+
+  protected registerConstraint(spec: ConstraintSpec): number {
+    return this.engine.constraint(spec);
   }
 
   /** The group's constraints as engine ids (the trace's numbering is not the engine's). */
   private engineConstraints(g: ArrivalGroup): Uint32Array | undefined {
     if (!g.constraints) return undefined;
     if (!this.ids || this.ids.length < g.n) this.ids = new Uint32Array(Math.max(g.n, 2 * (this.ids?.length ?? 128)));
-    for (let i = 0; i < g.n; i++) this.ids[i] = this.constraintIds[g.constraints[i]];
+    for (let i = 0; i < g.n; i++) this.ids[i] = this.constraintId(g.constraints[i]);
     return this.ids.subarray(0, g.n);
   }
 
@@ -190,7 +217,10 @@ export class SchedulerRun extends Run {
     super(scheduler.name, setup);
     this.perVm = setup.perVm ?? false;
     this.fleetState = new FleetState(Array.from({ length: this.engine.hostCount }, (_, h) => this.engine.capacityOf(h)), setup.dimensions, setup.fleet, setup.devices, setup.vmCapacity);
-    setup.constraints?.forEach((c, k) => { this.constraintIds[k + 1] = this.fleetState.constraint(c); });
+  }
+
+  protected registerConstraint(spec: ConstraintSpec): number {
+    return this.fleetState.constraint(spec);
   }
 
   placeGroup(g: ArrivalGroup): void {
@@ -205,7 +235,7 @@ export class SchedulerRun extends Run {
       vm.tenant = g.tenants[i];
       const dep = g.deployments?.[i] ?? NO_DEPLOYMENT;
       vm.deployment = dep === NO_DEPLOYMENT ? -1 : dep;
-      vm.constraint = this.constraintIds[g.constraints?.[i] ?? 0];
+      vm.constraint = this.constraintId(g.constraints?.[i] ?? 0);
       const t0 = performance.now();
       const h = this.scheduler.choose(vm, this.fleetState);
       if (h >= 0) {

@@ -36,13 +36,15 @@ export interface TraceSource {
   readonly format: string;
   /** Dimension names, in demand order. */
   readonly dimensions: readonly string[];
-  /** The fleet the trace brings with it (alibaba `--nodes`), if any. */
+  /** The fleet the trace brings with it (alibaba and generic `--nodes`), if any. */
   readonly hosts?: readonly HostSpec[];
-  /** The distinct label constraints of the trace's VMs (alibaba: one per gpu_spec), each
-   *  given to every run's engine once. */
+  /** The distinct label constraints of the trace's VMs (alibaba: one per gpu_spec; generic:
+   *  one per (labels, tolerates) pair), each given to every run's engine once, on first use.
+   *  A streaming reader may append to it while it reads (a VM's constraint is in the array by
+   *  the time the VM is yielded); defined means the VMs may carry constraints. */
   readonly constraints?: readonly ConstraintSpec[];
-  /** Dimensions made of devices and the units of one device (alibaba: `{ gpu: 1000 }`), as the
-   *  engine's `devices` option; undefined: none. */
+  /** Dimensions made of devices and the units of one device (alibaba: `{ gpu: 1000 }`;
+   *  generic: `--devices`), as the engine's `devices` option; undefined: none. */
   readonly devices?: Readonly<Record<string, number>>;
   /** Notes to print once (e.g. how GPU demand is modelled), also put in the JSON. */
   readonly notes?: Readonly<Record<string, string>>;
