@@ -25,6 +25,10 @@ export function bitTreeBytes(): usize {
   return <u64>-1 << <u64>(i & 63);
 }
 
+@inline export function bitGet(b0: usize, i: i32): bool {
+  return ((word(b0, i >>> 6) >>> <u64>(i & 63)) & 1) != 0;
+}
+
 export function bitSet(b0: usize, i: i32): void {
   const w = i >>> 6;
   const p0 = b0 + (<usize>w << 3);

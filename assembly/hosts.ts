@@ -1,7 +1,7 @@
 // Keeps one host's index entries (level tree, shape fit bits, per-shape level counts, the
 // empty-host tree) in step with its free vector, service state and dedicated owner.
 
-import { bitClear, bitSet } from "./bits";
+import { bitClear, bitGet, bitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { countAdd, countSub, cursorJoin, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
@@ -86,7 +86,10 @@ export function refreshHost(h: i32, grew: bool = true): void {
     // bound of its larger free vector before (searches test the union of a node's sectors).
     if (grew || oldL == <i32>NO_LEVEL) maxRaise(ALL_LEVELS, h, sector);
   }
-  const rt = rankTree(typeRank(hostType(h)));
-  if (inService && hostVmCount(h) == 0) { bitSet(emptyBits, h); bitSet(rt, h); }
-  else { bitClear(emptyBits, h); bitClear(rt, h); }
+  const empty = inService && hostVmCount(h) == 0;
+  if (empty != bitGet(emptyBits, h)) {
+    const rt = rankTree(typeRank(hostType(h)));
+    if (empty) { bitSet(emptyBits, h); bitSet(rt, h); }
+    else { bitClear(emptyBits, h); bitClear(rt, h); }
+  }
 }

@@ -121,18 +121,14 @@ export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclud
     if (!anyFits(tp, demand)) continue;
     const mFirst = x == x0 ? m0 : x << 6;
     const mEnd = min((x << 6) + 64, W1);
-    const wholeTop = mFirst == (x << 6);
-    zero(accTop);
     for (let m = mFirst; m < mEnd; m++) {
       const mp = midPtr(t, m);
-      if (!anyFits(mp, demand)) { if (wholeTop) maxNodeInto(accTop, mp); continue; }
+      if (!anyFits(mp, demand)) continue;
       const gFirst = m == m0 && x == x0 ? g0 : m << 6;
       const gEnd = min((m << 6) + 64, W0);
-      const wholeMid = gFirst == (m << 6);
-      zero(accMid);
       for (let g = gFirst; g < gEnd; g++) {
         const lp = leafPtr(t, g);
-        if (!anyFits(lp, demand)) { if (wholeMid) maxNodeInto(accMid, lp); continue; }
+        if (!anyFits(lp, demand)) continue;
         let mask = load<u64>(members + (<usize>g << 3));
         const whole = g != g0 || (from & 63) == 0;
         if (!whole) mask &= <u64>-1 << <u64>(from & 63);
@@ -146,12 +142,20 @@ export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclud
           maxInto(accLeaf + <usize>load<u8>(hSector + <usize>h) * VEC, f);
         }
         if (whole) copyNode(lp, accLeaf);
-        if (wholeMid) maxNodeInto(accMid, lp);
       }
-      if (wholeMid) copyNode(mp, accMid);
-      if (wholeTop) maxNodeInto(accTop, mp);
+      // The whole mid node was scanned without a fit: its bound becomes the fold of its leaves'
+      // (folded here, not while scanning, so the scan that finds a fit pays no folding).
+      if (gFirst == (m << 6)) {
+        zero(accMid);
+        for (let g = gFirst; g < gEnd; g++) maxNodeInto(accMid, leafPtr(t, g));
+        copyNode(mp, accMid);
+      }
     }
-    if (wholeTop) copyNode(tp, accTop);
+    if (mFirst == (x << 6)) {
+      zero(accTop);
+      for (let m = mFirst; m < mEnd; m++) maxNodeInto(accTop, midPtr(t, m));
+      copyNode(tp, accTop);
+    }
   }
   return -1;
 }
