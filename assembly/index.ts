@@ -15,7 +15,7 @@ import {
   demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
   vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd,
-  MAX_RANKS, hostVmCount, rankEmptyBits, rankTree, setRankCount, tRank, treeBytes, typeRank,
+  MAX_RANKS, noteTypeSet, hostVmCount, rankEmptyBits, rankTree, setRankCount, tRank, treeBytes, typeRank,
 } from "./state";
 import { bitSet } from "./bits";
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
@@ -52,6 +52,7 @@ export function addHosts(n: i32): void {
 
 /** Host type t's effective capacity (capacity - reservation, x oversubscription) from io. */
 export function setType(t: i32): void {
+  noteTypeSet(t);
   copyVec(capPtr(t), io);
   for (let d = 0; d < DIMS; d++) {
     store<f64>(tCapF + ((<usize>t * <usize>DIMS + <usize>d) << 3), <f64>load<i32>(io + (<usize>d << 2)));

@@ -151,9 +151,12 @@ function searchShared(s: i32, policy: i32, window: i32): i32 {
     return -1;
   }
   let levels = s >= 0 ? levelMask(s) : levelsUsed;
-  // Levels below the lowest a fitting host can be at hold no candidate (vec.ts).
-  const low = lowestLevelFor(qDemand);
-  levels = low >= LEVELS ? 0 : levels & (<u64>-1 << <u64>low);
+  if (s < 0) {
+    // Levels below the lowest a fitting host can be at hold no candidate (vec.ts). (A class's
+    // level mask already holds only levels with a fitting host.)
+    const low = lowestLevelFor(qDemand);
+    levels = low >= LEVELS ? 0 : levels & (<u64>-1 << <u64>low);
+  }
   if (startLevel >= 0) {
     // Levels the previous search already passed hold nothing usable.
     levels &= policy == SPREAD ? (<u64>-1 >>> <u64>(63 - startLevel)) : (<u64>-1 << <u64>startLevel);

@@ -24,6 +24,7 @@ export let HOSTS: i32 = 0;           // hosts added so far (ids 0..HOSTS-1)
 export let HOST_CAP: i32 = 0;        // hosts the tables have room for
 export let VMS: i32 = 0;
 export let TYPES: i32 = 0;
+export let typesSet: i32 = 0;        // host types given so far (ids 0..typesSet-1)
 
 // Host type table: effective capacity (capacity - reservation) x oversubscription, per type.
 export let tCap: usize = 0;          // VEC per type
@@ -92,6 +93,7 @@ export let capacityEpoch: u32 = 1;
 
 export function setShapeValid(v: u64): void { shapeValid = v; }
 export function setRankCount(n: i32): void { rankCount = n; }
+export function noteTypeSet(t: i32): void { if (t >= typesSet) typesSet = t + 1; }
 export function setHostCount(n: i32): void { HOSTS = n; }
 export function setLevelsUsed(m: u64): void { levelsUsed = m; }
 export function bumpEpoch(): void { capacityEpoch++; }
@@ -111,6 +113,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   HOST_CAP = hosts;
   VMS = vms;
   TYPES = types;
+  typesSet = 0;
   const H = <usize>hosts;
   const V = <usize>vms;
 

@@ -1,5 +1,5 @@
 // Resource-vector arithmetic on v128 chunks (4 x i32 lanes each).
-import { DIMS, LANES, LEVELS, TYPES, tCapF } from "./state";
+import { DIMS, LANES, LEVELS, tCapF, typesSet } from "./state";
 import { UDIMS } from "./devices";
 
 /** free >= demand in every dimension. */
@@ -60,9 +60,9 @@ export function freeLevel(free: usize, type: i32): i32 {
  *  monotone) a level at least this one. The minimum over host types that can hold the demand at
  *  all; LEVELS when none can; 0 when there are too many types to look at. */
 export function lowestLevelFor(demand: usize): i32 {
-  if (TYPES > 256) return 0;
+  if (typesSet > 256) return 0;
   let best = LEVELS;
-  for (let t = 0; t < TYPES; t++) {
+  for (let t = 0; t < typesSet; t++) {
     const caps = tCapF + <usize>t * <usize>DIMS * 8;
     let sum: f64 = 0;
     let possible = true;
