@@ -19,7 +19,6 @@ export const MAX_DEVICES: i32 = 16;
 export let DEV_KINDS: i32 = 0;
 /** User dimensions: scores, levels and totals read only these. */
 export let UDIMS: i32 = 0;
-const devDim = memory.data(MAX_DEVICE_DIMS * 4, 16);   // i32 user dimension of kind j
 const devSize = memory.data(MAX_DEVICE_DIMS * 4, 16);  // i32 units per device of kind j
 let hDev: usize = 0;   // u16 [host][kind][MAX_DEVICES] free units per device
 let vDev: usize = 0;   // u16 [vm][kind] mask of the devices the VM holds
@@ -39,8 +38,8 @@ export function devicesInit(userDims: i32, kinds: i32, hosts: i32, vms: i32): vo
   vDev = allocTable(<usize>vms * <usize>kinds * 2);
 }
 
-export function setDeviceKind(j: i32, dim: i32, size: i32): void {
-  store<i32>(devDim + (<usize>j << 2), dim);
+/** Device dimension j (lanes UDIMS + 2j, UDIMS + 2j + 1) has devices of `size` units. */
+export function setDeviceSize(j: i32, size: i32): void {
   store<i32>(devSize + (<usize>j << 2), size);
 }
 

@@ -22,7 +22,7 @@ import { addDedicatedTenant, dedicatedSlot } from "./tenants";
 import { commit, release, setDemand, setEnd } from "./vms";
 import { copyVec } from "./vec";
 import { DEV_KINDS, devicesInit, devicesReset, forceDevices } from "./devices";
-export { setDeviceKind, deviceTable, vmDeviceTable } from "./devices";
+export { setDeviceSize, deviceTable, vmDeviceTable } from "./devices";
 
 export { batchPrepare, placeBatch, releaseBatch, setTrapAfter, inVm, inDemand, inTenant, inDep, inCon, inEnd, outHost, outReason,
   inPriorDep, inPriorFd, inPriorCount } from "./batch";

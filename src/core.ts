@@ -48,7 +48,7 @@ export interface CoreExports {
   setDevices(userDims: number, kinds: number): void;
   setTypeRank(t: number, r: number): void;
   rankHosts(ranks: number): void;
-  setDeviceKind(j: number, dim: number, size: number): void;
+  setDeviceSize(j: number, size: number): void;
   deviceTable(): number;
   vmDeviceTable(): number;
   restoreOn(v: number, h: number, tenant: number, deployment: number, constraint: number, end: number): number;

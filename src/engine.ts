@@ -158,7 +158,7 @@ export class Engine {
     // Every fault domain (0..65535) has a slot: racks may arrive later.
     this.core.create(dev.coreDims, this.hostRoom, this.vmCapacity, this.typeRoom, 0x10000);
     this.core.setDevices(this.dimensions.length, dev.kinds.length);
-    dev.kinds.forEach((k, j) => this.core.setDeviceKind(j, k.dim, k.size));
+    dev.kinds.forEach((k, j) => this.core.setDeviceSize(j, k.size));
     this.refreshViews();
     this.typeInService = [];
     this.setTypes(0);
