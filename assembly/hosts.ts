@@ -5,7 +5,7 @@ import { bitClear, bitGet, bitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { countAdd, countSub, cursorJoin, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
-  LEVELS, NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, freePtr, hFit, hLevel, hostOwner, hostState,
+  LEVELS, NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hLevel, FIT_WORDS, hostOwner, hostState,
   hostType, hostVmCount, indexedBits, levelCount, levelTree, levelsUsed, setLevelsUsed, shapeTree,
 } from "./state";
 
@@ -24,6 +24,48 @@ function levelLeave(l: i32): void {
 }
 import { freeLevel } from "./vec";
 
+/** Host h's fit bits for classes 64w..64w+63, with their level counts and class trees. */
+function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, newL: i32, grew: bool): void {
+  const p = fitPtr(h, w);
+  const oldFit = load<u64>(p);
+  // A host that stays indexed keeps its labels, so only capacity can change its fit bits:
+  // a shrink can only clear bits it has (no label check needed), a growth only set others.
+  let newFit: u64 = 0;
+  if (indexed) {
+    if (oldL == <i32>NO_LEVEL) newFit = fitMask(h, free, w);
+    else if (grew) newFit = oldFit | fitMaskOf(h, free, ~oldFit, w);
+    else newFit = stillFitting(free, oldFit, w);
+  }
+  if (oldFit == 0 && newFit == 0) return;
+  const base = w << 6;
+  if (oldL != newL) {
+    if (oldL != <i32>NO_LEVEL) {
+      let m = oldFit;
+      while (m != 0) { countSub(base | <i32>ctz(m), oldL); m &= m - 1; }
+    }
+    if (newL != <i32>NO_LEVEL) {
+      let m = newFit;
+      while (m != 0) { countAdd(base | <i32>ctz(m), newL, h); m &= m - 1; }
+    }
+  } else if (oldFit != newFit && newL != <i32>NO_LEVEL) {
+    let gone = oldFit & ~newFit;
+    while (gone != 0) { countSub(base | <i32>ctz(gone), newL); gone &= gone - 1; }
+    let came = newFit & ~oldFit;
+    while (came != 0) { countAdd(base | <i32>ctz(came), newL, h); came &= came - 1; }
+  }
+  if (oldFit != newFit) {
+    let diff = oldFit ^ newFit;
+    while (diff != 0) {
+      const b = <i32>ctz(diff);
+      diff &= diff - 1;
+      const s = base | b;
+      if ((newFit >>> <u64>b) & 1) { bitSet(shapeTree(s), h); cursorJoin(s, LEVELS, h); }
+      else bitClear(shapeTree(s), h);
+    }
+    store<u64>(p, newFit);
+  }
+}
+
 /** Re-derive host h's index entries. Call after any change to its free vector, VM count,
  *  owner or state; it only touches the bits and counts that actually change. `grew`: the free
  *  vector grew or stayed (false: it only shrank, a commit). */
@@ -31,50 +73,22 @@ export function refreshHost(h: i32, grew: bool = true): void {
   const inService = hostState(h) == STATE_IN_SERVICE;
   const indexed = inService && hostOwner(h) == NONE;
   const oldL = <i32>load<u8>(hLevel + <usize>h);
-  const oldFit = load<u64>(hFit + (<usize>h << 3));
   const free = freePtr(h);
   const newL = indexed ? freeLevel(free, hostType(h)) : <i32>NO_LEVEL;
-  // A host that stays indexed keeps its labels, so only capacity can change its fit bits:
-  // a shrink can only clear bits it has (no label check needed), a growth only set others.
-  let newFit: u64 = 0;
-  if (indexed) {
-    if (oldL == <i32>NO_LEVEL) newFit = fitMask(h, free);
-    else if (grew) newFit = oldFit | fitMaskOf(h, free, ~oldFit);
-    else newFit = stillFitting(free, oldFit);
-  }
-
   if (oldL != newL) {
     if (oldL != <i32>NO_LEVEL) {
       bitClear(levelTree(oldL), h);
       levelLeave(oldL);
       if (newL == <i32>NO_LEVEL) bitClear(indexedBits, h);
-      let m = oldFit;
-      while (m != 0) { countSub(<i32>ctz(m), oldL); m &= m - 1; }
     }
     if (newL != <i32>NO_LEVEL) {
       bitSet(levelTree(newL), h);
       levelJoin(newL);
       if (oldL == <i32>NO_LEVEL) bitSet(indexedBits, h);
-      let m = newFit;
-      while (m != 0) { countAdd(<i32>ctz(m), newL, h); m &= m - 1; }
     }
     store<u8>(hLevel + <usize>h, <u8>newL);
-  } else if (oldFit != newFit && newL != <i32>NO_LEVEL) {
-    let gone = oldFit & ~newFit;
-    while (gone != 0) { countSub(<i32>ctz(gone), newL); gone &= gone - 1; }
-    let came = newFit & ~oldFit;
-    while (came != 0) { countAdd(<i32>ctz(came), newL, h); came &= came - 1; }
   }
-  if (oldFit != newFit) {
-    let diff = oldFit ^ newFit;
-    while (diff != 0) {
-      const s = <i32>ctz(diff);
-      diff &= diff - 1;
-      if ((newFit >>> <u64>s) & 1) { bitSet(shapeTree(s), h); cursorJoin(s, LEVELS, h); }
-      else bitClear(shapeTree(s), h);
-    }
-    store<u64>(hFit + (<usize>h << 3), newFit);
-  }
+  for (let w = 0; w < FIT_WORDS; w++) refreshFitWord(h, w, free, indexed, oldL, newL, grew);
   if (newL != <i32>NO_LEVEL && (grew || oldL != newL)) {
     // Bounds only ever need raising here (searches lower them, maxtree.ts), and only when the
     // host joined a tree or its free capacity grew: a commit that leaves the level alone

@@ -1,4 +1,4 @@
-// Shape classes: up to 64 demand vectors asked for often. Each indexed host carries a fit bit
+// Shape classes: up to 128 demand vectors asked for often. Each indexed host carries a fit bit
 // per class, so "which hosts can take this VM?" is a bit tree, exact in every dimension however
 // fragmented the fleet is. A class costs one pass over the hosts to build and one fit test per
 // host change, so classes go only to demands that keep coming back: a demand earns one after
@@ -9,8 +9,8 @@
 
 import { bitSet } from "./bits";
 import {
-  ADM_SLOTS, DIMS, HOSTS, STATE_IN_SERVICE, admCon, hState, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, freePtr, hFit,
-  hLevel, setShapeValid, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, shapeValid,
+  ADM_SLOTS, DIMS, FIT_WORDS, HOSTS, STATE_IN_SERVICE, admCon, hState, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, fitPtr, freePtr,
+  hLevel, setValidWord, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, validWord,
   treeBytes,
 } from "./state";
 import { copyVec, fits, sameVec } from "./vec";
@@ -18,7 +18,51 @@ import { admitted } from "./attrs";
 
 // The constraint (labels and tolerations, attrs.ts) of each class and of each admission slot:
 // a class is a (demand, constraint) pair, and its fit bit says "room, and the labels allow it".
-const shapeCon = memory.data(64 * 4); // MAX_SHAPES
+const shapeCon = memory.data(128 * 4); // MAX_SHAPES
+// Live classes by their (demand, constraint), in an open-addressed table of class + 1 (0:
+// empty) with linear probing, at most 1/8 full: a class is found in about one probe, never by a
+// scan over the classes. Rebuilt whole when a class goes (rare, and cheap beside the pass over
+// the hosts that evicting costs).
+const MAP_SIZE: i32 = 1024;
+const classMap = memory.data(MAP_SIZE * 4);
+
+function hashOf(demand: usize, con: i32): u32 {
+  let h: u32 = 0x811c9dc5 ^ (<u32>con * 0x85ebca6b);
+  for (let d = 0; d < DIMS; d++) {
+    h = (h ^ load<u32>(demand + (<usize>d << 2))) * 0x9e3779b1;
+    h ^= h >>> 15;
+  }
+  return h;
+}
+
+function mapInsert(s: i32): void {
+  let i = <i32>(hashOf(shapeDemandPtr(s), classConstraint(s)) & <u32>(MAP_SIZE - 1));
+  while (load<i32>(classMap + (<usize>i << 2)) != 0) i = (i + 1) & (MAP_SIZE - 1);
+  store<i32>(classMap + (<usize>i << 2), s + 1);
+}
+
+function mapFind(demand: usize, con: i32): i32 {
+  let i = <i32>(hashOf(demand, con) & <u32>(MAP_SIZE - 1));
+  let e = load<i32>(classMap + (<usize>i << 2));
+  while (e != 0) {
+    const s = e - 1;
+    if (classConstraint(s) == con && sameVec(shapeDemandPtr(s), demand)) return s;
+    i = (i + 1) & (MAP_SIZE - 1);
+    e = load<i32>(classMap + (<usize>i << 2));
+  }
+  return -1;
+}
+
+function mapRebuild(): void {
+  memory.fill(classMap, 0, <usize>MAP_SIZE << 2);
+  for (let w = 0; w < FIT_WORDS; w++) {
+    let live = validWord(w);
+    while (live != 0) {
+      mapInsert((w << 6) | <i32>ctz(live));
+      live &= live - 1;
+    }
+  }
+}
 @inline export function classConstraint(s: i32): i32 { return load<i32>(shapeCon + (<usize>s << 2)); }
 
 @inline export function shapeDemandPtr(s: i32): usize {
@@ -70,31 +114,33 @@ export function countSub(s: i32, l: i32): void {
   return load<u64>(shapeLevelMask + (<usize>s << 3));
 }
 
-/** Fit mask of a free vector against every live shape class. */
-export function fitMask(h: i32, free: usize): u64 {
-  return fitMaskOf(h, free, <u64>-1);
+/** Word w of the fit mask of a free vector against every live shape class. */
+export function fitMask(h: i32, free: usize, w: i32): u64 {
+  return fitMaskOf(h, free, <u64>-1, w);
 }
 
-/** fitMask restricted to the classes in `among`. */
-export function fitMaskOf(h: i32, free: usize, among: u64): u64 {
+/** fitMask restricted to the classes in `among` (word w: classes 64w..64w+63). */
+export function fitMaskOf(h: i32, free: usize, among: u64, w: i32): u64 {
   let m: u64 = 0;
-  let live = shapeValid & among;
+  let live = validWord(w) & among;
   while (live != 0) {
-    const s = <i32>ctz(live);
+    const b = <i32>ctz(live);
+    const s = (w << 6) | b;
     live &= live - 1;
-    if (fits(free, shapeDemandPtr(s)) && admitted(classConstraint(s), h)) m |= <u64>1 << <u64>s;
+    if (fits(free, shapeDemandPtr(s)) && admitted(classConstraint(s), h)) m |= <u64>1 << <u64>b;
   }
   return m;
 }
 
-/** Of the classes in `had` (which host h's labels admit), those whose demand `free` still covers. */
-export function stillFitting(free: usize, had: u64): u64 {
+/** Of the classes in `had` (word w; which host h's labels admit), those whose demand `free`
+ *  still covers. */
+export function stillFitting(free: usize, had: u64, w: i32): u64 {
   let m = had;
   let live = had;
   while (live != 0) {
-    const s = <i32>ctz(live);
+    const b = <i32>ctz(live);
     live &= live - 1;
-    if (!fits(free, shapeDemandPtr(s))) m &= ~(<u64>1 << <u64>s);
+    if (!fits(free, shapeDemandPtr((w << 6) | b))) m &= ~(<u64>1 << <u64>b);
   }
   return m;
 }
@@ -111,10 +157,12 @@ export function rememberNoCapacity(s: i32, epoch: u32, dim: i32): void {
 }
 
 function evict(s: i32): void {
-  const bit = <u64>1 << <u64>s;
-  setShapeValid(shapeValid & ~bit);
+  const w = s >> 6;
+  const bit = <u64>1 << <u64>(s & 63);
+  setValidWord(w, validWord(w) & ~bit);
+  mapRebuild();
   for (let h = 0; h < HOSTS; h++) {
-    const p = hFit + (<usize>h << 3);
+    const p = fitPtr(h, w);
     store<u64>(p, load<u64>(p) & ~bit);
   }
   memory.fill(shapeTree(s), 0, treeBytes);
@@ -130,7 +178,8 @@ function build(s: i32, demand: usize, con: i32): void {
   copyVec(shapeDemandPtr(s), demand);
   store<i32>(shapeCon + (<usize>s << 2), con);
   rememberNoCapacity(s, 0, 0);
-  const bit = <u64>1 << <u64>s;
+  const w = s >> 6;
+  const bit = <u64>1 << <u64>(s & 63);
   const tree = shapeTree(s);
   const c = shortCounts + <usize>s * 64;
   memory.fill(c, 0, 64);
@@ -145,25 +194,30 @@ function build(s: i32, demand: usize, con: i32): void {
     const l = load<u8>(hLevel + <usize>h);
     if (l == NO_LEVEL) continue;
     if (fits(freePtr(h), demand) && admitted(con, h)) {
-      const p = hFit + (<usize>h << 3);
+      const p = fitPtr(h, w);
       store<u64>(p, load<u64>(p) | bit);
       bitSet(tree, h);
       countAdd(s, <i32>l, h);
     }
   }
-  setShapeValid(shapeValid | bit);
+  setValidWord(w, validWord(w) | bit);
+  mapInsert(s);
 }
 
 // Per class, per dimension: how many in-service hosts are short of the class's demand (i32
 // lanes, VEC per class), kept on every change so a NO_CAPACITY rejection names its dimension
 // without a pass over the hosts.
-const shortCounts = memory.data(64 * 64, 16); // MAX_SHAPES x the largest VEC
+const shortCounts = memory.data(128 * 64, 16); // MAX_SHAPES x the largest VEC
 
 /** An in-service host's free vector `free` stops (sign -1) or starts (sign 1) counting. */
 export function shortAdjust(free: usize, sign: i32): void {
-  let live = shapeValid;
+  for (let w = 0; w < FIT_WORDS; w++) shortAdjustWord(free, sign, w);
+}
+
+function shortAdjustWord(free: usize, sign: i32, w: i32): void {
+  let live = validWord(w);
   while (live != 0) {
-    const s = <i32>ctz(live);
+    const s = (w << 6) | <i32>ctz(live);
     live &= live - 1;
     const c = shortCounts + <usize>s * 64;
     const d = shapeDemandPtr(s);
@@ -179,9 +233,13 @@ export function shortAdjust(free: usize, sign: i32): void {
 /** An in-service host's free vector went from `before` to `after`: one pass over the classes
  *  (a placement or release changes the counts only where the two differ in shortness). */
 export function shortMove(before: usize, after: usize): void {
-  let live = shapeValid;
+  for (let w = 0; w < FIT_WORDS; w++) shortMoveWord(before, after, w);
+}
+
+function shortMoveWord(before: usize, after: usize, w: i32): void {
+  let live = validWord(w);
   while (live != 0) {
-    const s = <i32>ctz(live);
+    const s = (w << 6) | <i32>ctz(live);
     live &= live - 1;
     const c = shortCounts + <usize>s * 64;
     const d = shapeDemandPtr(s);
@@ -200,11 +258,13 @@ export function shortMove(before: usize, after: usize): void {
 
 /** Forgets every class (their fit bits depend on facts that just changed). */
 export function dropClasses(): void {
-  let live = shapeValid;
-  while (live != 0) {
-    const s = <i32>ctz(live);
-    live &= live - 1;
-    evict(s);
+  for (let w = 0; w < FIT_WORDS; w++) {
+    let live = validWord(w);
+    while (live != 0) {
+      const s = (w << 6) | <i32>ctz(live);
+      live &= live - 1;
+      evict(s);
+    }
   }
 }
 
@@ -220,13 +280,8 @@ export let unclassedSlot: i32 = -1;
 @inline function admKeyPtr(slot: i32): usize { return admKey + <usize>slot * VEC; }
 @inline function admCountPtr(slot: i32): usize { return admCount + (<usize>slot << 2); }
 
-function slotOf(demand: usize, con: i32): i32 {
-  let h: u32 = 0x811c9dc5 ^ (<u32>con * 0x85ebca6b);
-  for (let d = 0; d < DIMS; d++) {
-    h = (h ^ load<u32>(demand + (<usize>d << 2))) * 0x9e3779b1;
-    h ^= h >>> 15;
-  }
-  return <i32>(h & <u32>(ADM_SLOTS - 1));
+@inline function slotOf(demand: usize, con: i32): i32 {
+  return <i32>(hashOf(demand, con) & <u32>(ADM_SLOTS - 1));
 }
 
 function age(): void {
@@ -237,14 +292,10 @@ function age(): void {
 /** The class of a demand vector, or -1 when it has none (it may earn one here). */
 export function classOf(demand: usize, con: i32): i32 {
   if ((++lookups & (AGE_EVERY - 1)) == 0) age();
-  let live = shapeValid;
-  while (live != 0) {
-    const s = <i32>ctz(live);
-    live &= live - 1;
-    if (classConstraint(s) == con && sameVec(shapeDemandPtr(s), demand)) {
-      store<u32>(hits(s), load<u32>(hits(s)) + 1);
-      return s;
-    }
+  const found = mapFind(demand, con);
+  if (found >= 0) {
+    store<u32>(hits(found), load<u32>(hits(found)) + 1);
+    return found;
   }
   const slot = slotOf(demand, con);
   const key = admKeyPtr(slot);
@@ -268,8 +319,10 @@ export function classOf(demand: usize, con: i32): i32 {
   unclassedSlot = slot;
   if (c < ADMIT_AFTER) return -1;
   let victim = -1;
-  if (shapeValid != <u64>-1) {
-    victim = <i32>ctz(~shapeValid);
+  if (validWord(0) != <u64>-1) {
+    victim = <i32>ctz(~validWord(0));
+  } else if (validWord(1) != <u64>-1) {
+    victim = 64 | <i32>ctz(~validWord(1));
   } else {
     let least: u32 = 0xffffffff;
     for (let s = 0; s < MAX_SHAPES; s++) {

@@ -9,7 +9,8 @@ import { totalsBytes, totalsInit } from "./totals";
 import { MAX_CONSTRAINTS, attrsBytes, attrsInit } from "./attrs";
 
 export const NONE: u32 = 0xffffffff;
-export const MAX_SHAPES: i32 = 64;   // shape classes with a fit bit per host (u64 mask)
+export const MAX_SHAPES: i32 = 128;  // shape classes with a fit bit per host
+export const FIT_WORDS: i32 = 2;     // u64 words of fit bits per host (MAX_SHAPES / 64)
 export const LEVELS: i32 = 64;       // free-capacity levels used for best-fit / spread order
 export const NO_LEVEL: u8 = 0xff;    // host not in the shared index (out of service or dedicated)
 export const MAX_DEDICATED: i32 = 4096;
@@ -41,7 +42,7 @@ export let hOwnedNext: usize = 0;    // i32 next host owned by the same dedicate
 export let hVmHead: usize = 0;       // i32 first VM on the host (list through vNext)
 export let hVmCount: usize = 0;      // u32
 export let hSig: usize = 0;          // u32 bit per hashed deployment present (anti-affinity filter)
-export let hFit: usize = 0;          // u64 bit s set when the host is indexed and fits shape s
+export let hFit: usize = 0;          // FIT_WORDS x u64: bit s set when the host is indexed and fits shape s
 export let hEnd: usize = 0;          // u32 latest expected end among the host's VMs, 0 when none known
 
 // VM table.
@@ -73,7 +74,7 @@ export let levelsUsed: u64 = 0;      // bit l set when levelCount[l] > 0
 export let indexedBits: usize = 0;   // bit tree: hosts in the shared index (any level)
 export let shapeLevelCount: usize = 0; // u32 [MAX_SHAPES][LEVELS]: indexed hosts fitting s at level l
 export let shapeLevelMask: usize = 0;  // u64 per shape: bit l set when count[s][l] > 0
-export let shapeValid: u64 = 0;
+const shapeValidWords = memory.data(16, 16); // FIT_WORDS x u64: bit s set when class s is live
 
 // Dedicated tenants: open-addressing set of tenant ids with the head of their owned-host list.
 export let dedKey: usize = 0;        // u32, NONE = empty slot
@@ -91,7 +92,8 @@ export let vmsPlaced: i32 = 0;
 // "no capacity" verdict for a shape is reused only while it is still true.
 export let capacityEpoch: u32 = 1;
 
-export function setShapeValid(v: u64): void { shapeValid = v; }
+@inline export function validWord(w: i32): u64 { return load<u64>(shapeValidWords + (<usize>w << 3)); }
+export function setValidWord(w: i32, v: u64): void { store<u64>(shapeValidWords + (<usize>w << 3), v); }
 export function setRankCount(n: i32): void { rankCount = n; }
 export function noteTypeSet(t: i32): void { if (t >= typesSet) typesSet = t + 1; }
 export function setHostCount(n: i32): void { HOSTS = n; }
@@ -133,7 +135,9 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   memory.fill(hVmHead, 0xff, H * 4);
   hVmCount = allocTable(H * 4);
   hSig = allocTable(H * 4);
-  hFit = allocTable(H * 8);
+  hFit = allocTable(H * 16);
+  setValidWord(0, 0);
+  setValidWord(1, 0);
   hEnd = allocTable(H * 4);
 
   vHost = allocTable(V * 4);
@@ -178,6 +182,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function capPtr(t: i32): usize { return tCap + <usize>t * VEC; }
 @inline export function shapeTree(s: i32): usize { return shapeBits + <usize>s * treeBytes; }
 @inline export function levelTree(l: i32): usize { return levelBits + <usize>l * treeBytes; }
+@inline export function fitPtr(h: i32, w: i32): usize { return hFit + (<usize>h << 4) + (<usize>w << 3); }
 @inline export function rankTree(r: i32): usize { return rankEmptyBits + <usize>r * treeBytes; }
 @inline export function typeRank(t: i32): i32 { return <i32>load<u8>(tRank + <usize>t); }
 @inline export function hostType(h: i32): i32 { return <i32>load<u16>(hType + (<usize>h << 1)); }

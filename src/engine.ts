@@ -115,11 +115,12 @@ export class Engine {
   /** The core's tables must fit 32-bit linear memory (4 GiB); a quarter is left for scratch. */
   private checkMemory(hostRoom: number, field: string, value: unknown): void {
     const vecBytes = this.stride * 4;
-    // Per host: its free vector, ~58 B of fields and bit trees, and the free-capacity trees'
-    // bounds (65 trees x 8 sectors x a vector per 63 hosts; 2 sectors above 2^21 hosts).
+    // Per host: its free vector, ~76 B of fields and bit trees (128 class fit bits and trees,
+    // level and rank trees), and the free-capacity trees' bounds (65 trees x 8 sectors x a
+    // vector per 63 hosts; 2 sectors above 2^21 hosts).
     const sectors = hostRoom <= 1 << 21 ? 8 : 2;
     const kinds = this.devices.kinds.length;
-    const perHost = vecBytes + 58 + (65 * sectors * vecBytes) / 63 + kinds * 32;
+    const perHost = vecBytes + 76 + (65 * sectors * vecBytes) / 63 + kinds * 32;
     const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 22 + kinds * 2);
     if (need > 3 * 2 ** 30) {
       throw new VmfabricError("LIMIT", `${field} ${show(value)}: ${this.vmCapacity} VMs with room for ${hostRoom} hosts and ${this.dimensions.length} dimensions need about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, field, value);

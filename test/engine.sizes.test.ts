@@ -148,14 +148,14 @@ describe("thousands of distinct sizes on a tiny fleet (free-capacity trees)", ()
 });
 
 describe("the same demand asked 1..40 times (shape classes and the trees together)", () => {
-  /** A pool of up to 96 demands (more than the 64 classes), each step asks one of them
+  /** A pool of up to 160 demands (more than the 128 classes), each step asks one of them
    *  1..40 times in a row (singly or as a batch), then some VMs go. The first half of the
    *  stream goes round the pool; in the second half two demands from its end turn hot, so they
    *  evict classes gone cold. */
   const repeatArb = (dims: number) => fc.record({
     pool: fc.oneof(
       fc.array(fc.array(capacity(12), { minLength: dims, maxLength: dims }), { minLength: 1, maxLength: 8 }),
-      fc.array(fc.array(capacity(12), { minLength: dims, maxLength: dims }), { minLength: 65, maxLength: 96 }),
+      fc.array(fc.array(capacity(12), { minLength: dims, maxLength: dims }), { minLength: 129, maxLength: 160 }),
     ),
     steps: fc.array(fc.record({
       pick: fc.nat(),
@@ -166,7 +166,7 @@ describe("the same demand asked 1..40 times (shape classes and the trees togethe
       tenant: fc.nat(1),
       deployment: fc.option(fc.nat(2), { freq: 3 }),
       policy: policyOpt,
-    }), { minLength: 160, maxLength: 200 }),
+    }), { minLength: 560, maxLength: 620 }),
   });
 
   test("engine == reference across class admission, eviction and the trees, every policy", () => {
@@ -196,29 +196,30 @@ describe("the same demand asked 1..40 times (shape classes and the trees togethe
       ),
       { numRuns: Math.ceil(RUNS / 3) },
     );
-    // Some run admitted more than 64 classes: evictions happened.
-    expect(mostBuilds).toBeGreaterThan(64);
+    // Some run admitted more than 128 classes: evictions happened.
+    expect(mostBuilds).toBeGreaterThan(128);
   }, 120_000);
 
-  test("64 classes (every slot full), then a hotter demand evicts one; all along engine == reference", () => {
+  test("128 classes (every slot full), then a hotter demand evicts one; all along engine == reference", () => {
     const hosts: HostSpec[] = Array.from({ length: 6 }, (_, h) => ({ capacity: [64 + h, 64 - h, 40], faultDomain: h % 2 }));
     const fleet: FleetCase = { dims: 3, hosts, options: { vmCapacity: 512, dimensions: ["cpu", "memory", "disk"] } };
     const w = new World(fleet, { fullEvery: 1, invariants: false });
     const e = w.createEngine();
-    const demandOf = (i: number) => [1 + (i % 7), 1 + (i % 5), i % 3];
+    const demandOf = (i: number) => [1 + (i % 8), 1 + ((i >> 3) % 8), (i >> 6) % 3];
     const ask = (i: number, times: number, policy: Policy) => {
       for (let k = 0; k < times; k++) doPlace(w, e, { demand: demandOf(i), tenant: 0 }, { policy });
       while (w.placed.length > 24) doRelease(w, e, 0);
     };
-    const distinct = new Set(Array.from({ length: 72 }, (_, i) => demandOf(i).join(","))).size;
-    expect(distinct).toBe(72);
-    for (let i = 0; i < 64; i++) ask(i, 8, POLICIES_ALL[i % 5]);
+    const distinct = new Set(Array.from({ length: 136 }, (_, i) => demandOf(i).join(","))).size;
+    expect(distinct).toBe(136);
+    for (let i = 0; i < 128; i++) ask(i, 8, POLICIES_ALL[i % 5]);
     const admitted = classBuilds(e);
-    // Each of the 64 distinct demands got a class: every slot is full.
-    expect(admitted).toBe(64);
-    for (let i = 64; i < 72; i++) ask(i, 30, POLICIES_ALL[i % 5]);
+    // Each of the 128 distinct demands got a class (none collided in the admission table):
+    // every slot is full.
+    expect(admitted).toBe(128);
+    for (let i = 128; i < 136; i++) ask(i, 30, POLICIES_ALL[i % 5]);
     expect(classBuilds(e)).toBeGreaterThan(admitted);
-    for (let i = 0; i < 72; i++) ask(i, 3, POLICIES_ALL[(i + 2) % 5]);
+    for (let i = 0; i < 136; i++) ask(i, 3, POLICIES_ALL[(i + 2) % 5]);
     compareFull(w, e, "end");
   });
 });

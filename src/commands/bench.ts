@@ -21,7 +21,7 @@ import { chunkByDeployments, generateStream } from "../workload/stream.js";
 
 
 /** Core bytes per host and per VM the benchmark holds the engine to (4 dimensions). */
-const BUDGET_PER_HOST = 214;
+const BUDGET_PER_HOST = 230;
 const BUDGET_PER_VM = 38;
 export interface BenchOptions {
   hosts: number;
