@@ -5,7 +5,7 @@ import { bitClear, bitGet, bitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { countAdd, countSub, cursorJoin, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
-  LEVELS, NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hLevel, FIT_WORDS, hostOwner, hostState,
+  LEVELS, NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hLevel, FIT_WORDS, validWord, hostOwner, hostState,
   hostType, hostVmCount, indexedBits, levelCount, levelTree, levelsUsed, setLevelsUsed, shapeTree,
 } from "./state";
 
@@ -88,7 +88,8 @@ export function refreshHost(h: i32, grew: bool = true): void {
     }
     store<u8>(hLevel + <usize>h, <u8>newL);
   }
-  for (let w = 0; w < FIT_WORDS; w++) refreshFitWord(h, w, free, indexed, oldL, newL, grew);
+  // A word with no live class has no fit bits either (evicting a class clears them).
+  for (let w = 0; w < FIT_WORDS; w++) if (validWord(w) != 0) refreshFitWord(h, w, free, indexed, oldL, newL, grew);
   if (newL != <i32>NO_LEVEL && (grew || oldL != newL)) {
     // Bounds only ever need raising here (searches lower them, maxtree.ts), and only when the
     // host joined a tree or its free capacity grew: a commit that leaves the level alone

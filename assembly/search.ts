@@ -15,7 +15,7 @@ import {
   unclassedNoCapDim, unclassedNoCapEpoch, unclassedSlot,
 } from "./shapes";
 import {
-  DIMS, HOSTS, LANES, LEVELS, MAX_DEDICATED, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
+  DIMS, HOSTS, LANES, LEVELS, MAX_DEDICATED, dedicatedCount, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
   emptyBits, fitPtr, freePtr, hLevel, hostEnd, rankCount, rankTree, typeRank, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
   indexedBits, levelTree, levelsUsed, shapeTree,
 } from "./state";
@@ -270,6 +270,7 @@ function anyRoom(s: i32, matching: bool): bool {
   } else if (maxNext(ALL_LEVELS, indexedBits, 0, qDemand, qExclude, matching ? qConAny : -1) >= 0) {
     return true;
   }
+  if (dedicatedCount == 0) return false;
   for (let i = 0; i < MAX_DEDICATED * 2; i++) {
     if (load<u32>(dedKey + (<usize>i << 2)) == NONE) continue;
     let o = load<i32>(dedHead + (<usize>i << 2));
