@@ -123,7 +123,8 @@ export function devicesTake(v: i32, h: i32): void {
   forcing = false;
 }
 
-/** VM v leaves host h: its devices get back exactly what it took. */
+/** VM v leaves host h: its devices get back exactly what it took. The VM keeps its mask (read
+ *  only while it is placed), so a core rebuilt after a trap mid-release restores it exactly. */
 export function devicesGive(v: i32, h: i32): void {
   const demand = demandPtr(v);
   for (let j = 0; j < DEV_KINDS; j++) {
@@ -137,7 +138,6 @@ export function devicesGive(v: i32, h: i32): void {
       const q = p + (i << 1);
       store<u16>(q, <u16>(<i32>load<u16>(q) + give));
     }
-    store<u16>(maskPtr(v, j), 0);
     rederive(h, j);
   }
 }

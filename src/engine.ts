@@ -56,7 +56,7 @@ interface Resolved {
 }
 
 /** Where a VM was before a call that trapped, so recovery can put it back. */
-type Rollback = Array<[vm: number, host: number]>;
+type Rollback = Array<[vm: number, host: number, devices?: number[]]>;
 
 export class Engine {
   readonly dimensions: readonly string[];
@@ -295,7 +295,10 @@ export class Engine {
     const masks = old.vmDevices.slice();
     const constraint = new Uint16Array(this.vmCapacity);
     for (let vm = 0; vm < this.vmCapacity; vm++) if (vmHost[vm] >= 0) constraint[vm] = old.vmConstraint[vm];
-    for (const [vm, host] of rollback) vmHost[vm] = host;
+    for (const [vm, host, devices] of rollback) {
+      vmHost[vm] = host;
+      if (devices) devices.forEach((m, j) => { masks[vm * kinds + j] = m; });
+    }
     // Every host in service while the VMs are restored (placeOn only puts guests on in-service
     // hosts, and VMs may sit on hosts taken out of service since), then the saved states.
     this.fleet.inService.fill(IN_SERVICE);
@@ -526,7 +529,10 @@ export class Engine {
       target = this.hostId("target", options.target);
       if (target === from) throw new VmfabricError("INVALID_INPUT", `target: vm ${vm} is already on host ${target}`, "target", target);
     }
-    const host = this.guard(() => this.core.moveVm(vm, target, o.k, o.policy, o.window), () => [[vm, from]]);
+    // The devices it holds now: a move that traps after taking others is undone onto these.
+    const kinds = this.devices.kinds.length;
+    const devices = Array.from(this.views.vmDevices.subarray(vm * kinds, vm * kinds + kinds));
+    const host = this.guard(() => this.core.moveVm(vm, target, o.k, o.policy, o.window), () => [[vm, from, devices]]);
     return this.outcome(vm, host, this.demandOf(vm), this.views.vmConstraint[vm]);
   }
 

@@ -503,3 +503,20 @@ describe("devices: the reference model's own invariants", () => {
     expect(r.deviceFreeOf(0)).toEqual({});
   });
 });
+
+describe("devices through a trap in releaseBatch", () => {
+  test("a releaseBatch that traps part-way is rolled back with every VM on exactly its devices", () => {
+    const e = Engine.create([{ capacity: [64000, 262144, 4000] }, { capacity: [64000, 262144, 4000] }], { dimensions: ["cpu", "memory", "gpu"], devices: { gpu: 1000 }, vmCapacity: 16 });
+    const demands = [300, 2000, 600, 1000, 400, 700, 0, 2000];
+    demands.forEach((g, id) => expect(e.place({ id, demand: [1000, 1024, g], tenant: 1 }).placed).toBe(true));
+    const before = demands.map((_, id) => e.devicesOf(id));
+    const free = [e.deviceFreeOf(0), e.deviceFreeOf(1)];
+    e.injectTrapAfter(3);
+    expect(() => e.releaseBatch([0, 1, 2, 3, 4, 5])).toThrow(/CORE_TRAP|trapped/);
+    expect(demands.map((_, id) => e.devicesOf(id))).toEqual(before);
+    expect([e.deviceFreeOf(0), e.deviceFreeOf(1)]).toEqual(free);
+    // And the engine goes on working from there.
+    e.releaseBatch([0, 1]);
+    expect(e.place({ id: 9, demand: [1000, 1024, 2000], tenant: 1 }).placed).toBe(true);
+  });
+});
