@@ -4,24 +4,14 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { azure2017 } from "../src/replay/formats/azure2017.js";
 import { generic } from "../src/replay/formats/generic.js";
-import { readLineChunks, type NamedBlob } from "../src/replay/lines.js";
+import { readLineChunks } from "../src/replay/lines.js";
+import { blobInPieces } from "./support/replay.js";
 import { detectFormat } from "../src/replay/sources.js";
 import type { TraceSource, TraceVm } from "../src/replay/trace.js";
 
 const fixture = (name: string) => new URL(`fixtures/replay/${name}`, import.meta.url).pathname;
 
-/** A named blob whose stream hands out `piece` bytes at a time (cutting lines and UTF-8). */
-function blob(name: string, bytes: Uint8Array, piece: number): NamedBlob {
-  return {
-    name,
-    stream: () => new ReadableStream<Uint8Array>({
-      start(c) {
-        for (let i = 0; i < bytes.length; i += piece) c.enqueue(bytes.slice(i, i + piece));
-        c.close();
-      },
-    }),
-  };
-}
+const blob = blobInPieces;
 
 async function all(source: TraceSource): Promise<TraceVm[]> {
   const out: TraceVm[] = [];

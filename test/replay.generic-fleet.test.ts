@@ -7,12 +7,11 @@ import { LeastWasteScheduler } from "../src/replay/baselines/least-waste.js";
 import { NomadScheduler } from "../src/replay/baselines/nomad.js";
 import { generic } from "../src/replay/formats/generic.js";
 import { engineRuns } from "../src/replay/keep-scarce.js";
-import type { NamedBlob } from "../src/replay/lines.js";
 import { replay, type ReplayOptions } from "../src/replay/replay.js";
 import { survey } from "../src/replay/survey.js";
 import type { TraceSource } from "../src/replay/trace.js";
 import { CAPACITY_POLICIES } from "../src/types.js";
-import { tempTrace } from "./support/replay.js";
+import { blobInPieces, tempTrace } from "./support/replay.js";
 
 /** Every engine policy both ways, and the three baselines: 13 runs. */
 const everyRun = () => [...engineRuns(CAPACITY_POLICIES, "both"), new KubeScheduler(1), new NomadScheduler(1), new LeastWasteScheduler()];
@@ -74,21 +73,6 @@ describe("generic trace on its own labelled, tainted GPU fleet", () => {
   });
 });
 
-/** A file as a picked Blob whose stream gives `piece` bytes at a time, so a reader meets its
- *  lines in many chunks. */
-function blobInPieces(name: string, text: string, piece: number): NamedBlob {
-  const bytes = new TextEncoder().encode(text);
-  return {
-    name,
-    stream: () => new ReadableStream<Uint8Array>({
-      start(c) {
-        for (let i = 0; i < bytes.length; i += piece) c.enqueue(bytes.slice(i, i + piece));
-        c.close();
-      },
-    }),
-  };
-}
-
 describe("constraints first met deep in the stream", () => {
   // Lines 2-4999: CPU-only VMs without labels, one a second, each living 1 s (they go to host 1:
   // host 0 is tainted). Line 5000 is the trace's first labelled VM.
@@ -125,7 +109,7 @@ describe("constraints first met deep in the stream", () => {
   });
 
   it("streamed in 64-byte pieces with a survey of another pass: the runs were made before any constraint existed", async () => {
-    const file = blobInPieces("late.csv", text, 64);
+    const file = blobInPieces("late.csv", new TextEncoder().encode(text), 64);
     const opts = { nodes, devices: { gpu: 1000 } };
     const plan = await survey(await generic(file, opts));
     const src = await generic(file, opts);

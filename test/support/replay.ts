@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findDataSet } from "../../src/data.js";
+import type { NamedBlob } from "../../src/replay/lines.js";
 
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/replay/${name}`, import.meta.url));
 
@@ -44,4 +45,18 @@ export async function allVms<T>(src: { vms(): AsyncIterable<readonly T[]> }): Pr
   const out: T[] = [];
   for await (const chunk of src.vms()) out.push(...chunk);
   return out;
+}
+
+/** A named blob (a file picked in a browser) whose stream hands out `piece` bytes at a time,
+ *  cutting lines and UTF-8, so a reader meets its lines in many chunks. */
+export function blobInPieces(name: string, bytes: Uint8Array, piece: number): NamedBlob {
+  return {
+    name,
+    stream: () => new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += piece) c.enqueue(bytes.slice(i, i + piece));
+        c.close();
+      },
+    }),
+  };
 }
