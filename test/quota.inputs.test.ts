@@ -54,3 +54,15 @@ describe("quota inputs read once", () => {
     expect(vmfabricErrorOf(() => q.tick([1n, ...Array(15).fill(0)] as never)).message).toContain("1n");
   });
 });
+
+describe("quota on an engine with devices", () => {
+  it("is refused with a VmfabricError naming the engine's device dimensions (quota does not know the derived lanes)", () => {
+    const engine = Engine.create([{ capacity: [8000, 8192, 2000] }], { dimensions: ["cpu", "memory", "gpu"], devices: { gpu: 1000 }, vmCapacity: 4 });
+    const err = vmfabricErrorOf(() => new QuotaEnforcer(engine));
+    expect(err.code).toBe("INVALID_INPUT");
+    expect(err.field).toBe("engine");
+    expect(err.message).toContain("gpu");
+    // Without devices the same fleet takes a quota enforcer.
+    expect(() => new QuotaEnforcer(Engine.create([{ capacity: [8000, 8192, 2000] }], { dimensions: ["cpu", "memory", "gpu"], vmCapacity: 4 }))).not.toThrow();
+  });
+});
