@@ -209,25 +209,17 @@ function build(s: i32, demand: usize, con: i32): void {
 // without a pass over the hosts.
 const shortCounts = memory.data(128 * 64, 16); // MAX_SHAPES x the largest VEC
 
+// A free vector short of no demand (every lane the largest i32): a host entering service moves
+// from it to its free vector, one leaving moves back to it.
+const NEVER_SHORT = memory.data<i32>([
+  0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
+  0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
+], 16);
+
 /** An in-service host's free vector `free` stops (sign -1) or starts (sign 1) counting. */
 export function shortAdjust(free: usize, sign: i32): void {
-  for (let w = 0; w < FIT_WORDS; w++) shortAdjustWord(free, sign, w);
-}
-
-function shortAdjustWord(free: usize, sign: i32, w: i32): void {
-  let live = validWord(w);
-  while (live != 0) {
-    const s = (w << 6) | <i32>ctz(live);
-    live &= live - 1;
-    const c = shortCounts + <usize>s * 64;
-    const d = shapeDemandPtr(s);
-    for (let k: usize = 0; k < (VEC >>> 4); k++) {
-      const o = k << 4;
-      // lt_s gives -1 per short lane.
-      const lt = i32x4.lt_s(v128.load(free + o), v128.load(d + o));
-      v128.store(c + o, sign > 0 ? i32x4.sub(v128.load(c + o), lt) : i32x4.add(v128.load(c + o), lt));
-    }
-  }
+  if (sign > 0) shortMove(NEVER_SHORT, free);
+  else shortMove(free, NEVER_SHORT);
 }
 
 /** An in-service host's free vector went from `before` to `after`: one pass over the classes
