@@ -10,6 +10,16 @@ const MAX_DEVICE_SIZE = 0xffff;
 /** The core's vectors hold 16 lanes at most. */
 const MAX_CORE_DIMS = 16;
 
+/** Whether a capacity of `c` units is whole devices of `size` units, at most MAX_DEVICES. */
+export function isWholeDevices(c: number, size: number): boolean {
+  return c % size === 0 && c / size <= MAX_DEVICES;
+}
+
+/** Whether a demand of `x` units asks 0, a fraction of one device, or whole devices. */
+export function isDeviceDemand(x: number, size: number): boolean {
+  return x <= size || isWholeDevices(x, size);
+}
+
 export interface DeviceKind {
   /** The user dimension made of devices. */
   dim: number;
@@ -55,7 +65,7 @@ export class DeviceLayout {
   checkCapacity(field: string, effective: readonly number[]): void {
     for (const k of this.kinds) {
       const c = effective[k.dim];
-      if (c % k.size !== 0 || c / k.size > MAX_DEVICES) {
+      if (!isWholeDevices(c, k.size)) {
         throw new VmfabricError("INVALID_INPUT", `${field}.capacity[${k.dim}]: ${k.name} capacity (after reservation and oversubscription) is ${show(c)}, not a whole number of ${k.name} devices of ${k.size} (0 to ${MAX_DEVICES} devices)`, `${field}.capacity[${k.dim}]`, c);
       }
     }
@@ -66,7 +76,7 @@ export class DeviceLayout {
   checkDemand(demand: ArrayLike<number>, at: number, fieldOf: (d: number) => string): void {
     for (const k of this.kinds) {
       const x = demand[at + k.dim];
-      if (x > k.size && (x % k.size !== 0 || x / k.size > MAX_DEVICES)) {
+      if (!isDeviceDemand(x, k.size)) {
         const field = fieldOf(k.dim);
         throw new VmfabricError("INVALID_INPUT", `${field}: ${k.name} demand ${show(x)} is neither a fraction of one device (below ${k.size}) nor 1 to ${MAX_DEVICES} whole devices (a multiple of ${k.size})`, field, x);
       }

@@ -8,7 +8,7 @@
 //   id                any text, ignored
 // With device dimensions (--devices), a row's capacity less its reservation must be a whole
 // number of devices, 0 to 16, as the engine requires of a host.
-import { MAX_DEVICES } from "../../devices.js";
+import { MAX_DEVICES, isWholeDevices } from "../../devices.js";
 import { MAX_SIGNATURES, signatureKey } from "../../labels.js";
 import type { HostSpec } from "../../types.js";
 import { TraceError } from "../errors.js";
@@ -52,7 +52,7 @@ export async function readGenericNodes(input: TraceFile, dimensions: readonly st
       const reservation = reservationCols.map((name, d) => (blank(get(name)) ? 0 : numberField(file, line, name, get(name), 0, capacity[d], true)));
       for (const { dim, name, size } of devices) {
         const effective = capacity[dim] - reservation[dim];
-        if (effective % size !== 0 || effective / size > MAX_DEVICES) {
+        if (!isWholeDevices(effective, size)) {
           throw new TraceError(file, line, capacityCols[dim], get(capacityCols[dim]), `less reservation_${name} (${reservation[dim]}) must be a whole number of ${name} devices of ${size} units, 0 to ${MAX_DEVICES} devices (${name} is a device dimension, --devices)`);
         }
       }

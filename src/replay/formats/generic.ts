@@ -19,7 +19,7 @@
 // Labels: each distinct (labels, tolerates) pair is one entry of the source's `constraints`,
 // appended as the reader first meets it (see ConstraintTable).
 import { VmfabricError } from "../../errors.js";
-import { DeviceLayout, MAX_DEVICES } from "../../devices.js";
+import { DeviceLayout, MAX_DEVICES, isDeviceDemand } from "../../devices.js";
 import { TraceError } from "../errors.js";
 import { firstLine, readLineChunks, traceName, type TraceFile } from "../lines.js";
 import type { TraceSource, TraceVm } from "../trace.js";
@@ -79,7 +79,7 @@ function deviceDimensions(file: string, dims: readonly string[], spec: Readonly<
 function checkDevices(file: string, line: number, demand: readonly number[], devices: readonly DeviceDimension[], fieldOf: (name: string) => string): void {
   for (const { dim, name, size } of devices) {
     const x = demand[dim];
-    if (x > size && (x % size !== 0 || x / size > MAX_DEVICES)) {
+    if (!isDeviceDemand(x, size)) {
       throw new TraceError(file, line, fieldOf(name), x, `must be 0, a fraction of one ${name} device (below ${size}) or 1 to ${MAX_DEVICES} whole devices (a multiple of ${size}): ${name} is a device dimension`);
     }
   }
