@@ -171,9 +171,11 @@ export function moveVm(v: i32, target: i32, k: u32, policy: i32, window: i32): i
  *  first). After changing ranks call rankHosts. */
 export function setTypeRank(t: i32, r: i32): void { store<u8>(tRank + <usize>t, <u8>r); }
 
-/** Re-files every empty in-service host under its type's rank; `ranks` distinct ranks in use. */
-export function rankHosts(ranks: i32): void {
+/** `ranks` distinct ranks in use; with `refile` (some host type's rank changed), every empty
+ *  in-service host is filed again under its type's rank. */
+export function rankHosts(ranks: i32, refile: bool): void {
   setRankCount(ranks);
+  if (!refile) return;
   memory.fill(rankEmptyBits, 0, <usize>MAX_RANKS * treeBytes);
   for (let h = 0; h < HOSTS; h++) {
     if (hostState(h) == STATE_IN_SERVICE && hostVmCount(h) == 0) bitSet(rankTree(typeRank(hostType(h))), h);

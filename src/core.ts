@@ -47,7 +47,7 @@ export interface CoreExports {
   setType(t: number): void;
   setDevices(userDims: number, kinds: number): void;
   setTypeRank(t: number, r: number): void;
-  rankHosts(ranks: number): void;
+  rankHosts(ranks: number, refile: number | boolean): void;
   setDeviceSize(j: number, size: number): void;
   deviceTable(): number;
   vmDeviceTable(): number;

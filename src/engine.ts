@@ -68,6 +68,8 @@ export class Engine {
   /** In-service hosts per host type, for the lower bound. */
   private typeInService: number[] = [];
   private retiredCount = 0;
+  /** Each host type's size rank as the core has it (rankTypes). */
+  private typeRank: number[] = [];
   /** Bit d: some host types have none of dimension d (set by setTypes). */
   private specialDims = 0;
   /** Label-and-taint signatures of hosts and constraints of VMs (labels.ts). */
@@ -162,6 +164,7 @@ export class Engine {
     dev.kinds.forEach((k, j) => this.core.setDeviceSize(j, k.size));
     this.refreshViews();
     this.typeInService = [];
+    this.typeRank = [];
     this.setTypes(0);
     for (let c = 0; c < this.attrs.constraints.length; c++) this.tellConstraint(c);
     this.setHosts(0);
@@ -201,8 +204,13 @@ export class Engine {
   private rankTypes(): void {
     const types = this.fleet.types;
     const ranks = typeRanks(types.map((t) => t.effective));
+    // Hosts are filed under their type's rank as they enter the core; only a type whose rank
+    // moved (a new type ranked below it) makes the core file its empty hosts again, so adding
+    // hosts of the known sizes stays O(new hosts).
+    const moved = this.typeRank.some((r, t) => ranks[t] !== r);
     ranks.forEach((r, t) => this.core.setTypeRank(t, r));
-    this.core.rankHosts(new Set(ranks).size);
+    this.core.rankHosts(new Set(ranks).size, moved);
+    this.typeRank = ranks;
   }
 
   /** Hosts from..count-1 enter the core. */
