@@ -7,8 +7,7 @@ import { orderBytes, sortDecreasing } from "./order";
 import { DIM_NONE, OK } from "./reasons";
 import { findHost, forgetResumePoint, noteCommit, reason, reasonDim } from "./search";
 import { NONE, VEC, hostFd } from "./state";
-import { commit, release, setDemand, setEnd } from "./vms";
-import { setVmConstraint } from "./attrs";
+import { placeNew, release } from "./vms";
 
 export let inVm: usize = 0;       // u32[n] VM ids
 export let inDemand: usize = 0;   // VEC x n, zero-padded
@@ -91,10 +90,7 @@ export function placeBatch(n: i32, policy: i32, window: i32, k: u32, offline: bo
     const h = findHost(demand, tenant, d, con, k, policy, window, -1, end);
     if (h >= 0) {
       tick();
-      setDemand(v, demand);
-      setEnd(v, end);
-      setVmConstraint(v, con);
-      commit(v, h, tenant, d);
+      placeNew(v, h, demand, tenant, d, con, end);
       if (d != NONE) fdAdd(d, hostFd(h));
       noteCommit(h);
       store<i32>(at(outHost, i), h);

@@ -8,7 +8,7 @@ import { classBuilds, dropClasses, shortAdjust } from "./shapes";
 import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
 import { setSpecialDims, setTypeSpecialDims } from "./attrs";
-import { setAdmits, setAdmitsAll, setHostSignature, setVmConstraint, vmConstraint, vmConstraintBase } from "./attrs";
+import { setAdmits, setAdmitsAll, setHostSignature, vmConstraint, vmConstraintBase } from "./attrs";
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
   DIMS, HOSTS, HOST_CAP, VMS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
@@ -19,7 +19,7 @@ import {
 } from "./state";
 import { bitSet } from "./bits";
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
-import { commit, release, setDemand, setEnd } from "./vms";
+import { commit, placeNew, release } from "./vms";
 import { copyVec } from "./vec";
 import { DEV_KINDS, devicesInit, devicesReset, forceDevices } from "./devices";
 export { setDeviceSize, deviceTable, vmDeviceTable } from "./devices";
@@ -114,10 +114,7 @@ export function isDedicated(tenant: u32): bool {
 export function place(v: i32, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, end: u32): i32 {
   const h = findHost(io, tenant, deployment, con, k, policy, window, -1, end);
   if (h >= 0) {
-    setDemand(v, io);
-    setEnd(v, end);
-    setVmConstraint(v, con);
-    commit(v, h, tenant, deployment);
+    placeNew(v, h, io, tenant, deployment, con, end);
     noteCommit(h);
   }
   return h;
@@ -126,10 +123,7 @@ export function place(v: i32, tenant: u32, deployment: u32, con: i32, k: u32, po
 /** Places VM v (demand in io) on host h if every rule allows it; returns h or -1. */
 export function placeOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32, k: u32, end: u32): i32 {
   if (!checkHost(h, io, tenant, deployment, con, k)) return -1;
-  setDemand(v, io);
-  setEnd(v, end);
-  setVmConstraint(v, con);
-  commit(v, h, tenant, deployment);
+  placeNew(v, h, io, tenant, deployment, con, end);
   return h;
 }
 
@@ -138,10 +132,7 @@ export function placeOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32, 
 export function restoreOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32, end: u32): i32 {
   if (!checkHost(h, io, tenant, deployment, con, 0xffffffff)) return -1;
   forceDevices(io + 128);
-  setDemand(v, io);
-  setEnd(v, end);
-  setVmConstraint(v, con);
-  commit(v, h, tenant, deployment);
+  placeNew(v, h, io, tenant, deployment, con, end);
   return h;
 }
 

@@ -10,6 +10,7 @@ import { totalsCommit, totalsRelease } from "./totals";
 import { addInto, copyVec, subInto } from "./vec";
 import { shortMove } from "./shapes";
 import { DEV_KINDS, devicesGive, devicesTake } from "./devices";
+import { setVmConstraint } from "./attrs";
 
 // The host's free vector before a commit or release (16 dims x i32 at most).
 const before = memory.data(64, 16);
@@ -116,4 +117,13 @@ export function setDemand(v: i32, demand: usize): void {
 /** Stores a VM's expected end time (0 = unknown) before it is placed; a move keeps it. */
 export function setEnd(v: i32, end: u32): void {
   store<u32>(vEnd + (<usize>v << 2), end);
+}
+
+/** A VM not yet placed goes onto host h (checked by the caller): its demand (copied from a padded
+ *  vector), expected end and constraint are stored, then it is committed. */
+export function placeNew(v: i32, h: i32, demand: usize, tenant: u32, deployment: u32, con: i32, end: u32): void {
+  setDemand(v, demand);
+  setEnd(v, end);
+  setVmConstraint(v, con);
+  commit(v, h, tenant, deployment);
 }
