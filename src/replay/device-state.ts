@@ -1,16 +1,18 @@
 // Per-device free units for schedulers that choose hosts themselves (the baselines), kept
 // by the engine's device rule (src/device-rule.ts) so the engine accepts their choices.
 import { DEVICES_PER_HOST, chooseDevices, devicesFit, shiftDevices } from "../device-rule.js";
+import { DeviceLayout, type DeviceKind } from "../devices.js";
 
 export class DeviceState {
-  private readonly kinds: Array<{ dim: number; size: number }>;
+  private readonly kinds: readonly DeviceKind[];
   /** hosts x kinds x 16: free units per device. */
   private readonly free: Int32Array;
   /** slots x kinds: mask of the devices each live VM holds. */
   private readonly held: Uint16Array;
 
   constructor(effective: ReadonlyArray<ArrayLike<number>>, dimensions: readonly string[], devices: Readonly<Record<string, number>>, slots: number) {
-    this.kinds = Object.entries(devices).map(([name, size]) => ({ dim: dimensions.indexOf(name), size })).sort((a, b) => a.dim - b.dim);
+    // The engine's own reading of the option: the same kinds, in the same order.
+    this.kinds = new DeviceLayout(dimensions, devices).kinds;
     const K = this.kinds.length;
     this.free = new Int32Array(effective.length * K * DEVICES_PER_HOST);
     effective.forEach((cap, h) => this.kinds.forEach((k, j) => {
