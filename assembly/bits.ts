@@ -1,6 +1,6 @@
 // Three-level bitsets over hosts ("bit trees"): level 0 has a bit per host, level 1 a bit per
-// non-zero level-0 word, level 2 a bit per non-zero level-1 word. next-set-bit and
-// next-bit-set-in-both cost a handful of word operations instead of a scan over hosts,
+// non-zero level-0 word, level 2 a bit per non-zero level-1 word. next-set-bit costs a
+// handful of word operations instead of a scan over hosts,
 // which is what keeps placement cost ~log(hosts) (64-ary) whatever the fleet size (<= 2^24 hosts).
 
 export let W0: i32 = 0; // words at level 0
@@ -89,37 +89,5 @@ export function bitNext(b0: usize, i: i32): i32 {
     }
     if (++w2 >= W2) return -1;
     x = word(b2, w2);
-  }
-}
-
-/** First index >= i whose bit is set in both trees, or -1. Summaries are only necessary
- *  conditions for a common bit, so a miss at level 0 resumes from the next candidate word. */
-export function bitNextBoth(a0: usize, c0: usize, i: i32): i32 {
-  const a1 = a0 + (<usize>W0 << 3);
-  const c1 = c0 + (<usize>W0 << 3);
-  const a2 = a1 + (<usize>W1 << 3);
-  const c2 = c1 + (<usize>W1 << 3);
-  while (true) {
-    const w = i >>> 6;
-    if (w >= W0) return -1;
-    const x = word(a0, w) & word(c0, w) & fromBit(i);
-    if (x != 0) return (w << 6) | <i32>ctz(x);
-    const j = w + 1;
-    const w1 = j >>> 6;
-    if (w1 >= W1) return -1;
-    const y = word(a1, w1) & word(c1, w1) & fromBit(j);
-    if (y != 0) {
-      i = ((w1 << 6) | <i32>ctz(y)) << 6;
-      continue;
-    }
-    const j2 = w1 + 1;
-    let w2 = j2 >>> 6;
-    if (w2 >= W2) return -1;
-    let z = word(a2, w2) & word(c2, w2) & fromBit(j2);
-    while (z == 0) {
-      if (++w2 >= W2) return -1;
-      z = word(a2, w2) & word(c2, w2);
-    }
-    i = ((w2 << 6) | <i32>ctz(z)) << 12;
   }
 }

@@ -3,9 +3,10 @@
 
 import { bitClear, bitGet, bitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
-import { countAdd, countSub, cursorJoin, fitMask, fitMaskOf, stillFitting } from "./shapes";
+import { markGroups } from "./classgroups";
+import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
-  LEVELS, NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hLevel, FIT_WORDS, validWord, hostOwner, hostState,
+  NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hLevel, FIT_WORDS, validWord, hostOwner, hostState,
   hostType, hostVmCount, indexedBits, levelCount, levelTree, levelsUsed, setLevelsUsed, shapeTree,
 } from "./state";
 
@@ -45,13 +46,16 @@ function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, n
     }
     if (newL != <i32>NO_LEVEL) {
       let m = newFit;
-      while (m != 0) { countAdd(base | <i32>ctz(m), newL, h); m &= m - 1; }
+      while (m != 0) { countAdd(base | <i32>ctz(m), newL); m &= m - 1; }
+      markGroups(newL, h, newFit, w);
     }
   } else if (oldFit != newFit && newL != <i32>NO_LEVEL) {
     let gone = oldFit & ~newFit;
     while (gone != 0) { countSub(base | <i32>ctz(gone), newL); gone &= gone - 1; }
-    let came = newFit & ~oldFit;
-    while (came != 0) { countAdd(base | <i32>ctz(came), newL, h); came &= came - 1; }
+    const joined = newFit & ~oldFit;
+    let came = joined;
+    while (came != 0) { countAdd(base | <i32>ctz(came), newL); came &= came - 1; }
+    markGroups(newL, h, joined, w);
   }
   if (oldFit != newFit) {
     let diff = oldFit ^ newFit;
@@ -59,7 +63,7 @@ function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, n
       const b = <i32>ctz(diff);
       diff &= diff - 1;
       const s = base | b;
-      if ((newFit >>> <u64>b) & 1) { bitSet(shapeTree(s), h); cursorJoin(s, LEVELS, h); }
+      if ((newFit >>> <u64>b) & 1) bitSet(shapeTree(s), h);
       else bitClear(shapeTree(s), h);
     }
     store<u64>(p, newFit);

@@ -2,7 +2,8 @@
 // deployment rules (anti-affinity, fault-domain spread) per candidate in the policy's order,
 // then the rank for dot-product / l2. A failed search leaves a true reason behind.
 
-import { bitNext, bitNextBoth } from "./bits";
+import { bitNext } from "./bits";
+import { nextMember } from "./classgroups";
 import { fdLimit, fdUsed } from "./fdspread";
 import {
   ANTI_AFFINITY, BEST_FIT, DEDICATED_HOST, DIM_NONE, DOT_PRODUCT, FAULT_DOMAIN_SPREAD, FIRST_FIT,
@@ -11,7 +12,7 @@ import {
 import { ALL_LEVELS, maxNext } from "./maxtree";
 import { admitsEvery, admitted, specialDims } from "./attrs";
 import {
-  classCursor, classOf, levelMask, setClassCursor, shortCount, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
+  classOf, levelMask, shortCount, noCapacityDim, noCapacityEpoch, rememberNoCapacity, rememberUnclassedNoCapacity,
   unclassedNoCapDim, unclassedNoCapEpoch, unclassedSlot,
 } from "./shapes";
 import {
@@ -86,15 +87,7 @@ let fdBlocked = false;
  *  first-fit) that has room for the request: from the class's fit bits when the demand has a
  *  class (s >= 0), else from the free-capacity trees. Both are exact and give the same order. */
 @inline function nextAt(s: i32, l: i32, from: i32): i32 {
-  if (s >= 0) {
-    const cur = classCursor(s, l);
-    const h = l == ALL_LEVELS
-      ? bitNext(shapeTree(s), from > cur ? from : cur)
-      : bitNextBoth(levelTree(l), shapeTree(s), from > cur ? from : cur);
-    // From the cursor, h is the first member of all: the cursor may move up to it.
-    if (from <= cur) setClassCursor(s, l, h < 0 ? HOSTS : h);
-    return h;
-  }
+  if (s >= 0) return l == ALL_LEVELS ? bitNext(shapeTree(s), from) : nextMember(s, l, levelTree(l), shapeTree(s), from);
   return maxNext(l, l == ALL_LEVELS ? indexedBits : levelTree(l), from, qDemand, -1, qConAny);
 }
 

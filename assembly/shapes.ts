@@ -15,6 +15,7 @@ import {
 } from "./state";
 import { copyVec, fits, sameVec } from "./vec";
 import { admitted } from "./attrs";
+import { clearClassGroups, markGroup } from "./classgroups";
 
 // The constraint (labels and tolerations, attrs.ts) of each class and of each admission slot:
 // a class is a (demand, constraint) pair, and its fit bit says "room, and the labels allow it".
@@ -73,23 +74,8 @@ function mapRebuild(): void {
   return shapeLevelCount + ((<usize>s * <usize>LEVELS + <usize>l) << 2);
 }
 
-// Per class and level (and LEVELS: every level, for first-fit), a host index below which no
-// indexed host at that level fits the class. A search for the class starts there instead of at
-// host 0 (the trees' summaries cannot tell "some host at the level, some host fitting the class"
-// from "a host that is both", so a scan from 0 would pass the same groups again and again).
-// Lowered whenever a host below it joins; raised by the searches that find the first member.
-const cursors = memory.data(MAX_SHAPES * (LEVELS + 1) * 4);
-@inline function cursorPtr(s: i32, l: i32): usize { return cursors + ((<usize>s * <usize>(LEVELS + 1) + <usize>l) << 2); }
-@inline export function classCursor(s: i32, l: i32): i32 { return load<i32>(cursorPtr(s, l)); }
-@inline export function setClassCursor(s: i32, l: i32, h: i32): void { store<i32>(cursorPtr(s, l), h); }
-/** Host h now fits class s at level l (l = LEVELS: is indexed and fits it). */
-@inline export function cursorJoin(s: i32, l: i32, h: i32): void {
-  const p = cursorPtr(s, l);
-  if (h < load<i32>(p)) store<i32>(p, h);
-}
-
-export function countAdd(s: i32, l: i32, h: i32): void {
-  cursorJoin(s, l, h);
+/** A host joined (s, l); the caller also marks the host's group (classgroups.ts). */
+export function countAdd(s: i32, l: i32): void {
   const p = countPtr(s, l);
   const c = load<u32>(p);
   store<u32>(p, c + 1);
@@ -174,7 +160,7 @@ export let classBuilds: u32 = 0;
 
 function build(s: i32, demand: usize, con: i32): void {
   classBuilds++;
-  memory.fill(cursorPtr(s, 0), 0, <usize>(LEVELS + 1) << 2);
+  clearClassGroups(s);
   copyVec(shapeDemandPtr(s), demand);
   store<i32>(shapeCon + (<usize>s << 2), con);
   rememberNoCapacity(s, 0, 0);
@@ -197,7 +183,8 @@ function build(s: i32, demand: usize, con: i32): void {
       const p = fitPtr(h, w);
       store<u64>(p, load<u64>(p) | bit);
       bitSet(tree, h);
-      countAdd(s, <i32>l, h);
+      countAdd(s, <i32>l);
+      markGroup(s, <i32>l, h);
     }
   }
   setValidWord(w, validWord(w) | bit);

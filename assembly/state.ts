@@ -7,6 +7,7 @@ import { bitTreeBytes, bitTreeInit } from "./bits";
 import { maxTreeBytes, maxTreeInit } from "./maxtree";
 import { totalsBytes, totalsInit } from "./totals";
 import { MAX_CONSTRAINTS, attrsBytes, attrsInit } from "./attrs";
+import { classGroupBytes, classGroupInit } from "./classgroups";
 
 export const NONE: u32 = 0xffffffff;
 export const MAX_SHAPES: i32 = 128;  // shape classes with a fit bit per host
@@ -169,6 +170,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   attrsInit(allocTable(H * 2), allocTable(V * 2), allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS), allocTable(<usize>types * 2));
   shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 4);
   shapeLevelMask = allocTable(<usize>MAX_SHAPES * 8);
+  classGroupInit(allocTable(classGroupBytes(MAX_SHAPES, LEVELS, hosts)), MAX_SHAPES, LEVELS, hosts);
 
   dedKey = allocTable(<usize>MAX_DEDICATED * 2 * 4);
   memory.fill(dedKey, 0xff, <usize>MAX_DEDICATED * 2 * 4);

@@ -260,3 +260,74 @@ describe("fleets spanning several 64-host groups and 4,096-host nodes of the tre
     expect(sizes.size).toBeGreaterThan(1000);
   }, 300_000);
 });
+
+describe("class searches over fleets of several group words (classgroups.ts)", () => {
+  // A class's members at one level are found through per-(class, level) marks on 512-host
+  // groups, 64 groups to a word: fleets past 32,768 hosts use two or more words, and releases
+  // all over the fleet leave stale marks that searches must pass and clear.
+  // Small hosts first, large ones from `split` on (past the first word when split >= 32,768):
+  // demands only a large host can hold are found through the marks' summary.
+  const fleetArb = fc.record({
+    H: fc.constantFrom(32_767, 32_769, 33_280, 36_000),
+    split: fc.constantFrom(0, 30_000, 32_768, 32_800),
+    small: fc.tuple(fc.integer({ min: 4, max: 16 }), fc.integer({ min: 4, max: 16 })),
+    large: fc.tuple(fc.integer({ min: 17, max: 64 }), fc.integer({ min: 17, max: 64 })),
+    pool: fc.array(fc.tuple(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 24 })), { minLength: 2, maxLength: 6 }),
+    steps: fc.array(fc.record({ pick: fc.nat(), sel: fc.nat(), release: fc.nat(3), policy: fc.constantFrom(...POLICIES_ALL) }), { minLength: 300, maxLength: 500 }),
+  });
+
+  test("a few hot demands churning on a half-full fleet: every answer equals the reference's", () => {
+    fc.assert(
+      fc.property(fleetArb, ({ H, split, small, large, pool, steps }) => {
+        const fleet: FleetCase = {
+          dims: 2,
+          hosts: Array.from({ length: H }, (_, h) => ({ capacity: h < split ? small : large, faultDomain: h % 40 })),
+          options: { vmCapacity: 4 * H, dimensions: ["cpu", "memory"] },
+        };
+        const w = new World(fleet, { fullEvery: 0, invariants: false });
+        const e = w.createEngine();
+        // Half full, VMs dealt round the fleet with placeOn, so free space is everywhere.
+        for (let h = 0; h < H; h += 2) {
+          const id = w.takeId();
+          const d = pool[h % pool.length];
+          if (e.placeOn({ id, demand: [...d], tenant: 0 }, h).host >= 0 && w.ref.placeOn({ id, demand: [...d], tenant: 0 }, h).host >= 0) w.markPlaced(id);
+          else w.giveBack(id);
+        }
+        for (const s of steps) {
+          doPlace(w, e, { demand: [...pool[s.pick % pool.length]], tenant: 0 }, { policy: s.policy });
+          for (let i = 0; i < s.release && w.placed.length > 0; i++) doRelease(w, e, s.sel + i * 7919);
+        }
+        expect(classBuilds(e)).toBeGreaterThan(0);
+        compareFull(w, e, "end of stream");
+      }),
+      // No shrinking: each run is a 32,000-host fleet, and the first failure says enough.
+      { numRuns: 6, endOnFailure: true },
+    );
+  }, 300_000);
+});
+
+describe("class searches past 2,097,152 hosts (a second summary word of the marks)", () => {
+  test("a demand only the hosts past the first summary word can hold goes there, in order, and comes back after a release", async () => {
+    const { Engine } = await import("../src/index.js");
+    const FIRST = 1 << 21; // hosts before this one are too small for the demand
+    const e = Engine.create(
+      { hostTypes: [{ capacity: [1, 1], count: FIRST }, { capacity: [10, 10], count: 300 }] },
+      { dimensions: ["cpu", "memory"], vmCapacity: 64 },
+    );
+    const hosts: number[] = [];
+    for (let id = 0; id < 24; id++) hosts.push(e.place({ id, demand: [2, 2], tenant: 0 }).host);
+    // 8 requests earn the demand a class; best-fit fills one large host at a time, in order.
+    expect(classBuilds(e)).toBe(1);
+    expect(hosts).toEqual(Array.from({ length: 24 }, (_, i) => FIRST + Math.floor(i / 5)));
+    // Released room on the first large host: best-fit takes it (same level as the fifth host,
+    // which holds four, and a lower index), then first-fit the second's, then best-fit the
+    // fifth's last room before an empty host.
+    e.release(2);
+    expect(e.place({ id: 24, demand: [2, 2], tenant: 0 }).host).toBe(FIRST);
+    e.release(6);
+    expect(e.place({ id: 25, demand: [2, 2], tenant: 0 }, { policy: "first-fit" }).host).toBe(FIRST + 1);
+    expect(e.place({ id: 26, demand: [2, 2], tenant: 0 }).host).toBe(FIRST + 4);
+    expect(e.place({ id: 27, demand: [2, 2], tenant: 0 }).host).toBe(FIRST + 5);
+  }, 120_000);
+});
+

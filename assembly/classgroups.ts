@@ -1,0 +1,137 @@
+// Where a class's members at one free level may be. A best-fit search wants the first host that
+// is both at level l and fits class s; the level tree and the class tree each have exact
+// summaries, but their intersection does not, so on a fragmented fleet (members of (s, l) few
+// and scattered among many hosts in each tree) a scan of the two trees' words found ~370 word
+// pairs per placement. Here, per (class, level), one bit per group of GROUP hosts says "a
+// member may be here": set whenever a host joins (s, l), cleared only by a search that scanned
+// the whole group and found none. So a search visits each stale group once per join that
+// marked it, and the marks cost one bit per join; what a search returns is still decided by the
+// two exact trees.
+
+import { W0 } from "./bits";
+
+export const GROUP_SHIFT: i32 = 9; // 512 hosts (8 words of a bit tree's level 0) per group: 2.25 B per host
+let groupWords: i32 = 0;   // u64 words of group bits per (class, level)
+let summaryWords: i32 = 0; // u64 words of summary (bit per non-zero group word) per (class, level)
+let classes: i32 = 0;
+let levels: i32 = 0;
+let groupBase: usize = 0;
+let summaryBase: usize = 0;
+
+function groupWordsFor(hosts: i32): i32 {
+  return (((hosts + (1 << GROUP_SHIFT) - 1) >>> GROUP_SHIFT) + 63) >>> 6;
+}
+
+/** Bytes for `classCount` x `levelCount` and up to `hosts` hosts. */
+export function classGroupBytes(classCount: i32, levelCount: i32, hosts: i32): usize {
+  const gw = groupWordsFor(hosts);
+  return <usize>classCount * <usize>levelCount * (<usize>(gw + ((gw + 63) >>> 6)) << 3);
+}
+
+export function classGroupInit(table: usize, classCount: i32, levelCount: i32, hosts: i32): void {
+  groupWords = groupWordsFor(hosts);
+  summaryWords = (groupWords + 63) >>> 6;
+  classes = classCount;
+  levels = levelCount;
+  groupBase = table;
+  summaryBase = table + ((<usize>classCount * <usize>levelCount * <usize>groupWords) << 3);
+}
+
+// Word w of (s, l), classes innermost: the commit or release of one host marks the same word
+// of every class it fits, and those words then share a few cache lines.
+@inline function groupWord(s: i32, l: i32, w: i32): usize {
+  return groupBase + (((<usize>l * <usize>groupWords + <usize>w) * <usize>classes + <usize>s) << 3);
+}
+
+@inline function summaryWord(s: i32, l: i32, k: i32): usize {
+  return summaryBase + (((<usize>l * <usize>summaryWords + <usize>k) * <usize>classes + <usize>s) << 3);
+}
+
+/** Class s starts afresh: no group marked at any level. */
+export function clearClassGroups(s: i32): void {
+  for (let l = 0; l < levels; l++) {
+    for (let w = 0; w < groupWords; w++) store<u64>(groupWord(s, l, w), 0);
+    for (let k = 0; k < summaryWords; k++) store<u64>(summaryWord(s, l, k), 0);
+  }
+}
+
+/** Host h joined (s, l). */
+export function markGroup(s: i32, l: i32, h: i32): void {
+  markGroups(l, h, <u64>1 << <u64>(s & 63), s >>> 6);
+}
+
+/** Host h joined level l and fits the classes 64w + b for the bits b of `fit`. */
+@inline export function markGroups(l: i32, h: i32, fit: u64, w: i32): void {
+  const g = h >>> GROUP_SHIFT;
+  const gw = g >>> 6;
+  const bit = <u64>1 << <u64>(g & 63);
+  const row = groupWord(w << 6, l, gw);
+  let m = fit;
+  while (m != 0) {
+    const b = <i32>ctz(m);
+    m &= m - 1;
+    const wp = row + (<usize>b << 3);
+    const x = load<u64>(wp);
+    if (x & bit) continue;
+    store<u64>(wp, x | bit);
+    if (x == 0) {
+      const sp = summaryWord((w << 6) | b, l, gw >>> 6);
+      store<u64>(sp, load<u64>(sp) | (<u64>1 << <u64>(gw & 63)));
+    }
+  }
+}
+
+/** A search found no member of (s, l) in group g. */
+function unmarkGroup(s: i32, l: i32, g: i32): void {
+  const w = g >>> 6;
+  const wp = groupWord(s, l, w);
+  const x = load<u64>(wp) & ~(<u64>1 << <u64>(g & 63));
+  store<u64>(wp, x);
+  if (x == 0) {
+    const sp = summaryWord(s, l, w >>> 6);
+    store<u64>(sp, load<u64>(sp) & ~(<u64>1 << <u64>(w & 63)));
+  }
+}
+
+/** The first marked group >= g of (s, l), or -1. */
+function nextMarkedGroup(s: i32, l: i32, g: i32): i32 {
+  let w = g >>> 6;
+  if (w >= groupWords) return -1;
+  const x = load<u64>(groupWord(s, l, w)) & (<u64>-1 << <u64>(g & 63));
+  if (x != 0) return (w << 6) | <i32>ctz(x);
+  // The summary finds the next non-zero group word.
+  const j = w + 1;
+  let k = j >>> 6;
+  if (k >= summaryWords) return -1;
+  let y = load<u64>(summaryWord(s, l, k)) & (<u64>-1 << <u64>(j & 63));
+  while (y == 0) {
+    if (++k >= summaryWords) return -1;
+    y = load<u64>(summaryWord(s, l, k));
+  }
+  w = (k << 6) | <i32>ctz(y);
+  return (w << 6) | <i32>ctz(load<u64>(groupWord(s, l, w)));
+}
+
+/** The first host >= from at level l (level-0 words of bit tree `lt`) that fits class s (tree
+ *  `st`), or -1: exact, visiting only marked groups, and unmarking those it found empty. */
+export function nextMember(s: i32, l: i32, lt: usize, st: usize, from: i32): i32 {
+  let g = from >>> GROUP_SHIFT;
+  while (true) {
+    g = nextMarkedGroup(s, l, g);
+    if (g < 0) return -1;
+    const start = g << GROUP_SHIFT;
+    const h0 = from > start ? from : start;
+    let w = h0 >>> 6;
+    let end = (g + 1) << (GROUP_SHIFT - 6);
+    if (end > W0) end = W0;
+    let mask = <u64>-1 << <u64>(h0 & 63);
+    for (; w < end; w++) {
+      const x = load<u64>(lt + (<usize>w << 3)) & load<u64>(st + (<usize>w << 3)) & mask;
+      if (x != 0) return (w << 6) | <i32>ctz(x);
+      mask = <u64>-1;
+    }
+    // Only a group scanned from its first host is known to hold no member.
+    if (h0 == start) unmarkGroup(s, l, g);
+    g++;
+  }
+}
