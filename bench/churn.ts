@@ -195,11 +195,20 @@ function main(): void {
   const fmt = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0);
   if (values.fragmented) {
     const H = Number(values.hosts ?? 250_000), ops = Number(values.ops ?? 100_000);
-    const out = sets.slice(1).map((s) => fragmentedChurn(H, s.sizes === "random" ? Math.min(ops, 20_000) : ops, sets[1] ?? sets[0], s, seed));
+    // Each catalog fills the fleet and churns with its own sizes; random sizes churn on a fleet
+    // filled with the first catalog; and a workload shift: filled with one catalog, churned with
+    // another (its sizes must earn classes on a fleet that is already fragmented).
+    const catalogs = sets.slice(1).filter((s) => s.sizes !== "random");
+    const random = sets.find((s) => s.sizes === "random");
+    const first = catalogs[0] ?? sets[0];
+    const runs: Array<{ fill: Sizes; churn: Sizes }> = catalogs.map((c) => ({ fill: c, churn: c }));
+    if (random) runs.push({ fill: first, churn: random });
+    if (catalogs.length > 1) runs.push({ fill: catalogs[0], churn: catalogs[1] });
+    const out = runs.map(({ fill, churn }) => ({ fill: fill.name, ...fragmentedChurn(H, churn.sizes === "random" ? Math.min(ops, 20_000) : ops, fill, churn, seed) }));
     if (values.json) { console.log(JSON.stringify({ hosts: H, ops, runs: out })); return; }
-    console.log(`fragmented fleet: ${H} hosts at 80% cpu, fill with ${sets[1]?.name ?? sets[0].name}, best-fit`);
-    console.log("churn sizes | fill placements/s | churn placements/s | churn / fill | churn cycles/s (release + place) | cpu");
-    for (const r of out) console.log(`${r.sizes} | ${fmt(r.fillPerSecond)} | ${fmt(r.churnPerSecond)} | ${r.ratio.toFixed(2)} | ${fmt(r.cyclesPerSecond)} | ${(100 * r.cpuUtil).toFixed(1)}%`);
+    console.log(`fragmented fleet: ${H} hosts at 80% cpu, best-fit`);
+    console.log("fill sizes | churn sizes | fill placements/s | churn placements/s | churn / fill | churn cycles/s (release + place) | cpu");
+    for (const r of out) console.log(`${r.fill} | ${r.sizes} | ${fmt(r.fillPerSecond)} | ${fmt(r.churnPerSecond)} | ${r.ratio.toFixed(2)} | ${fmt(r.cyclesPerSecond)} | ${(100 * r.cpuUtil).toFixed(1)}%`);
     return;
   }
   const H = Number(values.hosts ?? 100_000), ops = Number(values.ops ?? 200_000);
