@@ -71,7 +71,9 @@ function mapRebuild(): void {
 }
 
 @inline function countPtr(s: i32, l: i32): usize {
-  return shapeLevelCount + ((<usize>s * <usize>LEVELS + <usize>l) << 2);
+  // Classes innermost: a host changing level moves the counts of every class it fits, and
+  // those then share a few cache lines.
+  return shapeLevelCount + ((<usize>l * <usize>MAX_SHAPES + <usize>s) << 2);
 }
 
 /** A host joined (s, l); the caller also marks the host's group (classgroups.ts). */
@@ -152,7 +154,7 @@ function evict(s: i32): void {
     store<u64>(p, load<u64>(p) & ~bit);
   }
   memory.fill(shapeTree(s), 0, treeBytes);
-  memory.fill(shapeLevelCount + ((<usize>s * <usize>LEVELS) << 2), 0, <usize>LEVELS << 2);
+  for (let l = 0; l < LEVELS; l++) store<u32>(countPtr(s, l), 0);
   store<u64>(shapeLevelMask + (<usize>s << 3), 0);
 }
 
