@@ -323,13 +323,15 @@ function shortestDim(): i32 {
  * reason / reasonDim. Nothing is changed. `end` is the VM's expected end time (0 = unknown),
  * read by the lifetime policy alone. `exclude` (>= 0) is a host to leave out (a move's
  * source). `policy` carries KEEP_SCARCE (bit 8): then hosts of special dimensions the VM asks
- * none of (GPU hosts for a CPU-only VM) are tried only when no other host can take it.
+ * none of (GPU hosts for a CPU-only VM) are tried only when no other host can take it, and an
+ * empty host of the largest size rank is opened only when no smaller one can take the VM.
+ * SMALLEST_FIRST (bit 9) opens the smallest size rank that can take it instead.
  */
 export function findHost(
   demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32, end: u32,
 ): i32 {
   const keep = (policy & KEEP_SCARCE) != 0;
-  const smallest = (policy & SMALLEST_FIRST) != 0;
+  const opening = (policy & SMALLEST_FIRST) != 0 ? OPEN_SMALLEST : keep ? OPEN_LARGEST_LAST : OPEN_ANY;
   policy &= 0xff;
   // Without an expected end every lifetime candidate ties, and ties go to the first candidate
   // in best-fit order: best-fit's choice. Searching as best-fit says so outright and keeps
@@ -346,12 +348,17 @@ export function findHost(
     }
     if (avoid != 0) {
       // The full search below gives the reason if this one finds nothing.
-      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude, false, smallest);
+      const h = search(demand, tenant, deployment, con | <i32>(avoid << 16), k, policy, window, exclude, false, opening);
       if (h >= 0) return h;
     }
   }
-  return search(demand, tenant, deployment, con, k, policy, window, exclude, true, smallest);
+  return search(demand, tenant, deployment, con, k, policy, window, exclude, true, opening);
 }
+
+// Which empty host a VM that must open one opens (README, Keeping scarce hosts free).
+const OPEN_ANY = 0;          // the policy's own choice
+const OPEN_SMALLEST = 1;     // the smallest size rank that can take it
+const OPEN_LARGEST_LAST = 2; // any rank but the largest, while one can take it
 
 /** Smallest hosts first (SMALLEST_FIRST, the "wastes least" preference): the policy chose the empty host h; the VM
  *  goes instead to the lowest-index empty host of the smallest size rank that can take it
@@ -371,10 +378,29 @@ function smallestEmpty(h: i32): i32 {
   return h;
 }
 
+/** Largest hosts last: the policy chose the empty host h of the largest size rank; the VM goes
+ *  instead to the lowest-index empty host of a smaller rank that can take it (same tests as
+ *  smallestEmpty), if any. A rare large host is then still empty for the VM only it can hold. */
+function notLargestEmpty(h: i32): i32 {
+  const top = typeRank(hostType(h));
+  if (top != rankCount - 1) return h;
+  let best = -1;
+  for (let r = 0; r < top; r++) {
+    const tree = rankTree(r);
+    let e = bitNext(tree, 0);
+    while (e >= 0 && (best < 0 || e < best)) {
+      if (e == qExclude || !fits(freePtr(e), qDemand) || !admitted(qCon, e)) { e = bitNext(tree, e + 1); continue; }
+      if (allowed(e)) { best = e; break; }
+      e = bitNext(tree, resumeAfter(e));
+    }
+  }
+  return best >= 0 ? best : h;
+}
+
 /** One search with search key `con` (a constraint, maybe with an avoid mask). */
 function search(
   demand: usize, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, exclude: i32,
-  needReason: bool, smallestFirst: bool,
+  needReason: bool, opening: i32,
 ): i32 {
   reason = OK;
   reasonDim = DIM_NONE;
@@ -403,8 +429,8 @@ function search(
   lastShared = false;
   const ded = dedicatedSlot(tenant);
   let h = ded >= 0 ? searchDedicated(ded, policy) : searchShared(s, policy, window);
-  if (h >= 0 && smallestFirst && ded < 0 && rankCount > 1 && hostVmCount(h) == 0) {
-    const e = smallestEmpty(h);
+  if (h >= 0 && opening != OPEN_ANY && ded < 0 && rankCount > 1 && hostVmCount(h) == 0) {
+    const e = opening == OPEN_SMALLEST ? smallestEmpty(h) : notLargestEmpty(h);
     // The resume point describes the policy's own order up to h: not valid for another host.
     if (e != h) { lastShared = false; h = e; }
   }

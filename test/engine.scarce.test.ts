@@ -51,12 +51,29 @@ describe("smallestHostsFirst: an empty host of the smallest size first", () => {
     for (const policy of ["first-fit", "best-fit", "spread", "dot-product", "l2", "lifetime"] as const) {
       const e = Engine.create([BIG, MID, SMALL, SMALL], SMALL_FIRST);
       expect(e.place({ id: 0, demand: [1, 1, 1], tenant: 1 }, { policy }).host, policy).toBe(2);
-      // Without the rule: first-fit and spread take host 0 (lowest index; spread: an empty host
-      // is among the least allocated), the others the used host 2.
-      expect(e.place({ id: 1, demand: [1, 1, 1], tenant: 1 }, { policy, smallestHostsFirst: false }).host, policy).toBe(policy === "spread" || policy === "first-fit" ? 0 : 2);
-      // The engine's default is off.
-      expect(Engine.create([BIG, MID, SMALL, SMALL], dims).place({ id: 0, demand: [1, 1, 1], tenant: 1 }, { policy }).host, policy).toBe(0);
+      // Without the rule: first-fit and spread would take host 0 (lowest index; spread: an empty
+      // host is among the least allocated), which is of the largest size, so the default (largest
+      // last) gives them host 1; the others take the used host 2.
+      expect(e.place({ id: 1, demand: [1, 1, 1], tenant: 1 }, { policy, smallestHostsFirst: false }).host, policy).toBe(policy === "spread" || policy === "first-fit" ? 1 : 2);
+      // The engine's default opens the largest nodes last (host 1, the lowest-index node that
+      // is not of the largest size); with keeping scarce hosts free off, the policy's own host 0.
+      expect(Engine.create([BIG, MID, SMALL, SMALL], dims).place({ id: 0, demand: [1, 1, 1], tenant: 1 }, { policy }).host, policy).toBe(1);
+      expect(Engine.create([BIG, MID, SMALL, SMALL], dims).place({ id: 0, demand: [1, 1, 1], tenant: 1 }, { policy, keepScarceHostsFree: false }).host, policy).toBe(0);
     }
+  });
+
+  it("by default the largest nodes open last: a VM only they can hold finds one empty", () => {
+    const e = Engine.create([BIG, MID, BIG, SMALL], dims);
+    // Every policy's first pick would be host 0; the rule takes the lowest-index smaller node.
+    expect(e.place({ id: 0, demand: [16, 16, 2], tenant: 1 }).host).toBe(1);
+    expect(e.place({ id: 1, demand: [16, 16, 2], tenant: 1 }).host).toBe(1);  // used hosts first (best-fit)
+    expect(e.place({ id: 2, demand: [20, 20, 1], tenant: 1 }).host).toBe(3);  // MID has no GPU left: SMALL, not BIG
+    expect(e.place({ id: 3, demand: [90, 90, 8], tenant: 1 }).host).toBe(0);  // only a BIG node can
+    expect(e.place({ id: 4, demand: [60, 60, 1], tenant: 1 }).host).toBe(2);  // nothing smaller fits: BIG opens
+    // Off per call: the policy's own choice (best-fit: the empty host of lowest index is 2, the
+    // only empty host left; so check on a fresh engine).
+    const f = Engine.create([BIG, MID, BIG, SMALL], dims);
+    expect(f.place({ id: 0, demand: [16, 16, 2], tenant: 1 }, { keepScarceHostsFree: false }).host).toBe(0);
   });
 
   it("used hosts still come first (best-fit); a VM too large for the small nodes opens the smallest that fits", () => {

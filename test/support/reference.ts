@@ -420,6 +420,15 @@ export class RefEngine {
             if (this.count[h] === 0 && rank[h] < rank[chosen]) chosen = h;
           }
         }
+      } else if (this.keepScarce && this.count[chosen] === 0) {
+        // Largest hosts last: an empty host of the largest rank only when no smaller empty one
+        // can take the VM (then the lowest-index smaller one).
+        const rank = this.sizeRanks();
+        const top = Math.max(...rank);
+        if (new Set(rank).size > 1 && rank[chosen] === top) {
+          const other = feasible.find((h) => this.count[h] === 0 && rank[h] < top);
+          if (other !== undefined) chosen = other;
+        }
       }
     }
     if (chosen >= 0) return { host: chosen, reason: OK, dim: DIM_NONE };
