@@ -33,6 +33,17 @@ describe("vmfabric replay", () => {
     expect(j.runs.length).toBe(1);
   });
 
+  it("--sample replays on a stratified sample of the node list; without a node list, or too large, a clear error", async () => {
+    const { code, out } = await capture([fixture("pods-tiny.csv"), "--nodes", fixture("nodes-tiny.csv"), "--sample", "2", "--json", "--quiet", "--policy", "best-fit", "--baseline", "none"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ format: "alibaba", hosts: 2, vms: 4 });
+    // Mistakes are VmfabricErrors naming the flag and the value (the CLI prints them as one line).
+    await expect(capture([fixture("pods-tiny.csv"), "--nodes", fixture("nodes-tiny.csv"), "--sample", "4", "--quiet"]))
+      .rejects.toMatchObject({ field: "--sample", value: 4, message: expect.stringMatching(/--sample: 4 is not a whole number of nodes from 1 to the fleet's 3/) });
+    await expect(capture([fixture("tiny.csv"), "--sample", "2", "--quiet"]))
+      .rejects.toMatchObject({ field: "--sample", message: expect.stringMatching(/--sample takes a sample of the fleet --nodes gives/) });
+  });
+
   it("alibaba: the node list is the fleet; gpu_spec enforced and GPUs tracked as devices, said so; the unallocated GPU share", async () => {
     const { out } = await capture([fixture("pods-tiny.csv"), "--nodes", fixture("nodes-tiny.csv"), "--json", "--quiet", "--policy", "best-fit", "--baseline", "kube"]);
     const j = JSON.parse(out);

@@ -9,6 +9,7 @@ import { KubeScheduler } from "../replay/baselines/kube.js";
 import { LeastWasteScheduler } from "../replay/baselines/least-waste.js";
 import { NomadScheduler } from "../replay/baselines/nomad.js";
 import { DEFAULT_HEADROOM, defaultHost, defaultHostCount, identicalFleet } from "../replay/fleet.js";
+import { stratifiedSample } from "../replay/sample.js";
 import { fitsSomeType, replay } from "../replay/replay.js";
 import { DEFAULT_DEFRAG_PERIOD } from "../replay/defrag.js";
 import { engineRuns, KEEP_SCARCE, type KeepScarce } from "../replay/keep-scarce.js";
@@ -29,6 +30,7 @@ export const command = defineCommand({
     format: { type: "enum", values: ["auto", ...FORMATS], default: "auto", help: "trace format (auto: by the header line)" },
     nodes: { type: "string", valueName: "FILE", help: "the fleet, in file order: alibaba's node list (openb_node_list*.csv), or for a generic trace a nodes CSV (capacity_<dim> per dimension; optional reservation_<dim>, count, fault_domain, labels key=value;..., taints key;key=value)" },
     devices: { type: "string", valueName: "DIM=SIZE[,...]", unit: "engine units per device", help: "generic: dimensions made of devices (GPUs) and the units of one device; a VM's demand there is 0, a fraction of one device or whole devices (alibaba has gpu=1000 built in)", example: "gpu=1000" },
+    sample: { type: "int", min: 1, max: 1 << 22, unit: "nodes", help: "replay on a stratified sample of the --nodes fleet: node types in their real proportions (largest remainder), the first nodes of each type in file order", example: "20" },
     hosts: { type: "int", min: 1, max: 1 << 22, unit: "hosts", help: "identical hosts of --host-capacity", defaultText: `ceil(${DEFAULT_HEADROOM} x the peak lower bound), from a first pass`, example: "800" },
     "host-capacity": { type: "string", valueName: "a,b,...", unit: "engine units", help: "one integer per dimension, comma-separated", defaultText: "Azure Dsv3-Type3: 80 vCPUs / 504 GiB less the host-VM reservation", example: "78000,507904" },
     policy: { type: "string", valueName: "P[,P...]", default: CAPACITY_POLICIES.join(","), help: `engine policies, comma-separated: ${POLICIES.join(", ")}` },
@@ -104,7 +106,7 @@ function wholeDevices(devices: Readonly<Record<string, number>> | undefined, dim
 }
 
 async function runReplay(file: string, flags: {
-  format: string; nodes?: string; devices?: string; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; "keep-scarce": KeepScarce; seed: number;
+  format: string; nodes?: string; devices?: string; sample?: number; hosts?: number; "host-capacity"?: string; policy: string; baseline: string; "keep-scarce": KeepScarce; seed: number;
   "anti-affinity": boolean; lifetime: boolean; bucket?: number; json: boolean; timeseries?: string; report?: string; quiet: boolean;
   defrag: boolean; budget?: number; "defrag-period"?: number;
 }): Promise<number> {
@@ -136,13 +138,15 @@ async function runReplay(file: string, flags: {
   let plan;
   if (source.hosts) {
     if (hostsFlag || capFlag) throw new VmfabricError("INVALID_INPUT", `the ${source.format} format brings its fleet (--nodes); --hosts and --host-capacity do not apply`, hostsFlag ? "--hosts" : "--host-capacity", hostsFlag || capFlag);
-    fleet = source.hosts;
+    const hosts = flags.sample === undefined ? source.hosts : stratifiedSample(source.hosts, flags.sample);
+    fleet = hosts;
     // Effective capacities, as the replay's NO_HOST_TYPE check sees them (generic nodes may reserve).
     const effective = (h: HostSpec) => h.capacity.map((c, d) => c - (h.reservation?.[d] ?? 0));
-    const types = [...new Map(source.hosts.map((h) => [effective(h).join(","), effective(h)])).values()];
+    const types = [...new Map(hosts.map((h) => [effective(h).join(","), effective(h)])).values()];
     plan = await survey(source, (d) => fitsSomeType(types, d));
-    fleetNote = `${source.hosts.length} nodes from ${nodes}`;
+    fleetNote = flags.sample === undefined ? `${hosts.length} nodes from ${nodes}` : `a stratified sample of ${hosts.length} of the ${source.hosts.length} nodes from ${nodes}`;
   } else {
+    if (flags.sample !== undefined) throw new VmfabricError("INVALID_INPUT", "--sample takes a sample of the fleet --nodes gives; this trace has none", "--sample", flags.sample);
     const shape = capFlag ? { capacity: capacity(capFlag, dims), reservation: dims.map(() => 0), source: "--host-capacity" } : defaultHost(dims);
     const effective = shape.capacity.map((c, d) => c - shape.reservation[d]);
     wholeDevices(source.devices, dims, effective);
