@@ -10,6 +10,9 @@ export interface EngineRunSpec {
   /** PlaceOptions.keepScarceHostsFree for every placement of the run (default true). A run
    *  with it off is named `<policy>/scarce-off`. */
   keepScarceHostsFree?: boolean;
+  /** PlaceOptions.smallestHostsFirst for every placement of the run (default false). A run
+   *  with it on is named `<policy>/smallest-first`. */
+  smallestHostsFirst?: boolean;
 }
 
 export type RunSpec = Policy | EngineRunSpec | Scheduler;
@@ -24,14 +27,16 @@ export function checkRuns(runs: readonly RunSpec[]): void {
   for (const r of runs) {
     if (isScheduler(r)) continue;
     const policy = typeof r === "string" ? r : typeof r === "object" && r !== null ? r.policy : undefined;
-    if (!POLICIES.includes(policy as Policy)) throw new VmfabricError("INVALID_INPUT", `runs: unknown policy ${JSON.stringify(policy ?? r)} (one of ${POLICIES.join(", ")}, { policy, keepScarceHostsFree }, or a Scheduler)`, "runs", r);
+    if (!POLICIES.includes(policy as Policy)) throw new VmfabricError("INVALID_INPUT", `runs: unknown policy ${JSON.stringify(policy ?? r)} (one of ${POLICIES.join(", ")}, { policy, keepScarceHostsFree, smallestHostsFirst }, or a Scheduler)`, "runs", r);
     const keep = typeof r === "object" ? r.keepScarceHostsFree : undefined;
     if (keep !== undefined && typeof keep !== "boolean") throw new VmfabricError("INVALID_INPUT", `runs: keepScarceHostsFree of ${policy} must be true or false, got ${JSON.stringify(keep)}`, "runs.keepScarceHostsFree", keep);
+    const smallest = typeof r === "object" ? r.smallestHostsFirst : undefined;
+    if (smallest !== undefined && typeof smallest !== "boolean") throw new VmfabricError("INVALID_INPUT", `runs: smallestHostsFirst of ${policy} must be true or false, got ${JSON.stringify(smallest)}`, "runs.smallestHostsFirst", smallest);
   }
 }
 
 export function makeRun(r: RunSpec, setup: RunSetup): Run {
   if (isScheduler(r)) return new SchedulerRun(r, setup);
   if (typeof r === "string") return new EngineRun(r, setup);
-  return new EngineRun(r.policy, setup, r.keepScarceHostsFree ?? true);
+  return new EngineRun(r.policy, setup, r.keepScarceHostsFree ?? true, r.smallestHostsFirst ?? false);
 }

@@ -137,13 +137,13 @@ export const LIFETIME_CANDIDATES = 64;
  *  the batch places exactly as the same VMs one by one would (a test checks it). */
 export class EngineRun extends Run {
   private readonly perVm: boolean;
-  private readonly options: { policy: Policy; keepScarceHostsFree: boolean; candidates?: number };
+  private readonly options: { policy: Policy; keepScarceHostsFree: boolean; smallestHostsFirst: boolean; candidates?: number };
   private ids?: Uint32Array;
   private readonly withEnds: boolean;
-  constructor(readonly policy: Policy, setup: RunSetup, readonly keepScarceHostsFree = true) {
-    super(engineRunName(policy, keepScarceHostsFree), setup);
+  constructor(readonly policy: Policy, setup: RunSetup, readonly keepScarceHostsFree = true, readonly smallestHostsFirst = false) {
+    super(engineRunName(policy, keepScarceHostsFree, smallestHostsFirst), setup);
     this.perVm = setup.perVm ?? false;
-    this.options = { policy, keepScarceHostsFree };
+    this.options = { policy, keepScarceHostsFree, smallestHostsFirst };
     if (policy === "lifetime") this.options.candidates = LIFETIME_CANDIDATES;
     // Only lifetime reads predictions; the other policies are spared copying them.
     this.withEnds = policy === "lifetime";
@@ -271,7 +271,8 @@ export class SchedulerRun extends Run {
   }
 }
 
-/** A run of an engine policy: its name, and "/scarce-off" when keeping scarce hosts free is off. */
-export function engineRunName(policy: Policy, keepScarceHostsFree: boolean): string {
-  return keepScarceHostsFree ? policy : `${policy}/scarce-off`;
+/** A run of an engine policy: its name, "/scarce-off" when keeping scarce hosts free is off,
+ *  "/smallest-first" when it opens the smallest host type first. */
+export function engineRunName(policy: Policy, keepScarceHostsFree: boolean, smallestHostsFirst = false): string {
+  return `${policy}${keepScarceHostsFree ? "" : "/scarce-off"}${smallestHostsFirst ? "/smallest-first" : ""}`;
 }
