@@ -1,5 +1,5 @@
 // Alibaba GPU 2023: every pod list of ../shared/data/alibaba-gpu-2023 on the 1,523 real nodes
-// (gpu_spec enforced as labels, GPUs summed per node), under every engine policy with keeping
+// (gpu_spec enforced as labels, GPUs as devices), under every engine policy with keeping
 // scarce hosts free on and off, kube, nomad and least-waste; and issue 8's target for the
 // default policy (best-fit, keeping scarce hosts free) against least-waste: no rejection on a
 // list where least-waste has none, and no more hosts in use on average.
