@@ -1,4 +1,4 @@
-// The package as a user gets it: `npm pack`, installed (offline) into a fresh strict TypeScript
+// The package as a user gets it: `npm pack`, installed (from npm's cache where it can; the registry for what a fresh machine lacks) into a fresh strict TypeScript
 // project (skipLibCheck false, lib ES2022 only, no Node types), which compiles and runs the
 // README's Library API code, imports with ESM and require, and bundles the main entry for a
 // browser. npm test builds first; the tarball is packed without re-running the build.
@@ -31,7 +31,7 @@ describe.skipIf(!built)("the packed package in a strict consumer (skipped: run `
     const packed = JSON.parse(execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" }));
     files = packed[0].files.map((f: { path: string }) => f.path);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    const install = run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", join(dir, packed[0].filename)], dir);
+    const install = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", join(dir, packed[0].filename)], dir);
     if (install.code !== 0) throw new Error(`npm install of the tarball failed:\n${install.out}`);
     // Node's types only for the README block that uses node:fs; the main entry compiles without them.
     mkdirSync(join(dir, "node_modules/@types"), { recursive: true });
