@@ -1,5 +1,6 @@
-// The package as a user gets it: `npm pack`, installed (from npm's cache where it can; the registry for what a fresh machine lacks) into a fresh strict TypeScript
-// project (skipLibCheck false, lib ES2022 only, no Node types), which compiles and runs the
+// The package as a user gets it: `npm pack`, installed (from npm's cache where it can, the
+// registry for what a fresh machine's cache lacks) into a fresh strict TypeScript project
+// (skipLibCheck false, lib ES2022 only, no Node types), which compiles and runs the
 // README's Library API code, imports with ESM and require, and bundles the main entry for a
 // browser. npm test builds first; the tarball is packed without re-running the build.
 import { execFileSync, spawnSync } from "node:child_process";
