@@ -1,7 +1,7 @@
 // Keeps one host's index entries (level tree, shape fit bits, per-shape level counts, the
 // empty-host tree) in step with its free vector, service state and dedicated owner.
 
-import { bitClear, bitGet, bitSet } from "./bits";
+import { bitClear, bitGet, bitSet, classBitClear, classBitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { markGroups } from "./classgroups";
 import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
@@ -63,8 +63,8 @@ function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, n
       const b = <i32>ctz(diff);
       diff &= diff - 1;
       const s = base | b;
-      if ((newFit >>> <u64>b) & 1) bitSet(shapeTree(s), h);
-      else bitClear(shapeTree(s), h);
+      if ((newFit >>> <u64>b) & 1) classBitSet(shapeTree(s), h);
+      else classBitClear(shapeTree(s), h);
     }
     store<u64>(p, newFit);
   }

@@ -2,7 +2,7 @@
 // deployment rules (anti-affinity, fault-domain spread) per candidate in the policy's order,
 // then the rank for dot-product / l2. A failed search leaves a true reason behind.
 
-import { bitNext } from "./bits";
+import { bitNext, classBitNext } from "./bits";
 import { nextMember } from "./classgroups";
 import { fdLimit, fdUsed } from "./fdspread";
 import {
@@ -87,7 +87,7 @@ let fdBlocked = false;
  *  first-fit) that has room for the request: from the class's fit bits when the demand has a
  *  class (s >= 0), else from the free-capacity trees. Both are exact and give the same order. */
 @inline function nextAt(s: i32, l: i32, from: i32): i32 {
-  if (s >= 0) return l == ALL_LEVELS ? bitNext(shapeTree(s), from) : nextMember(s, l, levelTree(l), shapeTree(s), from);
+  if (s >= 0) return l == ALL_LEVELS ? classBitNext(shapeTree(s), from) : nextMember(s, l, levelTree(l), shapeTree(s), from);
   return maxNext(l, l == ALL_LEVELS ? indexedBits : levelTree(l), from, qDemand, -1, qConAny);
 }
 
@@ -257,8 +257,8 @@ function searchDedicated(slot: i32, policy: i32): i32 {
 function anyRoom(s: i32, matching: bool): bool {
   if (s >= 0 && matching) {
     const tree = shapeTree(s);
-    let h = bitNext(tree, 0);
-    if (h >= 0 && h == qExclude) h = bitNext(tree, h + 1);
+    let h = classBitNext(tree, 0);
+    if (h >= 0 && h == qExclude) h = classBitNext(tree, h + 1);
     if (h >= 0) return true;
   } else if (maxNext(ALL_LEVELS, indexedBits, 0, qDemand, qExclude, matching ? qConAny : -1) >= 0) {
     return true;

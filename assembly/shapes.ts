@@ -7,7 +7,7 @@
 // served, just as exactly, by the free-capacity trees (maxtree.ts). Counts halve every
 // AGE_EVERY lookups, so the classes follow a workload that changes.
 
-import { bitSet } from "./bits";
+import { classBitSet, classTreeClear } from "./bits";
 import {
   ADM_SLOTS, DIMS, FIT_WORDS, HOSTS, STATE_IN_SERVICE, admCon, hState, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, fitPtr, freePtr,
   hLevel, setValidWord, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, validWord,
@@ -153,7 +153,7 @@ function evict(s: i32): void {
     const p = fitPtr(h, w);
     store<u64>(p, load<u64>(p) & ~bit);
   }
-  memory.fill(shapeTree(s), 0, treeBytes);
+  classTreeClear(shapeTree(s));
   for (let l = 0; l < LEVELS; l++) store<u32>(countPtr(s, l), 0);
   store<u64>(shapeLevelMask + (<usize>s << 3), 0);
 }
@@ -184,7 +184,7 @@ function build(s: i32, demand: usize, con: i32): void {
     if (fits(freePtr(h), demand) && admitted(con, h)) {
       const p = fitPtr(h, w);
       store<u64>(p, load<u64>(p) | bit);
-      bitSet(tree, h);
+      classBitSet(tree, h);
       countAdd(s, <i32>l);
       markGroup(s, <i32>l, h);
     }

@@ -55,7 +55,7 @@ export let vNext: usize = 0;         // i32 next VM on the same host
 export let vEnd: usize = 0;          // u32 expected end time (caller's unit), 0 = unknown
 
 // Index.
-export let shapeBits: usize = 0;     // MAX_SHAPES bit trees: indexed hosts fitting shape s
+export let shapeBits: usize = 0;     // MAX_SHAPES bit trees, interleaved (bits.ts): indexed hosts fitting shape s
 export let levelBits: usize = 0;     // LEVELS bit trees: indexed hosts at level l
 export let emptyBits: usize = 0;     // in-service hosts holding no VM
 export const MAX_RANKS: i32 = 16;
@@ -182,7 +182,8 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function freePtr(h: i32): usize { return hFree + <usize>h * VEC; }
 @inline export function demandPtr(v: i32): usize { return vDemand + <usize>v * VEC; }
 @inline export function capPtr(t: i32): usize { return tCap + <usize>t * VEC; }
-@inline export function shapeTree(s: i32): usize { return shapeBits + <usize>s * treeBytes; }
+// Class s's tree starts at word s and strides over every class (classBitSet & co., bits.ts).
+@inline export function shapeTree(s: i32): usize { return shapeBits + (<usize>s << 3); }
 @inline export function levelTree(l: i32): usize { return levelBits + <usize>l * treeBytes; }
 @inline export function fitPtr(h: i32, w: i32): usize { return hFit + (<usize>h << 4) + (<usize>w << 3); }
 @inline export function rankTree(r: i32): usize { return rankEmptyBits + <usize>r * treeBytes; }
