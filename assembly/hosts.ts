@@ -4,6 +4,7 @@
 import { bitClear, bitGet, bitSet, classBitClear, classBitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { markGroups } from "./classgroups";
+import { noteSpecialFree, specialDims, specialFreeOf } from "./attrs";
 import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
   NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hLevel, FIT_WORDS, validWord, hostOwner, hostState,
@@ -26,14 +27,16 @@ function levelLeave(l: i32): void {
 import { freeLevel } from "./vec";
 
 /** Host h's fit bits for classes 64w..64w+63, with their level counts and class trees. */
-function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, newL: i32, grew: bool): void {
+function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, newL: i32, grew: bool, relabel: bool): void {
   const p = fitPtr(h, w);
   const oldFit = load<u64>(p);
   // A host that stays indexed keeps its labels, so only capacity can change its fit bits:
   // a shrink can only clear bits it has (no label check needed), a growth only set others.
+  // `relabel`: what the keep-scarce search admits changed (attrs.ts: a GPU host's last free
+  // GPU went, or one came free), so every class is tested again.
   let newFit: u64 = 0;
   if (indexed) {
-    if (oldL == <i32>NO_LEVEL) newFit = fitMask(h, free, w);
+    if (oldL == <i32>NO_LEVEL || relabel) newFit = fitMask(h, free, w);
     else if (grew) newFit = oldFit | fitMaskOf(h, free, ~oldFit, w);
     else newFit = stillFitting(free, oldFit, w);
   }
@@ -93,7 +96,8 @@ export function refreshHost(h: i32, grew: bool = true): void {
     store<u8>(hLevel + <usize>h, <u8>newL);
   }
   // A word with no live class has no fit bits either (evicting a class clears them).
-  for (let w = 0; w < FIT_WORDS; w++) if (validWord(w) != 0) refreshFitWord(h, w, free, indexed, oldL, newL, grew);
+  const relabel = specialDims != 0 && noteSpecialFree(h, specialFreeOf(free));
+  for (let w = 0; w < FIT_WORDS; w++) if (validWord(w) != 0) refreshFitWord(h, w, free, indexed, oldL, newL, grew, relabel);
   if (newL != <i32>NO_LEVEL && (grew || oldL != newL)) {
     // Bounds only ever need raising here (searches lower them, maxtree.ts), and only when the
     // host joined a tree or its free capacity grew: a commit that leaves the level alone

@@ -7,7 +7,7 @@ import { refreshHost } from "./hosts";
 import { classBuilds, dropClasses, shortAdjust } from "./shapes";
 import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
-import { setSpecialDims, setTypeSpecialDims } from "./attrs";
+import { noteSpecialFree, setSpecialDims, specialFreeOf } from "./attrs";
 import { setAdmits, setAdmitsAll, setHostSignature, vmConstraint, vmConstraintBase } from "./attrs";
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
@@ -97,8 +97,13 @@ export function setConstraintAdmits(c: i32, sig: i32, on: bool): void { setAdmit
 export function setConstraintAdmitsAll(c: i32, all: bool): void { setAdmitsAll(c, all); }
 /** Dimensions some host types have none of, and per host type which of them it has. Classes
  *  built under other masks are dropped (their fit bits may depend on them). */
-export function setSpecialDimensions(mask: u32): void { setSpecialDims(mask); dropClasses(); bumpEpoch(); }
-export function setTypeSpecialDimensions(t: i32, mask: u32): void { setTypeSpecialDims(t, mask); }
+/** The fleet's special dimensions (README, Keeping scarce hosts free) became `mask`. */
+export function setSpecialDimensions(mask: u32): void {
+  setSpecialDims(mask);
+  for (let h = 0; h < HOSTS; h++) noteSpecialFree(h, specialFreeOf(freePtr(h)));
+  dropClasses();
+  bumpEpoch();
+}
 export function vmConstraintTable(): usize { return vmConstraintBase(); }
 
 export function setDedicated(tenant: u32): bool {

@@ -65,7 +65,6 @@ export interface CoreExports {
   addHosts(n: number): void;
   setHostAttributes(h: number, sig: number): void;
   setSpecialDimensions(mask: number): void;
-  setTypeSpecialDimensions(t: number, mask: number): void;
   setConstraintAdmits(c: number, sig: number, on: number | boolean): void;
   setConstraintAdmitsAll(c: number, all: number | boolean): void;
   vmConstraintTable(): number;

@@ -187,13 +187,8 @@ export class Engine {
       if (some && none) special |= 1 << d;
     }
     this.rankTypes();
-    if (special !== this.specialDims || from < types.length) {
-      types.forEach((t, i) => {
-        let m = 0;
-        for (let d = 0; d < this.dimensions.length; d++) if ((special >> d) & 1 && t.effective[d] > 0) m |= 1 << d;
-        this.core.setTypeSpecialDimensions(i, m);
-      });
-      if (special !== this.specialDims || from === 0) this.core.setSpecialDimensions(special);
+    if (special !== this.specialDims || from === 0) {
+      this.core.setSpecialDimensions(special);
       this.specialDims = special;
     }
   }

@@ -39,6 +39,31 @@ describe("keeping scarce hosts free", () => {
     e.addHosts([CPU]);
     expect(e.place({ id: 1, demand: [1, 1, 0], tenant: 1 }, { policy: "first-fit" }).host).toBe(1);
   });
+
+  it("a GPU host whose GPUs are all taken is ordinary until one comes free", () => {
+    const e = Engine.create([CPU, GPU], dims);
+    expect(e.place({ id: 0, demand: [12, 12, 4], tenant: 1 }).host).toBe(1);
+    // Host 1 (4 cores left, no GPU free) is now the tightest ordinary host.
+    expect(e.place({ id: 1, demand: [2, 2, 0], tenant: 1 }).host).toBe(1);
+    e.release(0);
+    expect(e.place({ id: 2, demand: [2, 2, 0], tenant: 1 }).host).toBe(0);
+    // A GPU coming free on a host holding a CPU-only VM makes it special again.
+    expect(e.place({ id: 3, demand: [13, 13, 3], tenant: 1 }).host).toBe(1);
+    expect(e.place({ id: 4, demand: [1, 1, 0], tenant: 1 }).host).toBe(0);
+  });
+
+  it("the same holds for a demand asked often enough to get a shape class", () => {
+    const e = Engine.create([{ capacity: [64, 64, 0] }, GPU], dims);
+    let id = 0;
+    for (let i = 0; i < 12; i++) expect(e.place({ id: id++, demand: [1, 1, 0], tenant: 1 }).host).toBe(0);
+    const gpuVm = id++;
+    expect(e.place({ id: gpuVm, demand: [15, 15, 4], tenant: 1 }).host).toBe(1);
+    expect(e.place({ id: id++, demand: [1, 1, 0], tenant: 1 }).host).toBe(1);
+    e.release(gpuVm);
+    for (let i = 0; i < 3; i++) expect(e.place({ id: id++, demand: [1, 1, 0], tenant: 1 }).host).toBe(0);
+    expect(e.place({ id: id++, demand: [14, 14, 4], tenant: 1 }).host).toBe(1);
+    expect(e.place({ id: id++, demand: [1, 1, 0], tenant: 1 }).host).toBe(1);
+  });
 });
 
 describe("smallestHostsFirst: an empty host of the smallest size first", () => {

@@ -341,7 +341,7 @@ export class RefEngine {
 
   /** The README's host choice for one VM, or -1 with the reason. Changes nothing. Keeping
    *  scarce hosts free: when the VM asks none of some special dimension, first only the hosts
-   *  that have none of those dimensions are considered; if none of them can take it, all. */
+   *  with none of those dimensions free are considered; if none of them can take it, all. */
   findHost(demand: readonly number[], tenant: number, dep: number, k: number, policy: Policy, window: number,
            exclude: number, fd: FdCtx | null): RefOutcome {
     // README: lifetime without the VM's expected end is best-fit.
@@ -351,7 +351,7 @@ export class RefEngine {
       if (avoid.length > 0) {
         const saved = this.admits;
         const D = this.D;
-        this.admits = (c, h) => saved(c, h) && avoid.every((d) => this.cap[h * D + d] === 0);
+        this.admits = (c, h) => saved(c, h) && avoid.every((d) => this.free[h * D + d] <= 0);
         const first = this.search(demand, tenant, dep, k, policy, window, exclude, fd);
         this.admits = saved;
         if (first.host >= 0) return first;
