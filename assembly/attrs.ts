@@ -5,6 +5,8 @@
 // since a host's labels are fixed. A constraint admitting every signature (the common case:
 // no requirements on an untainted fleet) skips the test altogether.
 
+import { freePtr } from "./state";
+
 
 export const MAX_SIGNATURES: i32 = 1024;
 export const MAX_CONSTRAINTS: i32 = 1024;
@@ -15,8 +17,7 @@ let vCon: usize = 0;     // u16 per VM: constraint
 let admits: usize = 0;   // MAX_CONSTRAINTS rows of MAX_SIGNATURES bits
 let admitsAll: usize = 0; // u8 per constraint: 1 when it admits every signature in use
 
-export function attrsInit(hostTable: usize, vmTable: usize, bits: usize, all: usize, specialFree: usize): void {
-  hSpecialFree = specialFree;
+export function attrsInit(hostTable: usize, vmTable: usize, bits: usize, all: usize): void {
   specialDims = 0;
   hAttr = hostTable;
   vCon = vmTable;
@@ -50,13 +51,12 @@ export function setAdmitsAll(c: i32, all: bool): void { store<u8>(admitsAll + <u
 // capacity in any of the special dimensions in `avoid` (those the VM asks none of): a GPU host
 // with a GPU free, not one whose GPUs are all taken (its leftover cores serve no GPU work until
 // a GPU comes free, so a CPU-only VM may use them).
-let hSpecialFree: usize = 0;  // u16 per host: the special dimensions it has free capacity in
 export let specialDims: u32 = 0;
 
 export function setSpecialDims(mask: u32): void { specialDims = mask; }
 
 /** The special dimensions a free vector has capacity in. */
-export function specialFreeOf(free: usize): u32 {
+@inline export function specialFreeOf(free: usize): u32 {
   let out: u32 = 0;
   let m = specialDims;
   while (m != 0) {
@@ -67,18 +67,10 @@ export function specialFreeOf(free: usize): u32 {
   return out;
 }
 
-/** Host h's special dimensions with free capacity became `mask`; whether that changed. */
-export function noteSpecialFree(h: i32, mask: u32): bool {
-  const p = hSpecialFree + (<usize>h << 1);
-  if (<u32>load<u16>(p) == mask) return false;
-  store<u16>(p, <u16>mask);
-  return true;
-}
-
 /** Whether search key k (a constraint, maybe with an avoid mask) lets a VM use host h. */
 @inline export function admitted(k: i32, h: i32): bool {
   const avoid = <u32>k >>> 16;
-  if (avoid != 0 && (<u32>load<u16>(hSpecialFree + (<usize>h << 1)) & avoid) != 0) return false;
+  if (avoid != 0 && (specialFreeOf(freePtr(h)) & avoid) != 0) return false;
   const c = k & 0xffff;
   if (load<u8>(admitsAll + <usize>c) != 0) return true;
   const sig = hostSignature(h);

@@ -4,7 +4,6 @@
 import { bitClear, bitGet, bitSet, classBitClear, classBitSet } from "./bits";
 import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { markGroups } from "./classgroups";
-import { noteSpecialFree, specialDims, specialFreeOf } from "./attrs";
 import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
   NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hLevel, FIT_WORDS, validWord, hostOwner, hostState,
@@ -75,8 +74,9 @@ function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, n
 
 /** Re-derive host h's index entries. Call after any change to its free vector, VM count,
  *  owner or state; it only touches the bits and counts that actually change. `grew`: the free
- *  vector grew or stayed (false: it only shrank, a commit). */
-export function refreshHost(h: i32, grew: bool = true): void {
+ *  vector grew or stayed (false: it only shrank, a commit). `relabel`: the special dimensions
+ *  it has free capacity in changed (attrs.ts), so what keep-scarce searches admit did. */
+export function refreshHost(h: i32, grew: bool = true, relabel: bool = false): void {
   const inService = hostState(h) == STATE_IN_SERVICE;
   const indexed = inService && hostOwner(h) == NONE;
   const oldL = <i32>load<u8>(hLevel + <usize>h);
@@ -96,7 +96,6 @@ export function refreshHost(h: i32, grew: bool = true): void {
     store<u8>(hLevel + <usize>h, <u8>newL);
   }
   // A word with no live class has no fit bits either (evicting a class clears them).
-  const relabel = specialDims != 0 && noteSpecialFree(h, specialFreeOf(free));
   for (let w = 0; w < FIT_WORDS; w++) if (validWord(w) != 0) refreshFitWord(h, w, free, indexed, oldL, newL, grew, relabel);
   if (newL != <i32>NO_LEVEL && (grew || oldL != newL)) {
     // Bounds only ever need raising here (searches lower them, maxtree.ts), and only when the

@@ -7,7 +7,7 @@ import { refreshHost } from "./hosts";
 import { classBuilds, dropClasses, shortAdjust } from "./shapes";
 import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
-import { noteSpecialFree, setSpecialDims, specialFreeOf } from "./attrs";
+import { setSpecialDims } from "./attrs";
 import { setAdmits, setAdmitsAll, setHostSignature, vmConstraint, vmConstraintBase } from "./attrs";
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
@@ -100,7 +100,6 @@ export function setConstraintAdmitsAll(c: i32, all: bool): void { setAdmitsAll(c
 /** The fleet's special dimensions (README, Keeping scarce hosts free) became `mask`. */
 export function setSpecialDimensions(mask: u32): void {
   setSpecialDims(mask);
-  for (let h = 0; h < HOSTS; h++) noteSpecialFree(h, specialFreeOf(freePtr(h)));
   dropClasses();
   bumpEpoch();
 }

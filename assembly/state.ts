@@ -167,7 +167,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   indexedBits = allocTable(treeBytes);
   maxTreeInit(allocTable(maxTreeBytes(hosts)), allocTable(H));
   totalsInit(allocTable(totalsBytes()));
-  attrsInit(allocTable(H * 2), allocTable(V * 2), allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS), allocTable(H * 2));
+  attrsInit(allocTable(H * 2), allocTable(V * 2), allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS));
   shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 4);
   shapeLevelMask = allocTable(<usize>MAX_SHAPES * 8);
   classGroupInit(allocTable(classGroupBytes(MAX_SHAPES, LEVELS, hosts)), MAX_SHAPES, LEVELS, hosts);

@@ -10,7 +10,7 @@ import { totalsCommit, totalsRelease } from "./totals";
 import { addInto, copyVec, subInto } from "./vec";
 import { shortMove } from "./shapes";
 import { DEV_KINDS, devicesGive, devicesTake } from "./devices";
-import { setVmConstraint } from "./attrs";
+import { setVmConstraint, specialDims, specialFreeOf } from "./attrs";
 
 // The host's free vector before a commit or release (16 dims x i32 at most).
 const before = memory.data(64, 16);
@@ -63,7 +63,7 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   addVmsPlaced(1);
   totalsCommit(h, demandPtr(v));
   bumpEpoch();
-  refreshHost(h, false);
+  refreshHost(h, false, counted && specialDims != 0 && specialFreeOf(before) != specialFreeOf(freePtr(h)));
 }
 
 /** Takes VM v off its host and gives its demand back. */
@@ -106,7 +106,7 @@ export function release(v: i32): void {
   addVmsPlaced(-1);
   totalsRelease(h, demandPtr(v));
   bumpEpoch();
-  refreshHost(h);
+  refreshHost(h, true, counted && specialDims != 0 && specialFreeOf(before) != specialFreeOf(freePtr(h)));
 }
 
 /** Stores a VM's demand (copied from a padded scratch vector) before it is placed. */
