@@ -6,7 +6,7 @@ import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { markGroups } from "./classgroups";
 import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
-  NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hLevel, FIT_WORDS, validWord, hostOwner, hostState,
+  NONE, NO_LEVEL, STATE_IN_SERVICE, rankTree, typeRank, emptyBits, fitPtr, freePtr, hostLevel, setHostLevel, FIT_WORDS, validWord, hostOwner, hostState,
   hostType, hostVmCount, indexedBits, levelCount, levelTree, levelsUsed, setLevelsUsed, shapeTree,
 } from "./state";
 
@@ -79,7 +79,7 @@ function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, n
 export function refreshHost(h: i32, grew: bool = true, relabel: bool = false): void {
   const inService = hostState(h) == STATE_IN_SERVICE;
   const indexed = inService && hostOwner(h) == NONE;
-  const oldL = <i32>load<u8>(hLevel + <usize>h);
+  const oldL = hostLevel(h);
   const free = freePtr(h);
   const newL = indexed ? freeLevel(free, hostType(h)) : <i32>NO_LEVEL;
   if (oldL != newL) {
@@ -93,7 +93,7 @@ export function refreshHost(h: i32, grew: bool = true, relabel: bool = false): v
       levelJoin(newL);
       if (oldL == <i32>NO_LEVEL) bitSet(indexedBits, h);
     }
-    store<u8>(hLevel + <usize>h, <u8>newL);
+    setHostLevel(h, newL);
   }
   // A word with no live class has no fit bits either (evicting a class clears them).
   for (let w = 0; w < FIT_WORDS; w++) if (validWord(w) != 0) refreshFitWord(h, w, free, indexed, oldL, newL, grew, relabel);

@@ -12,7 +12,7 @@ import { setAdmits, setAdmitsAll, setHostSignature, vmConstraint, vmConstraintBa
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
   DIMS, HOSTS, HOST_CAP, VMS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
-  demandPtr, fdInService, freePtr, hFd, hFree, hState, hType, hVmCount, hostFd, hostState,
+  demandPtr, fdInService, freePtr, REC_FD, REC_TYPE, hFree, hState, recPtr, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
   vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd,
   MAX_RANKS, noteTypeSet, hostVmCount, rankEmptyBits, rankTree, setRankCount, tRank, treeBytes, typeRank,
@@ -60,8 +60,8 @@ export function setType(t: i32): void {
 }
 
 export function setHost(h: i32, type: i32, fd: i32, state: u8): void {
-  store<u16>(hType + (<usize>h << 1), <u16>type);
-  store<u16>(hFd + (<usize>h << 1), <u16>fd);
+  store<u16>(recPtr(h), <u16>type, REC_TYPE);
+  store<u16>(recPtr(h), <u16>fd, REC_FD);
   copyVec(freePtr(h), capPtr(type));
   if (DEV_KINDS > 0) devicesReset(h, capPtr(type));
   setHostState(h, state);

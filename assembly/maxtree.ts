@@ -14,7 +14,7 @@
 // Upkeep is O(1) per host change, and none of it depends on how many distinct demands exist.
 
 import { W0, W1, W2 } from "./bits";
-import { DIMS, VEC, freePtr, tCapF } from "./state";
+import { DIMS, REC_SECTOR, VEC, freePtr, recPtr, tCapF } from "./state";
 import { fits } from "./vec";
 import { UDIMS } from "./devices";
 import { admitted } from "./attrs";
@@ -30,20 +30,19 @@ let base: usize = 0;        // MAX_TREES x (W0 + W1 + W2) nodes x SECTORS x VEC 
 let perTree: usize = 0;
 let node: usize = 0;        // bytes per node
 let lanes: i32 = 1;
-let hSector: usize = 0;     // u8 per host: its sector when it was last raised
 
 export function maxTreeBytes(hosts: i32): usize {
   SECTORS = hosts <= (1 << 21) ? MAX_SECTORS : 2;
   return <usize>MAX_TREES * <usize>(W0 + W1 + W2) * <usize>SECTORS * VEC;
 }
 
-/** Called once the bit-tree sizes are known, with zeroed regions of maxTreeBytes() and one byte per host. */
-export function maxTreeInit(region: usize, sectors: usize): void {
+/** Called once the bit-tree sizes are known, with a zeroed region of maxTreeBytes(). (A host's
+ *  sector when it was last raised is in its host record, state.ts.) */
+export function maxTreeInit(region: usize): void {
   base = region;
   node = <usize>SECTORS * VEC;
   perTree = <usize>(W0 + W1 + W2) * node;
   lanes = <i32>(VEC >>> 4);
-  hSector = sectors;
 }
 
 @inline function leafPtr(t: i32, g: i32): usize { return base + <usize>t * perTree + <usize>g * node; }
@@ -90,7 +89,7 @@ export function maxRaise(t: i32, h: i32, s: i32): void {
   maxInto(topPtr(t, g >>> 12) + o, f);
 }
 
-export function setHostSector(h: i32, s: i32): void { store<u8>(hSector + <usize>h, <u8>s); }
+export function setHostSector(h: i32, s: i32): void { store<u8>(recPtr(h), <u8>s, REC_SECTOR); }
 
 // Accumulators for tightening, one node per tree level.
 const accLeaf = memory.data(MAX_SECTORS * 16 * 4, 16);
@@ -139,7 +138,7 @@ export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclud
           const f = freePtr(h);
           if (h != exclude && fits(f, demand) && (con < 0 || admitted(con, h))) return h;
           // (The excluded host, a move's source, is folded in too: it stays covered.)
-          maxInto(accLeaf + <usize>load<u8>(hSector + <usize>h) * VEC, f);
+          maxInto(accLeaf + <usize>load<u8>(recPtr(h), REC_SECTOR) * VEC, f);
         }
         if (whole) copyNode(lp, accLeaf);
       }

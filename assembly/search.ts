@@ -17,7 +17,7 @@ import {
 } from "./shapes";
 import {
   DIMS, HOSTS, LANES, LEVELS, MAX_DEDICATED, dedicatedCount, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
-  emptyBits, fitPtr, freePtr, hLevel, hostEnd, rankCount, rankTree, typeRank, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
+  emptyBits, fitPtr, freePtr, hostLevel, hostEnd, rankCount, rankTree, typeRank, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
   indexedBits, levelTree, levelsUsed, shapeTree,
 } from "./state";
 import { dedicatedSlot, ownedHead, ownedNext } from "./tenants";
@@ -192,7 +192,7 @@ export function noteCommit(h: i32): void {
   // Whether P is still a candidate for the same demand (indexed, with room).
   const stillFits = lastShape >= 0
     ? ((load<u64>(fitPtr(h, lastShape >> 6)) >>> <u64>(lastShape & 63)) & 1) != 0
-    : load<u8>(hLevel + <usize>h) != NO_LEVEL && fits(freePtr(h), qDemand) && admitted(qCon, h);
+    : hostLevel(h) != <i32>NO_LEVEL && fits(freePtr(h), qDemand) && admitted(qCon, h);
   let usable = lastUsableBefore;
   let aaOk = lastAaBefore;
   if (stillFits) {

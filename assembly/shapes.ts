@@ -10,7 +10,7 @@
 import { classBitSet, classTreeClear } from "./bits";
 import {
   ADM_SLOTS, DIMS, FIT_WORDS, HOSTS, STATE_IN_SERVICE, admCon, hState, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, fitPtr, freePtr,
-  hLevel, setValidWord, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, validWord,
+  hostLevel, setValidWord, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, validWord,
   treeBytes,
 } from "./state";
 import { copyVec, fits, sameVec } from "./vec";
@@ -179,8 +179,8 @@ function build(s: i32, demand: usize, con: i32): void {
         v128.store(c + o, i32x4.sub(v128.load(c + o), i32x4.lt_s(v128.load(f + o), v128.load(demand + o))));
       }
     }
-    const l = load<u8>(hLevel + <usize>h);
-    if (l == NO_LEVEL) continue;
+    const l = hostLevel(h);
+    if (l == <i32>NO_LEVEL) continue;
     if (fits(freePtr(h), demand) && admitted(con, h)) {
       const p = fitPtr(h, w);
       store<u64>(p, load<u64>(p) | bit);

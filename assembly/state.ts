@@ -34,17 +34,24 @@ export let tCapF: usize = 0;         // f64 per dimension per type (for free fra
 
 // Host table.
 export let hFree: usize = 0;         // VEC per host: effective capacity minus allocated
-export let hType: usize = 0;         // u16
-export let hFd: usize = 0;           // u16 fault domain
+// The per-host scalars a placement reads or writes together share one 16-byte record, so a
+// placement on a host anywhere in a large fleet misses the cache once for all of them rather
+// than once per table (churn on a fragmented fleet is bound by those misses; README, Benchmark:
+// many sizes). Fields, by byte offset:
+export const REC_LEVEL: usize = 0;   // u8 free-capacity level, NO_LEVEL when not indexed
+export const REC_SECTOR: usize = 1;  // u8 the host's sector in the bound trees (maxtree.ts)
+export const REC_TYPE: usize = 2;    // u16 host type
+export const REC_ATTR: usize = 4;    // u16 label-and-taint signature (attrs.ts)
+export const REC_FD: usize = 6;      // u16 fault domain
+export const REC_OWNER: usize = 8;   // u32 dedicated tenant holding the host, or NONE
+export const REC_END: usize = 12;    // u32 latest expected end among the host's VMs, 0 when none known
+export let hRec: usize = 0;
 export let hState: usize = 0;        // u8
-export let hLevel: usize = 0;        // u8 free-capacity level, NO_LEVEL when not indexed
-export let hOwner: usize = 0;        // u32 dedicated tenant holding the host, or NONE
 export let hOwnedNext: usize = 0;    // i32 next host owned by the same dedicated tenant
 export let hVmHead: usize = 0;       // i32 first VM on the host (list through vNext)
 export let hVmCount: usize = 0;      // u32
 export let hSig: usize = 0;          // u32 bit per hashed deployment present (anti-affinity filter)
 export let hFit: usize = 0;          // FIT_WORDS x u64: bit s set when the host is indexed and fits shape s
-export let hEnd: usize = 0;          // u32 latest expected end among the host's VMs, 0 when none known
 
 // VM table.
 export let vHost: usize = 0;         // i32, -1 when not placed
@@ -124,13 +131,12 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   tCapF = allocTable(<usize>types * <usize>dims * 8);
 
   hFree = allocTable(H * VEC);
-  hType = allocTable(H * 2);
-  hFd = allocTable(H * 2);
+  hRec = allocTable(H << 4);
+  for (let h: usize = 0; h < H; h++) {
+    store<u8>(hRec + (h << 4), NO_LEVEL, REC_LEVEL);
+    store<u32>(hRec + (h << 4), NONE, REC_OWNER);
+  }
   hState = allocTable(H);
-  hLevel = allocTable(H);
-  memory.fill(hLevel, NO_LEVEL, H);
-  hOwner = allocTable(H * 4);
-  memory.fill(hOwner, 0xff, H * 4);
   hOwnedNext = allocTable(H * 4);
   hVmHead = allocTable(H * 4);
   memory.fill(hVmHead, 0xff, H * 4);
@@ -139,7 +145,6 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   hFit = allocTable(H * 16);
   setValidWord(0, 0);
   setValidWord(1, 0);
-  hEnd = allocTable(H * 4);
 
   vHost = allocTable(V * 4);
   memory.fill(vHost, 0xff, V * 4);
@@ -165,9 +170,9 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   admCon = allocTable(<usize>ADM_SLOTS * 4);
   levelCount = allocTable(<usize>LEVELS * 4);
   indexedBits = allocTable(treeBytes);
-  maxTreeInit(allocTable(maxTreeBytes(hosts)), allocTable(H));
+  maxTreeInit(allocTable(maxTreeBytes(hosts)));
   totalsInit(allocTable(totalsBytes()));
-  attrsInit(allocTable(H * 2), allocTable(V * 2), allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS));
+  attrsInit(allocTable(V * 2), allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS));
   shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 4);
   shapeLevelMask = allocTable(<usize>MAX_SHAPES * 8);
   classGroupInit(allocTable(classGroupBytes(MAX_SHAPES, LEVELS, hosts)), MAX_SHAPES, LEVELS, hosts);
@@ -188,13 +193,18 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function fitPtr(h: i32, w: i32): usize { return hFit + (<usize>h << 4) + (<usize>w << 3); }
 @inline export function rankTree(r: i32): usize { return rankEmptyBits + <usize>r * treeBytes; }
 @inline export function typeRank(t: i32): i32 { return <i32>load<u8>(tRank + <usize>t); }
-@inline export function hostType(h: i32): i32 { return <i32>load<u16>(hType + (<usize>h << 1)); }
-@inline export function hostFd(h: i32): i32 { return <i32>load<u16>(hFd + (<usize>h << 1)); }
+@inline export function recPtr(h: i32): usize { return hRec + (<usize>h << 4); }
+@inline export function hostType(h: i32): i32 { return <i32>load<u16>(recPtr(h), REC_TYPE); }
+@inline export function hostFd(h: i32): i32 { return <i32>load<u16>(recPtr(h), REC_FD); }
+@inline export function hostLevel(h: i32): i32 { return <i32>load<u8>(recPtr(h), REC_LEVEL); }
+@inline export function setHostLevel(h: i32, l: i32): void { store<u8>(recPtr(h), <u8>l, REC_LEVEL); }
 @inline export function hostState(h: i32): u8 { return load<u8>(hState + <usize>h); }
-@inline export function hostOwner(h: i32): u32 { return load<u32>(hOwner + (<usize>h << 2)); }
+@inline export function hostOwner(h: i32): u32 { return load<u32>(recPtr(h), REC_OWNER); }
+@inline export function setHostOwner(h: i32, t: u32): void { store<u32>(recPtr(h), t, REC_OWNER); }
 @inline export function hostVmCount(h: i32): u32 { return load<u32>(hVmCount + (<usize>h << 2)); }
 @inline export function vmHost(v: i32): i32 { return load<i32>(vHost + (<usize>v << 2)); }
 @inline export function vmDeployment(v: i32): u32 { return load<u32>(vDeployment + (<usize>v << 2)); }
 @inline export function vmTenant(v: i32): u32 { return load<u32>(vTenant + (<usize>v << 2)); }
 @inline export function vmEnd(v: i32): u32 { return load<u32>(vEnd + (<usize>v << 2)); }
-@inline export function hostEnd(h: i32): u32 { return load<u32>(hEnd + (<usize>h << 2)); }
+@inline export function hostEnd(h: i32): u32 { return load<u32>(recPtr(h), REC_END); }
+@inline export function setHostEnd(h: i32, e: u32): void { store<u32>(recPtr(h), e, REC_END); }

@@ -2,7 +2,7 @@
 // leave the shared index while they hold any of the tenant's VMs and are listed per tenant.
 
 import {
-  MAX_DEDICATED, NONE, addDedicated, dedHead, dedKey, dedicatedCount, hOwnedNext, hOwner, hostOwner,
+  MAX_DEDICATED, NONE, addDedicated, dedHead, dedKey, dedicatedCount, hOwnedNext, setHostOwner, hostOwner,
 } from "./state";
 
 const SLOTS: i32 = MAX_DEDICATED * 2;
@@ -45,7 +45,7 @@ export function addDedicatedTenant(t: u32): bool {
 }
 
 export function takeOwnership(h: i32, slot: i32, t: u32): void {
-  store<u32>(hOwner + (<usize>h << 2), t);
+  setHostOwner(h, t);
   store<i32>(hOwnedNext + (<usize>h << 2), ownedHead(slot));
   store<i32>(dedHead + (<usize>slot << 2), h);
 }
@@ -58,5 +58,5 @@ export function dropOwnership(h: i32): void {
   const next = ownedNext(h);
   if (prev < 0) store<i32>(dedHead + (<usize>slot << 2), next);
   else store<i32>(hOwnedNext + (<usize>prev << 2), next);
-  store<u32>(hOwner + (<usize>h << 2), NONE);
+  setHostOwner(h, NONE);
 }

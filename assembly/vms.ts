@@ -3,7 +3,7 @@
 import { refreshHost } from "./hosts";
 import {
   NONE, addHostsUsed, addVmsPlaced, bumpEpoch, demandPtr, freePtr, hSig, hVmCount, hVmHead,
-  STATE_IN_SERVICE, hEnd, hostOwner, hostState, vDeployment, vEnd, vHost, vNext, vTenant, vmDeployment, vmEnd, vmHost,
+  STATE_IN_SERVICE, hostEnd, setHostEnd, hostOwner, hostState, vDeployment, vEnd, vHost, vNext, vTenant, vmDeployment, vmEnd, vmHost,
 } from "./state";
 import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
 import { totalsCommit, totalsRelease } from "./totals";
@@ -54,8 +54,7 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
     const slot = dedicatedSlot(tenant);
     if (slot >= 0) takeOwnership(h, slot, tenant);
   }
-  const ep = hEnd + (<usize>h << 2);
-  if (vmEnd(v) > load<u32>(ep)) store<u32>(ep, vmEnd(v));
+  if (vmEnd(v) > hostEnd(h)) setHostEnd(h, vmEnd(v));
   if (deployment != NONE) {
     const sp = hSig + (<usize>h << 2);
     store<u32>(sp, load<u32>(sp) | deploymentBit(deployment));
@@ -94,7 +93,7 @@ export function release(v: i32): void {
     cur = next;
   }
   store<u32>(hSig + (<usize>h << 2), sig);
-  store<u32>(hEnd + (<usize>h << 2), end);
+  setHostEnd(h, end);
   const cp = hVmCount + (<usize>h << 2);
   const count = load<u32>(cp) - 1;
   store<u32>(cp, count);

@@ -2,7 +2,11 @@
 // one process (so the ratios hold on a noisy shared machine), and churn on a fragmented fleet.
 //
 //   node dist/bench/churn.js [--hosts N] [--ops N] [--seed S] [--json]
-//   node dist/bench/churn.js --fragmented [--hosts 250000] ...
+//   node dist/bench/churn.js --fragmented [--hosts 250000] [--repeat N] ...
+//
+// --repeat N runs each fragmented case N times on fresh engines (same seed, so the same work)
+// and reports the median churn / fill ratio with its range: on a shared machine one run's
+// fill and churn phases see different neighbours' load, and a single ratio swung 0.66-1.01.
 //
 // Size sets: the 16 Azure 2017 sizes; every distinct (vcpu, memory) of the gcp, aws and azure
 // catalogs (../shared/data/vm-catalogs) that fits the host; and "random": every VM its own size.
@@ -176,7 +180,7 @@ function main(): void {
     options: {
       hosts: { type: "string" }, ops: { type: "string" }, seed: { type: "string", default: "1" },
       json: { type: "boolean", default: false }, fragmented: { type: "boolean", default: false },
-      only: { type: "string" },
+      only: { type: "string" }, repeat: { type: "string", default: "1" },
     },
     strict: true,
   });
@@ -204,11 +208,31 @@ function main(): void {
     const runs: Array<{ fill: Sizes; churn: Sizes }> = catalogs.map((c) => ({ fill: c, churn: c }));
     if (random) runs.push({ fill: first, churn: random });
     if (catalogs.length > 1) runs.push({ fill: catalogs[0], churn: catalogs[1] });
-    const out = runs.map(({ fill, churn }) => ({ fill: fill.name, ...fragmentedChurn(H, churn.sizes === "random" ? Math.min(ops, 20_000) : ops, fill, churn, seed) }));
-    if (values.json) { console.log(JSON.stringify({ hosts: H, ops, runs: out })); return; }
-    console.log(`fragmented fleet: ${H} hosts at 80% cpu, best-fit`);
+    const repeat = Number(values.repeat);
+    if (!Number.isInteger(repeat) || repeat < 1) {
+      console.error(`bench:churn: --repeat: ${values.repeat} is not a whole number >= 1`);
+      process.exitCode = 2;
+      return;
+    }
+    const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+    const out = runs.map(({ fill, churn }) => {
+      const tries: FragResult[] = [];
+      for (let i = 0; i < repeat; i++) tries.push(fragmentedChurn(H, churn.sizes === "random" ? Math.min(ops, 20_000) : ops, fill, churn, seed));
+      const ratios = tries.map((t) => t.ratio);
+      return {
+        fill: fill.name, sizes: churn.name, cpuUtil: tries[0].cpuUtil,
+        fillPerSecond: median(tries.map((t) => t.fillPerSecond)), churnPerSecond: median(tries.map((t) => t.churnPerSecond)),
+        cyclesPerSecond: median(tries.map((t) => t.cyclesPerSecond)),
+        ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), ratios,
+      };
+    });
+    if (values.json) { console.log(JSON.stringify({ hosts: H, ops, repeat, runs: out })); return; }
+    console.log(`fragmented fleet: ${H} hosts at 80% cpu, best-fit${repeat > 1 ? `; medians of ${repeat} runs each (ratio range in brackets)` : ""}`);
     console.log("fill sizes | churn sizes | fill placements/s | churn placements/s | churn / fill | churn cycles/s (release + place) | cpu");
-    for (const r of out) console.log(`${r.fill} | ${r.sizes} | ${fmt(r.fillPerSecond)} | ${fmt(r.churnPerSecond)} | ${r.ratio.toFixed(2)} | ${fmt(r.cyclesPerSecond)} | ${(100 * r.cpuUtil).toFixed(1)}%`);
+    for (const r of out) {
+      const range = repeat > 1 ? ` (${r.ratioMin.toFixed(2)}-${r.ratioMax.toFixed(2)})` : "";
+      console.log(`${r.fill} | ${r.sizes} | ${fmt(r.fillPerSecond)} | ${fmt(r.churnPerSecond)} | ${r.ratio.toFixed(2)}${range} | ${fmt(r.cyclesPerSecond)} | ${(100 * r.cpuUtil).toFixed(1)}%`);
+    }
     return;
   }
   const H = Number(values.hosts ?? 100_000), ops = Number(values.ops ?? 200_000);
