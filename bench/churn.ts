@@ -10,68 +10,9 @@
 //
 // Size sets: the 16 Azure 2017 sizes; every distinct (vcpu, memory) of the gcp, aws and azure
 // catalogs (../shared/data/vm-catalogs) that fits the host; and "random": every VM its own size.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { findDataSet } from "../src/data.js";
 import { Engine } from "../src/engine.js";
-
-const HOST = { capacity: [80_000, 516_096], reservation: [2_000, 8_192] };
-const EFFECTIVE = HOST.capacity.map((c, d) => c - HOST.reservation[d]);
-const AZURE_2017: Array<[number, number]> = [
-  [1, 0.75], [1, 1.75], [1, 3.5], [2, 3.5], [2, 7], [2, 14], [4, 7], [4, 14], [4, 28], [8, 14], [8, 28], [8, 56],
-  [16, 28], [16, 56], [16, 112], [32, 448],
-].map(([c, m]) => [c * 1000, Math.round(m * 1024)]);
-
-// The xorshift32 of bench/quota.ts: the README's churn figures were measured with its stream
-// (src/workload/rng.ts would draw other sizes).
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 0x100000000;
-  };
-}
-
-/** Removes and returns a random element of `live` (order is not kept). */
-function takeRandom(live: number[], rand: () => number): number {
-  const j = Math.floor(rand() * live.length);
-  const gone = live[j];
-  live[j] = live[live.length - 1];
-  live.pop();
-  return gone;
-}
-
-type Sizes = { name: string; sizes: Array<[number, number]> | "random" };
-
-function catalogSizes(file: string): Array<[number, number]> | undefined {
-  const dir = findDataSet("vm-catalogs");
-  if (!dir) return undefined;
-  const lines = readFileSync(join(dir, file), "utf8").trim().split("\n");
-  const head = lines[0].split(",");
-  const iv = head.indexOf("vcpu"), im = head.indexOf("memory");
-  const seen = new Set<string>();
-  const out: Array<[number, number]> = [];
-  for (const line of lines.slice(1)) {
-    const f = line.split(",");
-    const cpu = Math.round(Number(f[iv]) * 1000), mem = Math.round(Number(f[im]) * 1024);
-    if (!(cpu > 0 && mem > 0) || cpu > EFFECTIVE[0] || mem > EFFECTIVE[1]) continue;
-    const k = `${cpu},${mem}`;
-    if (!seen.has(k)) { seen.add(k); out.push([cpu, mem]); }
-  }
-  return out;
-}
-
-function demandOf(s: Sizes, rand: () => number): [number, number] {
-  if (s.sizes === "random") {
-    // Kubernetes-style arbitrary requests: 0.25 to 16 cores, 1 to 8 GiB per core.
-    const cpu = 250 + Math.floor(rand() * 15_750);
-    return [cpu, Math.floor((cpu / 1000) * (1024 + rand() * 7 * 1024))];
-  }
-  return s.sizes[Math.floor(rand() * s.sizes.length)];
-}
+import { AZURE_2017, EFFECTIVE, HOST, type Sizes, catalogSizes, demandOf, rng, takeRandom } from "./churn-fleet.js";
 
 interface ChurnResult { sizes: string; distinct: number; opsPerSecond: number; placed: number; rejected: number }
 
