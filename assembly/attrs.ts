@@ -7,7 +7,6 @@
 
 import { REC_ATTR, freePtr, recPtr } from "./state";
 
-
 export const MAX_SIGNATURES: i32 = 1024;
 export const MAX_CONSTRAINTS: i32 = 1024;
 const ROW: usize = <usize>MAX_SIGNATURES >>> 3;   // bytes of admission bits per constraint

@@ -11,7 +11,6 @@ import { classBitSet, classTreeClear } from "./bits";
 import {
   ADM_SLOTS, DIMS, FIT_WORDS, HOSTS, STATE_IN_SERVICE, admCon, hState, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, fitPtr, freePtr,
   hostLevel, setValidWord, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, validWord,
-  treeBytes,
 } from "./state";
 import { copyVec, fits, sameVec } from "./vec";
 import { admitted } from "./attrs";
