@@ -11,8 +11,8 @@ export const AZURE_2017: Array<[number, number]> = [
   [16, 28], [16, 56], [16, 112], [32, 448],
 ].map(([c, m]) => [c * 1000, Math.round(m * 1024)]);
 
-// The xorshift32 of bench/quota.ts: the README's churn figures were measured with its stream
-// (src/workload/rng.ts would draw other sizes).
+// xorshift32, shared with bench/quota.ts: the README's churn and quota figures were measured
+// with its stream (src/workload/rng.ts would draw other sizes).
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {

@@ -11,16 +11,7 @@ import { parseFlags } from "../src/cli/flags.js";
 import { Engine } from "../src/engine.js";
 import { QuotaEnforcer } from "../src/quota/enforcer.js";
 import { referenceTick } from "../src/quota/reference.js";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 0x100000000;
-  };
-}
+import { rng } from "./churn-fleet.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
