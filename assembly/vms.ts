@@ -74,6 +74,11 @@ export function release(v: i32): void {
   if (DEV_KINDS > 0) devicesGive(v, h);
   if (counted) shortMove(before, freePtr(h));
   const hp = hVmHead + (<usize>h << 2);
+  const sp = hSig + (<usize>h << 2);
+  // The deployment filter and the latest end are folded again from the VMs left, unless both
+  // are 0 (no VM here has a deployment or a known end), when they stay 0 and the walk stops at
+  // v: the host's other VMs sit anywhere in the VM tables, each a cache miss per table read.
+  const fold = load<u32>(sp) != 0 || hostEnd(h) != 0;
   let prev = -1;
   let cur = load<i32>(hp);
   let sig: u32 = 0;
@@ -83,17 +88,22 @@ export function release(v: i32): void {
     if (cur == v) {
       if (prev < 0) store<i32>(hp, next);
       else store<i32>(vNext + (<usize>prev << 2), next);
+      if (!fold) break;
     } else {
-      const d = vmDeployment(cur);
-      if (d != NONE) sig |= deploymentBit(d);
-      const e = vmEnd(cur);
-      if (e > end) end = e;
+      if (fold) {
+        const d = vmDeployment(cur);
+        if (d != NONE) sig |= deploymentBit(d);
+        const e = vmEnd(cur);
+        if (e > end) end = e;
+      }
       prev = cur;
     }
     cur = next;
   }
-  store<u32>(hSig + (<usize>h << 2), sig);
-  setHostEnd(h, end);
+  if (fold) {
+    store<u32>(sp, sig);
+    setHostEnd(h, end);
+  }
   const cp = hVmCount + (<usize>h << 2);
   const count = load<u32>(cp) - 1;
   store<u32>(cp, count);
