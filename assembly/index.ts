@@ -95,9 +95,8 @@ export function setHostAttributes(h: i32, sig: i32): void { setHostSignature(h, 
 /** Whether constraint c admits signature sig, and whether it admits every signature in use. */
 export function setConstraintAdmits(c: i32, sig: i32, on: bool): void { setAdmits(c, sig, on); }
 export function setConstraintAdmitsAll(c: i32, all: bool): void { setAdmitsAll(c, all); }
-/** Dimensions some host types have none of, and per host type which of them it has. Classes
- *  built under other masks are dropped (their fit bits may depend on them). */
-/** The fleet's special dimensions (README, Keeping scarce hosts free) became `mask`. */
+/** The fleet's special dimensions (some host types have none of them; README, Keeping scarce
+ *  hosts free) became `mask`. Classes are dropped: their fit bits may depend on the mask. */
 export function setSpecialDimensions(mask: u32): void {
   setSpecialDims(mask);
   dropClasses();

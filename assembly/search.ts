@@ -322,8 +322,9 @@ function shortestDim(): i32 {
  * Finds a host for a VM with the given (padded) demand, or returns -1 and sets
  * reason / reasonDim. Nothing is changed. `end` is the VM's expected end time (0 = unknown),
  * read by the lifetime policy alone. `exclude` (>= 0) is a host to leave out (a move's
- * source). `policy` carries KEEP_SCARCE (bit 8): then hosts of special dimensions the VM asks
- * none of (GPU hosts for a CPU-only VM) are tried only when no other host can take it, and an
+ * source). `policy` carries KEEP_SCARCE (bit 8): then hosts with free capacity in special
+ * dimensions the VM asks none of (GPU hosts with a GPU free, for a CPU-only VM) are tried only
+ * when no other host can take it, and an
  * empty host of the largest size rank is opened only when no smaller one can take the VM.
  * SMALLEST_FIRST (bit 9) opens the smallest size rank that can take it instead.
  */

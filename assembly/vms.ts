@@ -15,6 +15,13 @@ import { setVmConstraint, specialDims, specialFreeOf } from "./attrs";
 // The host's free vector before a commit or release (16 dims x i32 at most).
 const before = memory.data(64, 16);
 
+/** Whether the commit or release just done on host h (its free vector was `before`) changed
+ *  the special dimensions it has free capacity in, and with them what keep-scarce searches
+ *  admit (attrs.ts). Only in-service hosts (`counted`: `before` was taken) are indexed. */
+@inline function specialFreeChanged(h: i32, counted: bool): bool {
+  return counted && specialDims != 0 && specialFreeOf(before) != specialFreeOf(freePtr(h));
+}
+
 /** One bit of a 32-bit per-host filter: clear means "no VM of this deployment here",
  *  so most anti-affinity checks never walk the host's VM list. */
 @inline export function deploymentBit(d: u32): u32 {
@@ -62,7 +69,7 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   addVmsPlaced(1);
   totalsCommit(h, demandPtr(v));
   bumpEpoch();
-  refreshHost(h, false, counted && specialDims != 0 && specialFreeOf(before) != specialFreeOf(freePtr(h)));
+  refreshHost(h, false, specialFreeChanged(h, counted));
 }
 
 /** Takes VM v off its host and gives its demand back. */
@@ -115,7 +122,7 @@ export function release(v: i32): void {
   addVmsPlaced(-1);
   totalsRelease(h, demandPtr(v));
   bumpEpoch();
-  refreshHost(h, true, counted && specialDims != 0 && specialFreeOf(before) != specialFreeOf(freePtr(h)));
+  refreshHost(h, true, specialFreeChanged(h, counted));
 }
 
 /** Stores a VM's demand (copied from a padded scratch vector) before it is placed. */
