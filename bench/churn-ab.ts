@@ -1,6 +1,7 @@
-// Cores side by side: the fragmented churn of bench/churn.ts on engines built from different
-// wasm files (say, the builds of two commits), in one process, the same workload interleaved in
-// chunks so that the machine's load falls on every core alike. Use it to judge a change to the
+// Cores side by side: the fragmented churn of bench/churn.ts (fill, churn placements and
+// releases each timed alone) on engines built from different wasm files (say, the builds of
+// two commits), in one process, the same workload interleaved in chunks so that the machine's
+// load falls on every core alike. Use it to judge a change to the
 // core; the ratios between cores are what it measures (the interleaving disturbs each engine's
 // caches, so its churn / fill ratio is not bench/churn.ts's).
 //
@@ -27,6 +28,7 @@ interface Side {
   fills: number;
   churnMs: number;
   churns: number;
+  releaseMs: number;
   probes: number[];
 }
 
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   for (const file of positionals) {
     await init(readFileSync(file)); // engines created from here on use this core; earlier ones keep theirs
     const engine = Engine.create({ hostTypes: [{ ...HOST, count: H, hostsPerFaultDomain: 40 }] }, { dimensions: ["cpu", "memory"], vmCapacity: vmCap });
-    sides.push({ file, engine, rand: rng(1), live: [], free: [], next: 0, cpu: 0, fillMs: 0, fills: 0, churnMs: 0, churns: 0, probes: [] });
+    sides.push({ file, engine, rand: rng(1), live: [], free: [], next: 0, cpu: 0, fillMs: 0, fills: 0, churnMs: 0, churns: 0, releaseMs: 0, probes: [] });
   }
   const demand = (s: Side) => sizes[Math.floor(s.rand() * sizes.length)];
   const target = 0.8 * H * EFFECTIVE[0];
@@ -81,7 +83,9 @@ async function main(): Promise<void> {
     for (const s of sides) {
       for (let i = 0; i < chunk && done + i < ops; i++) {
         const gone = takeRandom(s.live, s.rand);
+        const r = performance.now();
         s.engine.release(gone);
+        s.releaseMs += performance.now() - r;
         s.free.push(gone);
         const id = s.free.pop()!;
         const d = demand(s);
@@ -97,11 +101,12 @@ async function main(): Promise<void> {
   const base = sides[0];
   const rate = (n: number, ms: number) => (1000 * n) / ms;
   console.log(`${values.catalog} catalog, ${H} hosts at 80% cpu, best-fit, ${ops} churn placements, chunks of ${chunk}`);
-  console.log("core | fill placements/s | churn placements/s | fill vs first | churn vs first | places as the first");
+  console.log("core | fill placements/s | churn placements/s | churn releases/s | fill vs first | churn vs first | releases vs first | places as the first");
   for (const s of sides) {
     const same = s.probes.length === base.probes.length && s.probes.every((h, i) => h === base.probes[i]);
-    console.log(`${s.file} | ${(rate(s.fills, s.fillMs) / 1e3).toFixed(0)} k | ${(rate(s.churns, s.churnMs) / 1e3).toFixed(0)} k | ` +
-      `${(rate(s.fills, s.fillMs) / rate(base.fills, base.fillMs)).toFixed(2)} | ${(rate(s.churns, s.churnMs) / rate(base.churns, base.churnMs)).toFixed(2)} | ${same ? "yes" : "NO"}`);
+    console.log(`${s.file} | ${(rate(s.fills, s.fillMs) / 1e3).toFixed(0)} k | ${(rate(s.churns, s.churnMs) / 1e3).toFixed(0)} k | ${(rate(s.churns, s.releaseMs) / 1e3).toFixed(0)} k | ` +
+      `${(rate(s.fills, s.fillMs) / rate(base.fills, base.fillMs)).toFixed(2)} | ${(rate(s.churns, s.churnMs) / rate(base.churns, base.churnMs)).toFixed(2)} | ` +
+      `${(rate(s.churns, s.releaseMs) / rate(base.churns, base.releaseMs)).toFixed(2)} | ${same ? "yes" : "NO"}`);
   }
 }
 
