@@ -11,16 +11,16 @@
 // Size sets: the 16 Azure 2017 sizes; every distinct (vcpu, memory) of the gcp, aws and azure
 // catalogs (../shared/data/vm-catalogs) that fits the host; and "random": every VM its own size.
 import { parseArgs } from "node:util";
-import { Engine } from "../src/engine.js";
-import { AZURE_2017, EFFECTIVE, HOST, type Sizes, catalogSizes, demandOf, rng, takeRandom } from "./churn-fleet.js";
+import { AZURE_2017, EFFECTIVE, type Sizes, catalogSizes, demandOf, rng, takeRandom } from "./churn-fleet.js";
+import { FragmentedChurn, churnEngine } from "./fragmented-churn.js";
 
 interface ChurnResult { sizes: string; distinct: number; opsPerSecond: number; placed: number; rejected: number }
 
 /** Fill every host to about half its cpu (spread), then churn: release a random VM, place a new one (best-fit). */
 function halfFullChurn(H: number, ops: number, s: Sizes, seed: number): ChurnResult {
   const rand = rng(seed);
-  const vmCap = H * 40;
-  const engine = Engine.create({ hostTypes: [{ ...HOST, count: H, hostsPerFaultDomain: 40 }] }, { dimensions: ["cpu", "memory"], vmCapacity: vmCap });
+  const engine = churnEngine(H);
+  const vmCap = engine.vmCapacity;
   const live: number[] = [];
   const free: number[] = [];
   for (let v = vmCap - 1; v >= 0; v--) free.push(v);
@@ -65,55 +65,18 @@ interface FragResult {
 }
 
 /** Fill to 80% cpu with catalog sizes (best-fit), then churn: release a random VM, place a new
- *  one of `churnSizes`. Placements/s of the churn against the fill's placements/s, both timed
- *  over the place calls alone (the churn's releases are timed with the cycle rate). */
+ *  one of `churn` (fragmented-churn.ts). Placements/s of the churn against the fill's, both timed
+ *  over the place calls alone; cycles/s is the churn loop's wall time. */
 function fragmentedChurn(H: number, ops: number, fill: Sizes, churn: Sizes, seed: number): FragResult {
-  const rand = rng(seed);
-  const vmCap = H * 40;
-  const engine = Engine.create({ hostTypes: [{ ...HOST, count: H, hostsPerFaultDomain: 40 }] }, { dimensions: ["cpu", "memory"], vmCapacity: vmCap });
-  const live: number[] = [];
-  let next = 0;
-  let cpu = 0;
-  const target = 0.8 * H * EFFECTIVE[0];
-  let fills = 0;
-  let fillSeconds = 0;
-  while (cpu < target) {
-    const d = demandOf(fill, rand);
-    const t = performance.now();
-    const p = engine.place({ id: next, demand: d, tenant: 1 });
-    fillSeconds += (performance.now() - t) / 1000;
-    if (p.host < 0) break;
-    live.push(next++);
-    cpu += d[0];
-    fills++;
-  }
-  // Fragment: release a random third, refill with other sizes, so free space is scattered.
-  for (let i = 0; i < live.length / 3; i++) engine.release(takeRandom(live, rand));
-  const freeIds: number[] = [];
-  for (let v = vmCap - 1; v >= next; v--) freeIds.push(v);
-  while (engine.stats().utilization.cpu < 0.8) {
-    const id = freeIds.pop()!;
-    if (engine.place({ id, demand: demandOf(fill, rand), tenant: 1 }).host < 0) { freeIds.push(id); break; }
-    live.push(id);
-  }
-  let placed = 0;
-  let placeSeconds = 0;
+  const run = new FragmentedChurn(churnEngine(H), H, fill, churn, seed);
+  while (run.fillSome(10_000));
+  run.fragment();
   const t1 = performance.now();
-  for (let i = 0; i < ops; i++) {
-    const gone = takeRandom(live, rand);
-    engine.release(gone);
-    freeIds.push(gone);
-    const id = freeIds.pop()!;
-    const d = demandOf(churn, rand);
-    const t = performance.now();
-    const p = engine.place({ id, demand: d, tenant: 1 });
-    placeSeconds += (performance.now() - t) / 1000;
-    if (p.host >= 0) { live.push(id); placed++; } else freeIds.push(id);
-  }
+  run.churnSome(ops);
   const cycleSeconds = (performance.now() - t1) / 1000;
-  const fillPerSecond = fills / fillSeconds;
-  const churnPerSecond = ops / placeSeconds;
-  return { sizes: churn.name, fillPerSecond, churnPerSecond, ratio: churnPerSecond / fillPerSecond, cyclesPerSecond: ops / cycleSeconds, cpuUtil: engine.stats().utilization.cpu };
+  const fillPerSecond = (1000 * run.fills) / run.fillMs;
+  const churnPerSecond = (1000 * ops) / run.churnMs;
+  return { sizes: churn.name, fillPerSecond, churnPerSecond, ratio: churnPerSecond / fillPerSecond, cyclesPerSecond: ops / cycleSeconds, cpuUtil: run.engine.stats().utilization.cpu };
 }
 
 function main(): void {
