@@ -3,10 +3,14 @@
 // summaries, but their intersection does not, so on a fragmented fleet (members of (s, l) few
 // and scattered among many hosts in each tree) a scan of the two trees' words found ~370 word
 // pairs per placement. Here, per (class, level), one bit per group of GROUP hosts says "a
-// member may be here": set whenever a host joins (s, l), cleared only by a search that scanned
-// the whole group and found none. So a search visits each stale group once per join that
+// member may be here": set whenever a host joins (s, l), cleared by a search that scanned the
+// whole group and found none, and all at once when the last member leaves (s, l) (its exact
+// count, shapes.ts, says so). So a search visits each stale group at most once per join that
 // marked it, and the marks cost one bit per join; what a search returns is still decided by the
-// two exact trees.
+// two exact trees. (Best-fit searches the tightest level a class has members at, where there
+// are few: on a fragmented fleet, 250,000 hosts, gcp catalog, 77% of churn searches were at a
+// level holding at most 8 members of the class, and clearing on the last leave cut the stale
+// groups visited per placement from 7.8 to 2.8.)
 
 import { CLASS_TREE_SHIFT, W0 } from "./bits";
 
@@ -53,6 +57,20 @@ export function clearClassGroups(s: i32): void {
   for (let l = 0; l < levels; l++) {
     for (let w = 0; w < groupWords; w++) store<u64>(groupWord(s, l, w), 0);
     for (let k = 0; k < summaryWords; k++) store<u64>(summaryWord(s, l, k), 0);
+  }
+}
+
+/** (s, l) has no member left, so every group marked for it is stale: the marks go at once
+ *  rather than one search visit each. */
+export function clearLevelMarks(s: i32, l: i32): void {
+  for (let k = 0; k < summaryWords; k++) {
+    let y = load<u64>(summaryWord(s, l, k));
+    if (y == 0) continue;
+    store<u64>(summaryWord(s, l, k), 0);
+    while (y != 0) {
+      store<u64>(groupWord(s, l, (k << 6) | <i32>ctz(y)), 0);
+      y &= y - 1;
+    }
   }
 }
 

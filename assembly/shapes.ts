@@ -14,7 +14,7 @@ import {
 } from "./state";
 import { copyVec, fits, sameVec } from "./vec";
 import { admitted } from "./attrs";
-import { clearClassGroups, markGroup } from "./classgroups";
+import { clearClassGroups, clearLevelMarks, markGroup } from "./classgroups";
 
 // The constraint (labels and tolerations, attrs.ts) of each class and of each admission slot:
 // a class is a (demand, constraint) pair, and its fit bit says "room, and the labels allow it".
@@ -86,11 +86,12 @@ export function countAdd(s: i32, l: i32): void {
   }
 }
 
-export function countSub(s: i32, l: i32): void {
+@inline export function countSub(s: i32, l: i32): void {
   const p = countPtr(s, l);
   const c = load<u32>(p) - 1;
   store<u32>(p, c);
   if (c == 0) {
+    clearLevelMarks(s, l);
     const m = shapeLevelMask + (<usize>s << 3);
     store<u64>(m, load<u64>(m) & ~(<u64>1 << <u64>l));
   }
