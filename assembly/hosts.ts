@@ -2,7 +2,7 @@
 // empty-host tree) in step with its free vector, service state and dedicated owner.
 
 import { bitClear, bitGet, bitSet, classBitClear, classBitSet } from "./bits";
-import { ALL_LEVELS, maxRaise, sectorOf, setHostSector } from "./maxtree";
+import { ALL_LEVELS, boundsKept, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { markGroups } from "./classgroups";
 import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
 import {
@@ -97,7 +97,7 @@ export function refreshHost(h: i32, grew: bool = true, relabel: bool = false): v
   }
   // A word with no live class has no fit bits either (evicting a class clears them).
   for (let w = 0; w < FIT_WORDS; w++) if (validWord(w) != 0) refreshFitWord(h, w, free, indexed, oldL, newL, grew, relabel);
-  if (newL != <i32>NO_LEVEL && (grew || oldL != newL)) {
+  if (newL != <i32>NO_LEVEL && (grew || oldL != newL) && boundsKept()) {
     // Bounds only ever need raising here (searches lower them, maxtree.ts), and only when the
     // host joined a tree or its free capacity grew: a commit that leaves the level alone
     // keeps every bound on its path valid.

@@ -5,6 +5,7 @@
 import { tableBytes, scratchBytes } from "./memory";
 import { refreshHost } from "./hosts";
 import { classBuilds, dropClasses, shortAdjust } from "./shapes";
+import { boundWakes } from "./maxtree";
 import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
 import { setSpecialDims } from "./attrs";
@@ -179,6 +180,7 @@ export function rankHosts(ranks: i32, refile: bool): void {
 export function lastReason(): i32 { return reason; }
 /** Shape classes built so far (admissions): a diagnostic for benchmarks. */
 export function shapeClassBuilds(): u32 { return classBuilds; }
+export function boundTreeWakes(): u32 { return boundWakes; }
 export function lastReasonDim(): i32 { return reasonDim; }
 
 export function hostsUsedCount(): i32 { return hostsUsed; }

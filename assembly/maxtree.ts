@@ -12,9 +12,16 @@
 // Bounds are raised eagerly (a host's free capacity grew or it joined the tree) and lowered
 // lazily: a search that scans a whole group without a fit writes back the group's true maxima.
 // Upkeep is O(1) per host change, and none of it depends on how many distinct demands exist.
+//
+// Only demands without a shape class search these trees, and a workload whose sizes all have
+// classes searches them never: then the upkeep (a cold leaf per host change, about a tenth of a
+// churn placement on a fragmented fleet) buys nothing. So after 2 x hosts raises with no search
+// the trees go dormant (no upkeep), and the next search first rebuilds them from the hosts in
+// one pass, which costs about as much as the upkeep of `hosts` changes: a workload that searches
+// them now and then pays at most half again their upkeep, one that never does pays none.
 
 import { W0, W1, W2 } from "./bits";
-import { DIMS, REC_SECTOR, VEC, freePtr, recPtr, tCapF } from "./state";
+import { DIMS, HOSTS, NO_LEVEL, REC_SECTOR, VEC, freePtr, hostLevel, hostType, recPtr, tCapF } from "./state";
 import { fits } from "./vec";
 import { UDIMS } from "./devices";
 import { admitted } from "./attrs";
@@ -43,6 +50,35 @@ export function maxTreeInit(region: usize): void {
   node = <usize>SECTORS * VEC;
   perTree = <usize>(W0 + W1 + W2) * node;
   lanes = <i32>(VEC >>> 4);
+  awake = true;
+  quiet = 0;
+}
+
+let awake = true;
+let quiet: u32 = 0; // raises since the last search
+/** Times the trees were rebuilt after going dormant (a diagnostic for tests). */
+export let boundWakes: u32 = 0;
+
+/** Whether a host change must raise bounds (false while the trees are dormant). */
+export function boundsKept(): bool {
+  if (!awake) return false;
+  if (++quiet >= <u32>HOSTS << 1) awake = false;
+  return true;
+}
+
+/** Every indexed host raised into its level's tree and the all-levels tree, from zero. */
+function wake(): void {
+  memory.fill(base, 0, <usize>MAX_TREES * perTree);
+  for (let h = 0; h < HOSTS; h++) {
+    const l = hostLevel(h);
+    if (l == <i32>NO_LEVEL) continue;
+    const sector = sectorOf(freePtr(h), hostType(h));
+    setHostSector(h, sector);
+    maxRaise(l, h, sector);
+    maxRaise(ALL_LEVELS, h, sector);
+  }
+  awake = true;
+  boundWakes++;
 }
 
 @inline function leafPtr(t: i32, g: i32): usize { return base + <usize>t * perTree + <usize>g * node; }
@@ -110,6 +146,8 @@ const accTop = memory.data(MAX_SECTORS * 16 * 4, 16);
  * `exclude` is a host never returned; `con` >= 0: only hosts that constraint admits. Groups scanned whole without a fit get exact bounds.
  */
 export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclude: i32, con: i32): i32 {
+  if (!awake) wake();
+  quiet = 0;
   if (from < 0) from = 0;
   const g0 = from >>> 6;
   if (g0 >= W0) return -1;

@@ -71,6 +71,7 @@ export interface CoreExports {
   inServiceUsedCount(): number;
   totalsTable(): number;
   shapeClassBuilds(): number;
+  boundTreeWakes(): number;
   hostsUsedCount(): number;
   vmsPlacedCount(): number;
   inServiceHosts(): number;

@@ -308,6 +308,47 @@ describe("class searches over fleets of several group words (classgroups.ts)", (
   }, 300_000);
 });
 
+describe("free-capacity trees that go dormant (maxtree.ts)", () => {
+  // After 2 x hosts bound raises with no search of the trees (every demand had a class) their
+  // upkeep stops, and the next demand without a class rebuilds them first. Hot demands churn
+  // long enough for that, a demand of its own now and then: every answer must still be the
+  // reference's, and the trees must have been rebuilt at least once.
+  const arb = fc.record({
+    H: fc.integer({ min: 3, max: 40 }),
+    cap: fc.tuple(fc.integer({ min: 8, max: 64 }), fc.integer({ min: 8, max: 64 })),
+    // The hot demands are at most 8 cores; each demand of its own has 9 to 16 (every third host
+    // has at least 16), and none repeats.
+    hot: fc.array(fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 8 })), { minLength: 1, maxLength: 3 }),
+    // Steps between two demands of their own, per host: a step raises bounds once or twice.
+    every: fc.integer({ min: 3, max: 6 }),
+    steps: fc.array(fc.record({ pick: fc.nat(), sel: fc.nat(), policy: fc.constantFrom(...POLICIES_ALL) }), { minLength: 600, maxLength: 1200 }),
+  });
+  test("hot demands let the trees sleep; a demand of its own wakes them; engine == reference throughout", () => {
+    fc.assert(
+      fc.property(arb, ({ H, cap, hot, every: perHost, steps }) => {
+        const every = perHost * H;
+        const fleet: FleetCase = {
+          dims: 2,
+          hosts: Array.from({ length: H }, (_, h) => ({ capacity: h % 3 === 0 ? [cap[0] * 2, cap[1]] : [...cap], faultDomain: h % 4 })),
+          options: { vmCapacity: 8 * H + 64, dimensions: ["cpu", "memory"] },
+        };
+        const w = new World(fleet, { fullEvery: 0, invariants: false });
+        const e = w.createEngine();
+        steps.forEach((s, i) => {
+          const own = i % every === every - 1;
+          const k = Math.floor(i / every); // (k % 8, k % 9) repeats only after 72 demands
+          const demand = own ? [9 + (k % 8), k % 9] : [...hot[s.pick % hot.length]];
+          doPlace(w, e, { demand, tenant: 0 }, { policy: s.policy });
+          if (w.placed.length > H || (w.placed.length > 0 && s.sel % 2 === 0)) doRelease(w, e, s.sel);
+        });
+        compareFull(w, e, "end of stream");
+        return e.runCore((core) => core.boundTreeWakes()) > 0;
+      }),
+      { numRuns: Math.min(RUNS, 40) },
+    );
+  }, 120_000);
+});
+
 describe("class searches past 2,097,152 hosts (a second summary word of the marks)", () => {
   test("a demand only the hosts past the first summary word can hold goes there, in order, and comes back after a release", async () => {
     const { Engine } = await import("../src/index.js");
