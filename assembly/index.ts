@@ -180,6 +180,7 @@ export function rankHosts(ranks: i32, refile: bool): void {
 export function lastReason(): i32 { return reason; }
 /** Shape classes built so far (admissions): a diagnostic for benchmarks. */
 export function shapeClassBuilds(): u32 { return classBuilds; }
+/** Rebuilds of the free-capacity trees after they went dormant (maxtree.ts): a diagnostic for tests. */
 export function boundTreeWakes(): u32 { return boundWakes; }
 export function lastReasonDim(): i32 { return reasonDim; }
 
