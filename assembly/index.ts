@@ -4,7 +4,7 @@
 
 import { tableBytes, scratchBytes } from "./memory";
 import { refreshHost } from "./hosts";
-import { classBuilds, dropClasses, shortAdjust } from "./shapes";
+import { classBuilds, dropClasses, shortAdjust, shortWakes } from "./shapes";
 import { boundWakes } from "./maxtree";
 import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
@@ -182,6 +182,8 @@ export function lastReason(): i32 { return reason; }
 export function shapeClassBuilds(): u32 { return classBuilds; }
 /** Rebuilds of the free-capacity trees after they went dormant (maxtree.ts): a diagnostic for tests. */
 export function boundTreeWakes(): u32 { return boundWakes; }
+/** Rebuilds of the per-class short counts after they went dormant (shapes.ts): a diagnostic for tests. */
+export function shortCountWakes(): u32 { return shortWakes; }
 export function lastReasonDim(): i32 { return reasonDim; }
 
 export function hostsUsedCount(): i32 { return hostsUsed; }

@@ -171,8 +171,9 @@ function build(s: i32, demand: usize, con: i32): void {
   const tree = shapeTree(s);
   const c = shortCounts + <usize>s * 64;
   memory.fill(c, 0, 64);
+  const counting = shortsAwake; // dormant counts are all rebuilt when next needed
   for (let h = 0; h < HOSTS; h++) {
-    if (load<u8>(hState + <usize>h) == STATE_IN_SERVICE) {
+    if (counting && load<u8>(hState + <usize>h) == STATE_IN_SERVICE) {
       const f = freePtr(h);
       for (let k: usize = 0; k < (VEC >>> 4); k++) {
         const o = k << 4;
@@ -195,8 +196,33 @@ function build(s: i32, demand: usize, con: i32): void {
 
 // Per class, per dimension: how many in-service hosts are short of the class's demand (i32
 // lanes, VEC per class), kept on every change so a NO_CAPACITY rejection names its dimension
-// without a pass over the hosts.
+// without a pass over the hosts. The upkeep is one v128 step per live class per host change
+// (8% of a churn placement, as much of a fill), wasted while nothing is rejected; so after
+// HOSTS changes with no rejection reading them the counts go dormant, and the next reading
+// first rebuilds every class's counts in one pass (HOSTS x classes steps: at most the upkeep
+// the dormancy saved). A fleet that keeps rejecting keeps them awake.
 const shortCounts = memory.data(128 * 64, 16); // MAX_SHAPES x the largest VEC
+let shortsAwake = true;
+let shortsQuiet: u32 = 0; // host changes since the counts were last read
+/** Times the short counts were rebuilt after going dormant (a diagnostic for tests). */
+export let shortWakes: u32 = 0;
+
+/** Every live class's counts from the in-service hosts' free vectors, from zero. */
+function wakeShorts(): void {
+  for (let w = 0; w < FIT_WORDS; w++) {
+    let live = validWord(w);
+    while (live != 0) {
+      const s = (w << 6) | <i32>ctz(live);
+      live &= live - 1;
+      memory.fill(shortCounts + <usize>s * 64, 0, 64);
+    }
+  }
+  for (let h = 0; h < HOSTS; h++) {
+    if (load<u8>(hState + <usize>h) == STATE_IN_SERVICE) shortMoveAll(NEVER_SHORT, freePtr(h));
+  }
+  shortsAwake = true;
+  shortWakes++;
+}
 
 // A free vector short of no demand (every lane the largest i32): a host entering service moves
 // from it to its free vector, one leaving moves back to it.
@@ -214,6 +240,12 @@ export function shortAdjust(free: usize, sign: i32): void {
 /** An in-service host's free vector went from `before` to `after`: one pass over the classes
  *  (a placement or release changes the counts only where the two differ in shortness). */
 export function shortMove(before: usize, after: usize): void {
+  if (!shortsAwake) return;
+  if (++shortsQuiet >= <u32>HOSTS) { shortsAwake = false; return; }
+  shortMoveAll(before, after);
+}
+
+function shortMoveAll(before: usize, after: usize): void {
   for (let w = 0; w < FIT_WORDS; w++) shortMoveWord(before, after, w);
 }
 
@@ -235,7 +267,11 @@ function shortMoveWord(before: usize, after: usize, w: i32): void {
 }
 
 /** In-service hosts short of class s's demand in dimension d. */
-@inline export function shortCount(s: i32, d: i32): i32 { return load<i32>(shortCounts + <usize>s * 64 + (<usize>d << 2)); }
+export function shortCount(s: i32, d: i32): i32 {
+  if (!shortsAwake) wakeShorts();
+  shortsQuiet = 0;
+  return load<i32>(shortCounts + <usize>s * 64 + (<usize>d << 2));
+}
 
 /** Forgets every class (their fit bits depend on facts that just changed). */
 export function dropClasses(): void {

@@ -72,6 +72,7 @@ export interface CoreExports {
   totalsTable(): number;
   shapeClassBuilds(): number;
   boundTreeWakes(): number;
+  shortCountWakes(): number;
   hostsUsedCount(): number;
   vmsPlacedCount(): number;
   inServiceHosts(): number;

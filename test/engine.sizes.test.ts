@@ -349,6 +349,54 @@ describe("free-capacity trees that go dormant (maxtree.ts)", () => {
   }, 120_000);
 });
 
+describe("per-class short counts that go dormant (shapes.ts)", () => {
+  // A NO_CAPACITY rejection of a class demand names its dimension from per-class counts of the
+  // in-service hosts short of it. After `hosts` host changes with no rejection reading them
+  // their upkeep stops, and the next such rejection rebuilds them first. Hot demands churn (and
+  // hosts leave and rejoin service) long enough for that; now and then one of two demands no
+  // host can hold is asked (each earns its class in the first 20 steps): every answer, dimension included,
+  // must be the reference's, and the counts must have been rebuilt at least once.
+  const arb = fc.record({
+    H: fc.integer({ min: 3, max: 30 }),
+    cap: fc.tuple(fc.integer({ min: 4, max: 40 }), fc.integer({ min: 4, max: 40 })),
+    hot: fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 6 })), { minLength: 1, maxLength: 3 }),
+    // The dimension every host is short of is the larger count, or ties with the other (a
+    // fleet of full hosts), when the lower index wins.
+    other: fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+    every: fc.integer({ min: 2, max: 5 }),
+    steps: fc.array(fc.record({ pick: fc.nat(), sel: fc.nat(), policy: fc.constantFrom(...POLICIES_ALL) }), { minLength: 600, maxLength: 1200 }),
+  });
+  test("churn lets the counts sleep; a rejection wakes them; engine == reference throughout", () => {
+    fc.assert(
+      fc.property(arb, ({ H, cap, hot, other, every: perHost, steps }) => {
+        const every = perHost * H;
+        const fleet: FleetCase = {
+          dims: 2,
+          hosts: Array.from({ length: H }, (_, h) => ({ capacity: h % 3 === 0 ? [cap[0] * 2, cap[1]] : [...cap], faultDomain: h % 4 })),
+          options: { vmCapacity: 8 * H + 64, dimensions: ["cpu", "memory"] },
+        };
+        const w = new World(fleet, { fullEvery: 0, invariants: false });
+        const e = w.createEngine();
+        const tooBig = [
+          [cap[0] * 2 + 1, Math.ceil(other[0] * cap[1])],
+          [Math.ceil(other[1] * cap[0] * 2), cap[1] + 1],
+        ];
+        steps.forEach((s, i) => {
+          // The first 20 asks earn both classes; then one now and then, `every` steps apart.
+          const big = i < 20 || i % every === every - 1;
+          const demand = big ? tooBig[(i < 20 ? i : Math.floor(i / every)) % 2] : [...hot[s.pick % hot.length]];
+          doPlace(w, e, { demand, tenant: 0 }, { policy: s.policy });
+          if (w.placed.length > H || (w.placed.length > 0 && s.sel % 2 === 0)) doRelease(w, e, s.sel);
+          if (s.sel % 29 === 0) doService(w, e, s.pick % H, s.sel % 58 !== 0);
+        });
+        compareFull(w, e, "end of stream");
+        return e.runCore((core) => core.shortCountWakes()) > 0;
+      }),
+      { numRuns: Math.min(RUNS, 40) },
+    );
+  }, 120_000);
+});
+
 describe("class searches past 2,097,152 hosts (a second summary word of the marks)", () => {
   test("a demand only the hosts past the first summary word can hold goes there, in order, and comes back after a release", async () => {
     const { Engine } = await import("../src/index.js");
