@@ -308,6 +308,18 @@ describe("class searches over fleets of several group words (classgroups.ts)", (
   }, 300_000);
 });
 
+/** H hosts of two dimensions, every third with twice the cpu, four racks; the engine and its
+ *  reference model side by side. */
+function twoTypeWorld(H: number, cap: [number, number]): { w: World; e: Engine } {
+  const fleet: FleetCase = {
+    dims: 2,
+    hosts: Array.from({ length: H }, (_, h) => ({ capacity: h % 3 === 0 ? [cap[0] * 2, cap[1]] : [...cap], faultDomain: h % 4 })),
+    options: { vmCapacity: 8 * H + 64, dimensions: ["cpu", "memory"] },
+  };
+  const w = new World(fleet, { fullEvery: 0, invariants: false });
+  return { w, e: w.createEngine() };
+}
+
 describe("free-capacity trees that go dormant (maxtree.ts)", () => {
   // After 2 x hosts bound raises with no search of the trees (every demand had a class) their
   // upkeep stops, and the next demand without a class rebuilds them first. Hot demands churn
@@ -327,13 +339,7 @@ describe("free-capacity trees that go dormant (maxtree.ts)", () => {
     fc.assert(
       fc.property(arb, ({ H, cap, hot, every: perHost, steps }) => {
         const every = perHost * H;
-        const fleet: FleetCase = {
-          dims: 2,
-          hosts: Array.from({ length: H }, (_, h) => ({ capacity: h % 3 === 0 ? [cap[0] * 2, cap[1]] : [...cap], faultDomain: h % 4 })),
-          options: { vmCapacity: 8 * H + 64, dimensions: ["cpu", "memory"] },
-        };
-        const w = new World(fleet, { fullEvery: 0, invariants: false });
-        const e = w.createEngine();
+        const { w, e } = twoTypeWorld(H, cap);
         steps.forEach((s, i) => {
           const own = i % every === every - 1;
           const k = Math.floor(i / every); // (k % 8, k % 9) repeats only after 72 demands
@@ -370,13 +376,7 @@ describe("per-class short counts that go dormant (shapes.ts)", () => {
     fc.assert(
       fc.property(arb, ({ H, cap, hot, other, every: perHost, steps }) => {
         const every = perHost * H;
-        const fleet: FleetCase = {
-          dims: 2,
-          hosts: Array.from({ length: H }, (_, h) => ({ capacity: h % 3 === 0 ? [cap[0] * 2, cap[1]] : [...cap], faultDomain: h % 4 })),
-          options: { vmCapacity: 8 * H + 64, dimensions: ["cpu", "memory"] },
-        };
-        const w = new World(fleet, { fullEvery: 0, invariants: false });
-        const e = w.createEngine();
+        const { w, e } = twoTypeWorld(H, cap);
         const tooBig = [
           [cap[0] * 2 + 1, Math.ceil(other[0] * cap[1])],
           [Math.ceil(other[1] * cap[0] * 2), cap[1] + 1],
