@@ -360,8 +360,8 @@ describe("per-class short counts that go dormant (shapes.ts)", () => {
   // in-service hosts short of it. After `hosts` host changes with no rejection reading them
   // their upkeep stops, and the next such rejection rebuilds them first. Hot demands churn (and
   // hosts leave and rejoin service) long enough for that; now and then one of two demands no
-  // host can hold is asked (each earns its class in the first 20 steps): every answer, dimension included,
-  // must be the reference's, and the counts must have been rebuilt at least once.
+  // host can hold is asked (each earns its class in the first 20 steps): every answer,
+  // dimension included, must be the reference's, and the counts must have been rebuilt.
   const arb = fc.record({
     H: fc.integer({ min: 3, max: 30 }),
     cap: fc.tuple(fc.integer({ min: 4, max: 40 }), fc.integer({ min: 4, max: 40 })),
