@@ -17,11 +17,12 @@ import {
 } from "./shapes";
 import {
   DIMS, HOSTS, LANES, LEVELS, MAX_DEDICATED, dedicatedCount, NONE, NO_LEVEL, STATE_IN_SERVICE, capacityEpoch, dedHead, dedKey,
-  emptyBits, fitPtr, freePtr, hostLevel, hostEnd, rankCount, rankTree, typeRank, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
+  capPtr, emptyBits, fitPtr, freePtr, hostLevel, hostEnd, rankCount, rankTree, typeRank, hostFd, hostOwner, hostState, hostType, hostVmCount, inServiceCount,
   indexedBits, levelTree, levelsUsed, shapeTree,
 } from "./state";
 import { dedicatedSlot, ownedHead, ownedNext } from "./tenants";
 import { countOnHost } from "./vms";
+import { DEV_KINDS, UDIMS } from "./devices";
 import { copyVec, dotScore, fits, freeLevel, l2Score, lowestLevelFor, sameVec } from "./vec";
 
 export let reason: i32 = OK;
@@ -325,7 +326,8 @@ function shortestDim(): i32 {
  * source). `policy` carries KEEP_SCARCE (bit 8): then hosts with free capacity in special
  * dimensions the VM asks none of (GPU hosts with a GPU free, for a CPU-only VM) are tried only
  * when no other host can take it, and an
- * empty host of the largest size rank is opened only when no smaller one can take the VM.
+ * empty host of the largest size rank is opened only when no smaller one can take the VM (for
+ * a VM asking whole devices: the smaller ranks' offer with the fewest such devices).
  * SMALLEST_FIRST (bit 9) opens the smallest size rank that can take it instead.
  */
 export function findHost(
@@ -368,13 +370,8 @@ const OPEN_LARGEST_LAST = 2; // any rank but the largest, while one can take it
 function smallestEmpty(h: i32): i32 {
   const top = typeRank(hostType(h));
   for (let r = 0; r < top; r++) {
-    const tree = rankTree(r);
-    let e = bitNext(tree, 0);
-    while (e >= 0) {
-      if (e == qExclude || !fits(freePtr(e), qDemand) || !admitted(qCon, e)) { e = bitNext(tree, e + 1); continue; }
-      if (allowed(e)) return e;
-      e = bitNext(tree, resumeAfter(e));
-    }
+    const e = firstEmptyOfRank(r);
+    if (e >= 0) return e;
   }
   return h;
 }
@@ -394,6 +391,53 @@ function notLargestEmpty(h: i32): i32 {
       if (allowed(e)) { best = e; break; }
       e = bitNext(tree, resumeAfter(e));
     }
+  }
+  return best >= 0 ? best : h;
+}
+
+/** The lowest-index empty host of size rank r that can take the request (same tests as
+ *  smallestEmpty), or -1. */
+function firstEmptyOfRank(r: i32): i32 {
+  const tree = rankTree(r);
+  let e = bitNext(tree, 0);
+  while (e >= 0) {
+    if (e == qExclude || !fits(freePtr(e), qDemand) || !admitted(qCon, e)) { e = bitNext(tree, e + 1); continue; }
+    if (allowed(e)) return e;
+    e = bitNext(tree, resumeAfter(e));
+  }
+  return -1;
+}
+
+/** Whether the request asks whole devices of some device dimension (its W lane, devices.ts). */
+function asksWholeDevices(): bool {
+  for (let j = 0; j < DEV_KINDS; j++) if (load<i32>(qDemand + (<usize>(UDIMS + 2 * j) << 2)) > 0) return true;
+  return false;
+}
+
+/** Devices a host of type t has in the device dimensions the request asks whole devices of. */
+function askedDevicesOf(t: i32): i32 {
+  let n = 0;
+  for (let j = 0; j < DEV_KINDS; j++) {
+    const o = <usize>(UDIMS + 2 * j) << 2;
+    if (load<i32>(qDemand + o) > 0) n += load<i32>(capPtr(t) + o);
+  }
+  return n;
+}
+
+/** Fewest devices first, for a VM asking whole devices (README, Keeping scarce hosts free): the
+ *  policy chose the empty host h; each size rank below the largest offers its lowest-index
+ *  empty host that can take the VM, and the VM opens the offer with the fewest devices of the
+ *  kinds it asks, of the largest rank on ties. No offer: h. (A one-GPU pod opens a 2-GPU node
+ *  rather than an 8-GPU one, which stays whole for an 8-GPU pod; of two 2-GPU types the larger,
+ *  whose cores and memory can take the pod's neighbours.) */
+function fewestDevicesEmpty(h: i32): i32 {
+  let best = -1;
+  let bestDevices = 0;
+  for (let r = rankCount - 2; r >= 0; r--) {
+    const e = firstEmptyOfRank(r);
+    if (e < 0) continue;
+    const n = askedDevicesOf(hostType(e));
+    if (best < 0 || n < bestDevices) { best = e; bestDevices = n; }
   }
   return best >= 0 ? best : h;
 }
@@ -431,7 +475,7 @@ function search(
   const ded = dedicatedSlot(tenant);
   let h = ded >= 0 ? searchDedicated(ded, policy) : searchShared(s, policy, window);
   if (h >= 0 && opening != OPEN_ANY && ded < 0 && rankCount > 1 && hostVmCount(h) == 0) {
-    const e = opening == OPEN_SMALLEST ? smallestEmpty(h) : notLargestEmpty(h);
+    const e = opening == OPEN_SMALLEST ? smallestEmpty(h) : asksWholeDevices() ? fewestDevicesEmpty(h) : notLargestEmpty(h);
     // The resume point describes the policy's own order up to h: not valid for another host.
     if (e != h) { lastShared = false; h = e; }
   }

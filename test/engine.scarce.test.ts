@@ -121,3 +121,48 @@ describe("smallestHostsFirst: an empty host of the smallest size first", () => {
     expect(vmfabricErrorOf(() => f.place({ id: 5, demand: [1, 1, 0], tenant: 1 }, { smallestHostsFirst: "yes" as unknown as boolean })).field).toBe("smallestHostsFirst");
   });
 });
+
+describe("fewest devices first: a VM asking whole GPUs opens the node with the fewest", () => {
+  // GPUs as devices (1000 units each). Size ranks (sum of shares of the largest): P100 0.53,
+  // T4 1.73, G2 2.25, G3 3 (the largest, held back).
+  const dev = { dimensions: ["cpu", "memory", "gpu"], devices: { gpu: 1000 }, vmCapacity: 32 };
+  const G3 = { capacity: [128, 768, 8000] };
+  const G2 = { capacity: [96, 384, 8000] };
+  const P100 = { capacity: [16, 120, 2000] };
+  const T4 = { capacity: [104, 512, 2000] };
+  const fleet = [G3, G2, P100, T4, T4];
+
+  it("a 1-GPU pod opens a 2-GPU node (the larger type of two), so an 8-GPU node stays whole", () => {
+    const e = Engine.create(fleet, dev);
+    expect(e.place({ id: 0, demand: [8, 32, 1000], tenant: 1 }).host).toBe(3);
+    expect(e.place({ id: 1, demand: [8, 32, 1000], tenant: 1 }).host).toBe(3); // used host first (best-fit)
+    expect(e.place({ id: 2, demand: [8, 32, 1000], tenant: 1 }).host).toBe(4); // the next T4, lowest index
+    expect(e.place({ id: 3, demand: [88, 320, 8000], tenant: 1 }).host).toBe(1); // G2, still whole
+    expect(e.place({ id: 4, demand: [120, 720, 8000], tenant: 1 }).host).toBe(0); // only G3 holds it
+    expect(e.devicesOf(3)).toEqual({ gpu: [0, 1, 2, 3, 4, 5, 6, 7] });
+  });
+
+  it("the fewest GPUs among the nodes that can take the pod; the largest only when nothing else can", () => {
+    const e = Engine.create(fleet, dev);
+    expect(e.place({ id: 0, demand: [100, 100, 1000], tenant: 1 }).host).toBe(3); // P100 too small: T4
+    expect(e.place({ id: 1, demand: [64, 64, 4000], tenant: 1 }).host).toBe(1);   // 4 GPUs: only G2 below G3
+    expect(e.place({ id: 2, demand: [110, 100, 1000], tenant: 1 }).host).toBe(0); // 110 cores: only G3
+  });
+
+  it("fractions, keepScarceHostsFree off and smallestHostsFirst keep their own rules", () => {
+    // A share: largest last, then the lowest index (G2).
+    expect(Engine.create(fleet, dev).place({ id: 0, demand: [1, 4, 300], tenant: 1 }).host).toBe(1);
+    // Off: the policy's own choice (best-fit: the lowest-index empty host).
+    expect(Engine.create(fleet, dev).place({ id: 0, demand: [8, 32, 1000], tenant: 1 }, { keepScarceHostsFree: false }).host).toBe(0);
+    // Smallest first: the smallest size rank that fits (P100).
+    expect(Engine.create(fleet, dev).place({ id: 0, demand: [8, 32, 1000], tenant: 1 }, { smallestHostsFirst: true }).host).toBe(2);
+  });
+
+  it("labels narrow the offers: a pod requiring G2 opens G2 even though 2-GPU nodes are empty", () => {
+    const labelled = [{ ...G3, labels: { gpu: "G3" } }, { ...G2, labels: { gpu: "G2" } }, { ...T4, labels: { gpu: "T4" } }];
+    const e = Engine.create(labelled, dev);
+    expect(e.place({ id: 0, demand: [8, 32, 1000], tenant: 1, requires: { gpu: ["G2", "G3"] } }).host).toBe(1);
+    expect(e.place({ id: 1, demand: [8, 32, 1000], tenant: 1 }).host).toBe(1); // used host first
+    expect(e.place({ id: 2, demand: [90, 64, 1000], tenant: 1 }).host).toBe(2); // G2 has 80 cores left: T4
+  });
+});

@@ -421,11 +421,23 @@ export class RefEngine {
           }
         }
       } else if (this.keepScarce && this.count[chosen] === 0) {
-        // Largest hosts last: an empty host of the largest rank only when no smaller empty one
-        // can take the VM (then the lowest-index smaller one).
         const rank = this.sizeRanks();
         const top = Math.max(...rank);
-        if (new Set(rank).size > 1 && rank[chosen] === top) {
+        const asked = this.devDims.map((d, j) => deviceAsk(demand[d], this.devSize[j]).k > 0);
+        if (new Set(rank).size > 1 && asked.some(Boolean)) {
+          // Fewest devices first (a VM asking whole devices): each rank below the largest
+          // offers its lowest-index feasible empty host; the VM opens the offer with the
+          // fewest devices of the kinds it asks whole devices of, of the largest rank on ties.
+          const devices = (h: number) => asked.reduce((n, a, j) => n + (a ? this.devFree[h][j].length : 0), 0);
+          let best = -1;
+          for (let r = top - 1; r >= 0; r--) {
+            const offer = feasible.find((h) => this.count[h] === 0 && rank[h] === r);
+            if (offer !== undefined && (best < 0 || devices(offer) < devices(best))) best = offer;
+          }
+          if (best >= 0) chosen = best;
+        } else if (new Set(rank).size > 1 && rank[chosen] === top) {
+          // Largest hosts last: an empty host of the largest rank only when no smaller empty
+          // one can take the VM (then the lowest-index smaller one).
           const other = feasible.find((h) => this.count[h] === 0 && rank[h] < top);
           if (other !== undefined) chosen = other;
         }
