@@ -81,7 +81,8 @@ export interface PlaceOptions {
   candidates?: number;
   /** Try hosts with free capacity in special dimensions the VM asks none of (GPU hosts with a
    *  GPU free, for a CPU-only VM) only when no other host can take it, and open an empty host of the largest size only when no
-   *  smaller empty one can take the VM (default true; see README "Keeping scarce hosts free"). */
+   *  smaller empty one can take the VM; a VM asking whole devices opens the smaller empty host
+   *  with the fewest such devices (default true; see README "Keeping scarce hosts free"). */
   keepScarceHostsFree?: boolean;
   /** When the policy opens an empty host, open the lowest-index empty host of the smallest
    *  host-type size that can take the VM instead (default false; see README "Keeping scarce
