@@ -196,12 +196,12 @@ function build(s: i32, demand: usize, con: i32): void {
 
 // Per class, per dimension: how many in-service hosts are short of the class's demand (i32
 // lanes, VEC per class), kept on every change so a NO_CAPACITY rejection names its dimension
-// without a pass over the hosts. The upkeep is one v128 step per live class per host change
-// (on a 250,000-host churn, dropping it sped fill and churn up by about 20% alike), wasted
-// while nothing is rejected; so after
-// HOSTS changes with no rejection reading them the counts go dormant, and the next reading
-// first rebuilds every class's counts in one pass (HOSTS x classes steps: at most the upkeep
-// the dormancy saved). A fleet that keeps rejecting keeps them awake.
+// without a pass over the hosts. The upkeep is one v128 step per live class per host change,
+// wasted while nothing is rejected (on a 250,000-host churn, dropping it sped fill and churn
+// up by about 20% alike). So after HOSTS changes with no rejection reading them the counts go
+// dormant, and the next reading first rebuilds every class's counts in one pass (HOSTS x
+// classes steps: at most the upkeep the dormancy saved). A fleet that keeps rejecting keeps
+// them awake.
 const shortCounts = memory.data(128 * 64, 16); // MAX_SHAPES x the largest VEC
 let shortsAwake = true;
 let shortsQuiet: u32 = 0; // host changes since the counts were last read
