@@ -384,23 +384,19 @@ function notLargestEmpty(h: i32): i32 {
   if (top != rankCount - 1) return h;
   let best = -1;
   for (let r = 0; r < top; r++) {
-    const tree = rankTree(r);
-    let e = bitNext(tree, 0);
-    while (e >= 0 && (best < 0 || e < best)) {
-      if (e == qExclude || !fits(freePtr(e), qDemand) || !admitted(qCon, e)) { e = bitNext(tree, e + 1); continue; }
-      if (allowed(e)) { best = e; break; }
-      e = bitNext(tree, resumeAfter(e));
-    }
+    const e = firstEmptyOfRank(r, best < 0 ? HOSTS : best);
+    if (e >= 0) best = e;
   }
   return best >= 0 ? best : h;
 }
 
-/** The lowest-index empty host of size rank r that can take the request (same tests as
- *  smallestEmpty), or -1. */
-function firstEmptyOfRank(r: i32): i32 {
+/** The lowest-index empty host of size rank r below host `limit` that can take the request
+ *  (capacity, labels and the search's avoid mask, fault-domain share, a move's source
+ *  excluded), or -1. */
+function firstEmptyOfRank(r: i32, limit: i32 = HOSTS): i32 {
   const tree = rankTree(r);
   let e = bitNext(tree, 0);
-  while (e >= 0) {
+  while (e >= 0 && e < limit) {
     if (e == qExclude || !fits(freePtr(e), qDemand) || !admitted(qCon, e)) { e = bitNext(tree, e + 1); continue; }
     if (allowed(e)) return e;
     e = bitNext(tree, resumeAfter(e));
