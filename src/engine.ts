@@ -195,7 +195,7 @@ export class Engine {
 
   /** Size ranks of the host types (README, Keeping scarce hosts free): by the sum over
    *  dimensions of effective capacity as a share of the largest, equal sizes sharing a rank,
-   *  ranks past 15 folded into 15. */
+   *  past 16 sizes the smallest folded into rank 0. */
   private rankTypes(): void {
     const types = this.fleet.types;
     const ranks = typeRanks(types.map((t) => t.effective));

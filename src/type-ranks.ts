@@ -2,12 +2,15 @@
 // Keeping scarce hosts free): a VM that must open an empty host opens one of the smallest rank
 // that can take it. Plain arithmetic in a fixed order, so a reference model ranks alike.
 
-/** Ranks the core distinguishes; larger types share the last. */
+/** Ranks the core distinguishes; past that many sizes the smallest share rank 0. */
 export const MAX_RANKS = 16;
 
 /** Per host type its rank: 0 for the smallest size, equal sizes sharing a rank, at most 15.
  *  Size = sum over dimensions of effective capacity / the largest effective capacity in that
- *  dimension (dimensions no type has count 0). */
+ *  dimension (dimensions no type has count 0). With more than 16 sizes the smallest share
+ *  rank 0, so the largest sizes stay apart: "largest last" and "fewest devices first" tell the
+ *  top ranks apart, and a real fleet (the Alibaba cluster has 27 node types) would otherwise
+ *  fold its 12 largest types, every 8-GPU node among them, into one rank. */
 export function typeRanks(effective: ReadonlyArray<ArrayLike<number>>): number[] {
   const D = effective.length === 0 ? 0 : effective[0].length;
   const largest = new Array<number>(D).fill(0);
@@ -18,5 +21,6 @@ export function typeRanks(effective: ReadonlyArray<ArrayLike<number>>): number[]
     return s;
   });
   const distinct = [...new Set(size)].sort((a, b) => a - b);
-  return size.map((s) => Math.min(MAX_RANKS - 1, distinct.indexOf(s)));
+  const folded = Math.max(0, distinct.length - MAX_RANKS);
+  return size.map((s) => Math.max(0, distinct.indexOf(s) - folded));
 }

@@ -2,6 +2,7 @@
 // have none of, like a GPU) goes to a host without it whenever one can take it.
 import { describe, expect, it } from "vitest";
 import { Engine } from "../src/engine.js";
+import { typeRanks } from "../src/type-ranks.js";
 import { vmfabricErrorOf } from "./support/errors.js";
 
 const CPU = { capacity: [8, 8, 0] };
@@ -164,5 +165,35 @@ describe("fewest devices first: a VM asking whole GPUs opens the node with the f
     expect(e.place({ id: 0, demand: [8, 32, 1000], tenant: 1, requires: { gpu: ["G2", "G3"] } }).host).toBe(1);
     expect(e.place({ id: 1, demand: [8, 32, 1000], tenant: 1 }).host).toBe(1); // used host first
     expect(e.place({ id: 2, demand: [90, 64, 1000], tenant: 1 }).host).toBe(2); // G2 has 80 cores left: T4
+  });
+});
+
+describe("more than 16 host sizes: the smallest share rank 0, the largest stay apart", () => {
+  const dev = { dimensions: ["cpu", "memory", "gpu"], devices: { gpu: 1000 }, vmCapacity: 32 };
+  const G3 = { capacity: [128, 768, 8000] };
+  const G2 = { capacity: [96, 384, 8000] };
+  // 17 CPU-only sizes, all smaller than G2: 19 sizes in all.
+  const cpu = Array.from({ length: 17 }, (_, i) => ({ capacity: [4 + 4 * i, 16 + 16 * i, 0] }));
+
+  it("typeRanks folds the smallest sizes, not the largest", () => {
+    const ranks = typeRanks([...cpu, G2, G3].map((t) => t.capacity));
+    // 19 sizes: the 4 smallest share rank 0, then one rank each up to 15.
+    expect(ranks).toEqual([0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(typeRanks([G3, G2, G3].map((t) => t.capacity))).toEqual([1, 0, 1]);
+  });
+
+  it("an 8-GPU pod opens G2, not the largest G3 before it, in a fleet of 19 sizes", () => {
+    // Folding the largest sizes into rank 15 put G2 and G3 in one rank, and G3 (the lowest
+    // index) opened for a pod G2 could hold (the Alibaba gpushare20 sample's rejection).
+    const e = Engine.create([G3, G2, ...cpu], dev);
+    expect(e.place({ id: 0, demand: [88, 320, 8000], tenant: 1 }).host).toBe(1);
+    expect(e.place({ id: 1, demand: [120, 720, 8000], tenant: 1 }).host).toBe(0);
+  });
+
+  it("smallest first: within the folded rank 0 the lowest index opens", () => {
+    const e = Engine.create([G3, G2, ...cpu.slice().reverse()], { ...dev, smallestHostsFirst: true });
+    // Hosts 15..18 hold the 4 smallest sizes (rank 0): the lowest index of them, host 15 (the
+    // fourth smallest), opens for a VM every host can take.
+    expect(e.place({ id: 0, demand: [1, 1, 0], tenant: 1 }).host).toBe(15);
   });
 });

@@ -362,7 +362,7 @@ export class RefEngine {
 
   /** Size rank of each host's type (README, Keeping scarce hosts free): sizes are sums over
    *  dimensions of effective capacity / the largest any host has; equal sizes share a rank;
-   *  ranks stop at 15. */
+   *  past 16 sizes the smallest share rank 0. */
   sizeRanks(): number[] {
     const D = this.D;
     const largest = new Array<number>(D).fill(0);
@@ -374,7 +374,8 @@ export class RefEngine {
       size.push(s);
     }
     const distinct = [...new Set(size)].sort((a, b) => a - b);
-    return size.map((s) => Math.min(15, distinct.indexOf(s)));
+    const folded = Math.max(0, distinct.length - 16);
+    return size.map((s) => Math.max(0, distinct.indexOf(s) - folded));
   }
 
   private search(demand: readonly number[], tenant: number, dep: number, k: number, policy: Policy, window: number,
