@@ -9,8 +9,8 @@ export const MAX_RANKS = 16;
  *  Size = sum over dimensions of effective capacity / the largest effective capacity in that
  *  dimension (dimensions no type has count 0). With more than 16 sizes the smallest share
  *  rank 0, so the largest sizes stay apart: "largest last" and "fewest devices first" tell the
- *  top ranks apart, and a real fleet (the Alibaba cluster has 27 node types) would otherwise
- *  fold its 12 largest types, every 8-GPU node among them, into one rank. */
+ *  top ranks apart, and a real fleet (the Alibaba cluster's 27 node types have 23 sizes) would
+ *  otherwise fold its 8 largest sizes, every 8-GPU type among them, into one rank. */
 export function typeRanks(effective: ReadonlyArray<ArrayLike<number>>): number[] {
   const D = effective.length === 0 ? 0 : effective[0].length;
   const largest = new Array<number>(D).fill(0);
