@@ -4,10 +4,10 @@
 //
 //   node dist/bench/profile-churn.js [--catalog gcp|aws|azure] [--phase fill|churn]
 //        [--hosts 250000] [--ops 300000] [--interval 100] [--out DIR]
+//   node dist/bench/profile.js DIR/azure-churn.cpuprofile names.wat
 //
 // --interval: the sampling interval in microseconds. V8's default (1,000) leaves a function
 // that costs 0.05 us per placement with a few dozen samples, too few to compare two phases.
-//   node dist/bench/profile.js DIR/azure-churn.cpuprofile names.wat
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
