@@ -169,7 +169,7 @@ function build(s: i32, demand: usize, con: i32): void {
   const w = s >> 6;
   const bit = <u64>1 << <u64>(s & 63);
   const tree = shapeTree(s);
-  const c = shortCounts + <usize>s * 64;
+  const c = shortRow(s);
   memory.fill(c, 0, 64);
   const counting = shortsAwake; // dormant counts are all rebuilt when next needed
   for (let h = 0; h < HOSTS; h++) {
@@ -203,6 +203,8 @@ function build(s: i32, demand: usize, con: i32): void {
 // classes steps: at most the upkeep the dormancy saved). A fleet that keeps rejecting keeps
 // them awake.
 const shortCounts = memory.data(128 * 64, 16); // MAX_SHAPES x the largest VEC
+/** Class s's counts: one i32 lane per dimension. */
+@inline function shortRow(s: i32): usize { return shortCounts + <usize>s * 64; }
 let shortsAwake = true;
 let shortsQuiet: u32 = 0; // host changes since the counts were last read
 /** Times the short counts were rebuilt after going dormant (a diagnostic for tests). */
@@ -215,7 +217,7 @@ function wakeShorts(): void {
     while (live != 0) {
       const s = (w << 6) | <i32>ctz(live);
       live &= live - 1;
-      memory.fill(shortCounts + <usize>s * 64, 0, 64);
+      memory.fill(shortRow(s), 0, 64);
     }
   }
   for (let h = 0; h < HOSTS; h++) {
@@ -255,7 +257,7 @@ function shortMoveWord(before: usize, after: usize, w: i32): void {
   while (live != 0) {
     const s = (w << 6) | <i32>ctz(live);
     live &= live - 1;
-    const c = shortCounts + <usize>s * 64;
+    const c = shortRow(s);
     const d = shapeDemandPtr(s);
     for (let k: usize = 0; k < (VEC >>> 4); k++) {
       const o = k << 4;
@@ -271,7 +273,7 @@ function shortMoveWord(before: usize, after: usize, w: i32): void {
 export function shortCount(s: i32, d: i32): i32 {
   if (!shortsAwake) wakeShorts();
   shortsQuiet = 0;
-  return load<i32>(shortCounts + <usize>s * 64 + (<usize>d << 2));
+  return load<i32>(shortRow(s) + (<usize>d << 2));
 }
 
 /** Forgets every class (their fit bits depend on facts that just changed). */
