@@ -49,7 +49,8 @@ export function vmDeviceTable(): usize { return vDev; }
 @inline function devPtr(h: i32, j: i32): usize { return hDev + <usize>h * hostStride + (<usize>j * <usize>MAX_DEVICES << 1); }
 @inline function maskPtr(v: i32, j: i32): usize { return vDev + ((<usize>v * <usize>DEV_KINDS + <usize>j) << 1); }
 @inline function sizeOf(j: i32): i32 { return load<i32>(devSize + (<usize>j << 2)); }
-@inline function wLane(j: i32): usize { return <usize>(UDIMS + 2 * j) << 2; }
+/** Byte offset of kind j's W lane (whole devices) in a free vector or demand; its F lane is 4 bytes on. */
+@inline export function wLane(j: i32): usize { return <usize>(UDIMS + 2 * j) << 2; }
 
 /** Host h's devices all free (capacity vector `cap`, whose W lanes say how many it has). */
 export function devicesReset(h: i32, cap: usize): void {

@@ -22,7 +22,7 @@ import {
 } from "./state";
 import { dedicatedSlot, ownedHead, ownedNext } from "./tenants";
 import { countOnHost } from "./vms";
-import { DEV_KINDS, UDIMS } from "./devices";
+import { DEV_KINDS, wLane } from "./devices";
 import { copyVec, dotScore, fits, freeLevel, l2Score, lowestLevelFor, sameVec } from "./vec";
 
 export let reason: i32 = OK;
@@ -406,7 +406,7 @@ function firstEmptyOfRank(r: i32, limit: i32 = HOSTS): i32 {
 
 /** Whether the request asks whole devices of some device dimension (its W lane, devices.ts). */
 function asksWholeDevices(): bool {
-  for (let j = 0; j < DEV_KINDS; j++) if (load<i32>(qDemand + (<usize>(UDIMS + 2 * j) << 2)) > 0) return true;
+  for (let j = 0; j < DEV_KINDS; j++) if (load<i32>(qDemand + wLane(j)) > 0) return true;
   return false;
 }
 
@@ -414,7 +414,7 @@ function asksWholeDevices(): bool {
 function askedDevicesOf(t: i32): i32 {
   let n = 0;
   for (let j = 0; j < DEV_KINDS; j++) {
-    const o = <usize>(UDIMS + 2 * j) << 2;
+    const o = wLane(j);
     if (load<i32>(qDemand + o) > 0) n += load<i32>(capPtr(t) + o);
   }
   return n;
