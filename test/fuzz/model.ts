@@ -9,7 +9,7 @@ import {
   type AddedHosts, type BatchCallOpts, type CallOpts, type FleetCase, type Op, type OpWeights, type ReqSpec, type Scale,
   type OpSources, type SpecLayout, DEFAULT_WEIGHTS, opArbs,
 } from "../support/arbitraries.js";
-import { DIM_NONE, NO_DEP, OK, RefEngine, type RefOutcome } from "../support/reference.js";
+import { DIM_NONE, NO_DEP, OK, RefEngine, type RefConstraint, type RefOutcome } from "../support/reference.js";
 
 export class Mismatch extends Error {
   constructor(message: string) {
@@ -61,6 +61,7 @@ export class World {
       devices,
     });
     this.ref.smallestFirst = fleet.options.smallestHostsFirst ?? false;
+    if (fleet.constraints !== undefined) this.ref.constraints = fleet.constraints;
     this.freeIds = [];
     for (let i = fleet.options.vmCapacity - 1; i >= 0; i--) this.freeIds.push(i);
     this.pos = new Int32Array(fleet.options.vmCapacity).fill(-1);
@@ -85,8 +86,18 @@ export class World {
     return this.fleet.options.hostCapacity ?? n + Math.max(64, Math.ceil(n / 8));
   }
 
+  /** The engine's id of each of the fleet's constraints (batches name constraints by id). */
+  conIds: number[] = [0];
+
   createEngine(): Engine {
-    return Engine.create(this.fleet.hosts, this.fleet.options);
+    const e = Engine.create(this.fleet.hosts, this.fleet.options);
+    this.conIds = (this.fleet.constraints ?? [{}]).map((c) => e.constraint(c));
+    return e;
+  }
+
+  /** The request fields for constraint index c (none for 0), as `place` takes them. */
+  constraintFields(c: number | undefined): { requires?: RefConstraint["requires"]; tolerates?: RefConstraint["tolerates"] } {
+    return c === undefined || c === 0 ? {} : (this.fleet.constraints ?? [])[c];
   }
 
   takeId(): number {
@@ -296,7 +307,8 @@ export function doPlace(w: World, e: Engine, req: ReqSpec, opts?: CallOpts): voi
   // Optional fields only when set: the engine must treat "absent" as the defaults.
   const request = { id, demand: req.demand, tenant: req.tenant,
     ...(req.deployment === undefined ? {} : { deployment: req.deployment }),
-    ...(req.expectedEnd === undefined ? {} : { expectedEnd: req.expectedEnd }) };
+    ...(req.expectedEnd === undefined ? {} : { expectedEnd: req.expectedEnd }),
+    ...w.constraintFields(req.constraint) };
   const p = opts === undefined ? e.place(request) : e.place(request, opts);
   w.count("place", r);
   samePlacement(`place(vm ${id} ${JSON.stringify(req)}${opts ? " " + JSON.stringify(opts) : ""})`, p, r, w.dims);
@@ -327,6 +339,7 @@ export function doBatch(w: World, e: Engine, reqs: ReqSpec[], opts?: BatchCallOp
     tenants: reqs.map((q) => q.tenant),
     ...(hasDeps ? { deployments: reqs.map((q) => q.deployment ?? NO_DEP) } : {}),
     ...(reqs.some((q) => q.expectedEnd !== undefined) ? { expectedEnds: reqs.map((q) => q.expectedEnd ?? 0) } : {}),
+    ...(reqs.some((q) => q.constraint !== undefined) ? { constraints: reqs.map((q) => w.conIds[q.constraint ?? 0]) } : {}),
   };
   const res = opts === undefined ? e.placeBatch(batch) : e.placeBatch(batch, opts);
   const what = `placeBatch(${JSON.stringify(reqs)}${opts ? " " + JSON.stringify(opts) : ""})`;

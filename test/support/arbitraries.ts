@@ -5,6 +5,7 @@
 
 import fc from "fast-check";
 import type { EngineOptions, HostSpec, Policy, SizeMeasure } from "../../src/types.js";
+import type { RefConstraint } from "./reference.js";
 
 export const POLICIES_ALL: readonly Policy[] = ["first-fit", "best-fit", "spread", "dot-product", "l2", "lifetime"];
 export const MEASURES_ALL: readonly SizeMeasure[] = ["sum", "max", "product"];
@@ -34,6 +35,8 @@ export interface FleetCase {
   dims: number;
   hosts: HostSpec[];
   options: EngineOptions & { vmCapacity: number };
+  /** Label constraints requests may name by index (support/label-arbitraries); [0] is none. */
+  constraints?: RefConstraint[];
 }
 
 export interface ReqSpec {
@@ -42,6 +45,8 @@ export interface ReqSpec {
   deployment?: number;
   /** Absent or 0: unknown. */
   expectedEnd?: number;
+  /** Index into the fleet's constraints; absent or 0: none. */
+  constraint?: number;
 }
 
 export interface CallOpts {

@@ -4,6 +4,10 @@
 //
 // It does not validate input: callers only hand it requests the Engine accepted.
 //
+// Labels and taints (README, Placement rules): each host keeps the labels and taints of its spec;
+// a request names a constraint by its index in `constraints` (0: none), and the rule is restated
+// below from the README, not taken from the engine.
+//
 // Devices (README, Placement rules, "Devices (GPUs)"): with the `devices` option a
 // dimension is also split into equal devices; the model keeps each host's per-device free
 // units in plain arrays and chooses devices by linear scans.
@@ -29,7 +33,7 @@ export interface RefRequest {
   tenant: number;
   /** NO_DEP (or undefined) for no deployment. */
   deployment?: number;
-  /** A label constraint id (see RefEngine.admits); 0 or undefined: none. */
+  /** Index of the VM's label constraint in RefEngine.constraints; 0 or undefined: none. */
   constraint?: number;
   /** Expected end time; 0 or undefined: unknown. */
   expectedEnd?: number;
@@ -89,6 +93,22 @@ export function effectiveCapacity(h: HostSpec, dims: number): number[] {
   return out;
 }
 
+/** What a VM requires of host labels and the taints it tolerates (the engine's ConstraintSpec). */
+export interface RefConstraint {
+  requires?: Readonly<Record<string, readonly string[]>>;
+  tolerates?: readonly string[];
+}
+
+/** README's label rule: every required key has one of its values among the host's labels, and
+ *  every taint of the host is tolerated by its exact `key=value` or by its key alone. */
+export function labelsAdmit(c: RefConstraint, labels: Readonly<Record<string, string>>, taints: readonly string[]): boolean {
+  for (const [k, vs] of Object.entries(c.requires ?? {})) {
+    if (!Object.hasOwn(labels, k) || !vs.includes(labels[k])) return false;
+  }
+  const tol = c.tolerates ?? [];
+  return taints.every((t) => tol.includes(t) || tol.includes(t.split("=")[0]));
+}
+
 /** Per-batch fault-domain spread bookkeeping. */
 interface FdCtx {
   domains: number;
@@ -122,8 +142,13 @@ export class RefEngine {
   readonly defaults: Required<RefOptions>;
   vmsPlaced = 0;
   private inServiceN = 0;
-  /** Labels: whether constraint c lets a VM use host h (the test sets it; default: always). */
-  admits: (c: number, h: number) => boolean = () => true;
+  /** Label constraints by index (0: none); requests name them by `constraint`. */
+  constraints: readonly RefConstraint[] = [{}];
+  /** Each host's labels and taints, from its spec. */
+  labels: Array<Readonly<Record<string, string>>> = [];
+  taints: Array<readonly string[]> = [];
+  /** Whether constraint c lets a VM use host h: the label rule by default (a test may replace it). */
+  admits: (c: number, h: number) => boolean = (c, h) => labelsAdmit(this.constraints[c], this.labels[h], this.taints[h]);
   /** Keep scarce hosts free (the engine's default; a test may turn it off). */
   keepScarce = true;
   /** Open empty hosts of the smallest size rank first (the engine's smallestHostsFirst; off by default). */
@@ -182,6 +207,8 @@ export class RefEngine {
       this.scale[d] = Math.max(this.scale[d], eff[d]);
     }
     this.fd[h] = spec.faultDomain ?? 0;
+    this.labels[h] = spec.labels ?? {};
+    this.taints[h] = spec.taints ?? [];
     this.inService[h] = spec.inService === false ? 0 : 1;
     this.inServiceN += this.inService[h];
     this.level[h] = this.computeLevel(h);
