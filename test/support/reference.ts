@@ -147,8 +147,10 @@ export class RefEngine {
   /** Each host's labels and taints, from its spec. */
   labels: Array<Readonly<Record<string, string>>> = [];
   taints: Array<readonly string[]> = [];
-  /** Whether constraint c lets a VM use host h: the label rule by default (a test may replace it). */
-  admits: (c: number, h: number) => boolean = (c, h) => labelsAdmit(this.constraints[c], this.labels[h], this.taints[h]);
+  /** Whether constraint c lets a VM use host h: the label rule by default (a test may replace it;
+   *  constraint 0 is none, which admits every untainted host: the fuzz's plain fleets ask only that). */
+  admits: (c: number, h: number) => boolean = (c, h) =>
+    (c === 0 && this.taints[h].length === 0) || labelsAdmit(this.constraints[c], this.labels[h], this.taints[h]);
   /** Keep scarce hosts free (the engine's default; a test may turn it off). */
   keepScarce = true;
   /** Open empty hosts of the smallest size rank first (the engine's smallestHostsFirst; off by default). */
