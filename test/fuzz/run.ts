@@ -85,7 +85,7 @@ function readArgs(argv: string[]): Args | undefined {
 function chunkFleet(kind: FleetKind, seed: number): { fleet: FleetCase; sources: OpSources; scale: typeof LARGE } {
   const sample = <T>(arb: fc.Arbitrary<T>): T => fc.sample(arb, { seed, numRuns: 1 })[0];
   const large = (f: FleetCase) => ({ ...f, options: { ...f.options, vmCapacity: LARGE.vmCapacity } });
-  const plain = (f: FleetCase): Required<OpSources> => ({ req: reqArb(f.dims, LARGE), host: hostArb(f.dims, LARGE) });
+  const largeSources = (f: FleetCase): Required<OpSources> => ({ req: reqArb(f.dims, LARGE), host: hostArb(f.dims, LARGE) });
   // Device fleets keep the small scale's tenants and deployments (their requests come from the
   // device arbitraries) with long batches; their hosts number up to 300.
   const deviceScale = { ...SMALL, maxBatch: LARGE.maxBatch };
@@ -96,7 +96,7 @@ function chunkFleet(kind: FleetKind, seed: number): { fleet: FleetCase; sources:
     }
     case "labels": {
       const fleet = sample(withLabels(fleetArb(LARGE)));
-      return { fleet, sources: labelSources(fleet, plain(fleet)), scale: LARGE };
+      return { fleet, sources: labelSources(fleet, largeSources(fleet)), scale: LARGE };
     }
     case "devices": {
       const fleet = sample(deviceFleetArb({ maxHosts: 300 }));
