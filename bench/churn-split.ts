@@ -12,12 +12,10 @@
 //
 // The probes count as lookups for shape-class admission (8 asks earn a class), so classes come
 // sooner than in bench/churn.ts; placements are the same (both search paths are exact).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { init, type CoreExports } from "../src/core.js";
+import { buildProbeCore } from "./probe-core.js";
 import type { Engine } from "../src/engine.js";
 import { type Sizes, catalogSizes, demandOf, rng } from "./churn-fleet.js";
 import { FragmentedChurn, churnEngine } from "./fragmented-churn.js";
@@ -74,25 +72,6 @@ function locality(hosts: readonly number[], ks: readonly number[]): number[] {
   return hit.map((n) => n / hosts.length);
 }
 
-/** The AssemblyScript compiler's API, imported by a computed name: its own type declarations
- *  would bring the AssemblyScript standard library's globals into this TypeScript program. */
-interface Asc { main(argv: string[]): Promise<{ error: Error | null; stderr: { toString(): string } }> }
-
-async function buildProbeCore(): Promise<Uint8Array> {
-  const compiler = "assemblyscript/asc";
-  const asc = ((await import(compiler)) as { default: Asc }).default;
-  const root = fileURLToPath(new URL("../..", import.meta.url));
-  const dir = mkdtempSync(join(tmpdir(), "vmfabric-split-"));
-  try {
-    const out = join(dir, "probe.wasm");
-    const { error, stderr } = await asc.main([join(root, "assembly/measure/probe.ts"), "--config", join(root, "asconfig.json"), "--target", "release", "--outFile", out]);
-    if (error) throw new Error(`building the probe core failed: ${error.message}\n${stderr.toString()}`);
-    return readFileSync(out);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -108,7 +87,7 @@ async function main(): Promise<number> {
   const list = catalogSizes(`${values.catalog}.csv`);
   if (!list) { console.error("churn-split: ../shared/data/vm-catalogs not found (set VMFABRIC_DATA); nothing to measure"); return 0; }
   const sizes: Sizes = { name: `${values.catalog}-catalog`, sizes: list };
-  await init(await buildProbeCore());
+  await init(await buildProbeCore(fileURLToPath(new URL("../..", import.meta.url))));
   console.log(`${values.catalog} catalog, ${H} hosts filled to 80% cpu (best-fit), ${ops} churn placements, ${ops} more in groups of 1,000 releases and 1,000 placements, then ${ops} with no releases; ${runs} runs`);
   console.log("run | phase | Engine.place us | search cold us | search again us | core place after both us | facade us | on a host of the last 8 / 64 placements");
   for (let r = 1; r <= runs; r++) {

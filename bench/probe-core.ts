@@ -1,0 +1,26 @@
+// A measurement core: the release core plus `probe` (assembly/measure/probe.ts), the search of
+// `place` without its commit. Built on demand by bench/churn-split.ts; never shipped.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The AssemblyScript compiler's API, imported by a computed name: its own type declarations
+ *  would bring the AssemblyScript standard library's globals into this TypeScript program. */
+interface Asc { main(argv: string[]): Promise<{ error: Error | null; stderr: { toString(): string } }> }
+
+/** The core with `probe` (assembly/measure/probe.ts), compiled from the sources under `root`
+ *  (the repository) with the release settings of asconfig.json. */
+export async function buildProbeCore(root: string): Promise<Uint8Array> {
+  const compiler = "assemblyscript/asc";
+  const asc = ((await import(compiler)) as { default: Asc }).default;
+  const dir = mkdtempSync(join(tmpdir(), "vmfabric-split-"));
+  try {
+    const out = join(dir, "probe.wasm");
+    const { error, stderr } = await asc.main([join(root, "assembly/measure/probe.ts"), "--config", join(root, "asconfig.json"), "--target", "release", "--outFile", out]);
+    if (error) throw new Error(`building the probe core failed: ${error.message}\n${stderr.toString()}`);
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
