@@ -247,8 +247,11 @@ export class Engine {
   }
 
   /** Views over core memory, re-created whenever memory grew (growth detaches old views). */
+  // After memory.grow the old buffer is detached and every view of it reads as length 0; io is
+  // never empty otherwise. Reading `memory.buffer` instead (a host call) cost about a tenth of a
+  // hot place + release pair. A new core instance refreshes the views itself (build).
   private get views(): Views {
-    return this.v.buffer === this.core.memory.buffer ? this.v : this.refreshViews();
+    return this.v.io.length !== 0 ? this.v : this.refreshViews();
   }
 
   private writeIo(vec: ArrayLike<number>): void {
