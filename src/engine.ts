@@ -263,6 +263,13 @@ export class Engine {
   /** A user vector (a demand, or with `capacity` a host type's) in the core's form. */
   private writeCore(vec: ArrayLike<number>, capacity = false): void {
     const io = this.views.io;
+    if (!this.devices.any) {
+      // The common case, on every place: the user dimensions, then zeros to the lane's end.
+      const U = this.dimensions.length;
+      for (let d = 0; d < U; d++) io[d] = vec[d];
+      for (let d = U; d < this.stride; d++) io[d] = 0;
+      return;
+    }
     io.fill(0, 0, this.stride);
     this.devices.writeCore(vec, 0, io, 0, capacity);
   }
@@ -388,7 +395,7 @@ export class Engine {
     if (typeof request !== "object" || request === null) throw invalid("request", request, "a VM request object");
     const vm = this.vmId("request.id", request.id, false);
     const demand = check.vector("request.demand", request.demand, this.dimensions.length);
-    this.devices.checkDemand(demand, 0, (d) => `request.demand[${d}]`);
+    if (this.devices.any) this.devices.checkDemand(demand, 0, (d) => `request.demand[${d}]`);
     const tenant = this.tenantId("request.tenant", request.tenant);
     const dep = this.deploymentId("request.deployment", request.deployment);
     const endIn = request.expectedEnd;
