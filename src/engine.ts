@@ -246,10 +246,10 @@ export class Engine {
     return this.v;
   }
 
-  /** Views over core memory, re-created whenever memory grew (growth detaches old views). */
   // After memory.grow the old buffer is detached and every view of it reads as length 0; io is
   // never empty otherwise. Reading `memory.buffer` instead (a host call) cost about a tenth of a
   // hot place + release pair. A new core instance refreshes the views itself (build).
+  /** Views over core memory, re-created whenever memory grew (growth detaches old views). */
   private get views(): Views {
     return this.v.io.length !== 0 ? this.v : this.refreshViews();
   }
@@ -283,10 +283,17 @@ export class Engine {
     try {
       return call();
     } catch (e) {
-      if (!isCoreTrap(e)) throw e;
-      this.recover(rollback());
-      throw new VmfabricError("CORE_TRAP", `the placement core trapped (${(e as Error).message}); it was re-created and the call rolled back`);
+      throw this.trapped(e, rollback);
     }
+  }
+
+  /** What a core call that threw becomes: a trap rebuilds the core (guard) and is a CORE_TRAP
+   *  error; anything else is thrown as it was. (place and release inline guard's try, so that
+   *  the hottest calls allocate no closures.) */
+  private trapped(e: unknown, rollback: () => Rollback): unknown {
+    if (!isCoreTrap(e)) return e;
+    this.recover(rollback());
+    return new VmfabricError("CORE_TRAP", `the placement core trapped (${(e as Error).message}); it was re-created and the call rolled back`);
   }
 
   private recover(rollback: Rollback): void {
@@ -371,10 +378,13 @@ export class Engine {
   place(request: VmRequest, options?: PlaceOptions): Placement {
     const o = this.resolve(options, this.defaults);
     const r = this.request(request);
-    const host = this.guard(() => {
+    let host: number;
+    try {
       this.writeCore(r.demand);
-      return this.core.place(r.vm, r.tenant, r.dep, r.con, o.k, o.policy, o.window, r.end);
-    }, () => []);
+      host = this.core.place(r.vm, r.tenant, r.dep, r.con, o.k, o.policy, o.window, r.end);
+    } catch (e) {
+      throw this.trapped(e, () => []);
+    }
     return this.outcome(r.vm, host, r.demand, r.con);
   }
 
@@ -516,7 +526,11 @@ export class Engine {
   release(vmId: number): void {
     const vm = this.vmId("vmId", vmId, true);
     const host = this.views.vmHost[vm];
-    this.guard(() => this.core.releaseVm(vm), () => [[vm, host]]);
+    try {
+      this.core.releaseVm(vm);
+    } catch (e) {
+      throw this.trapped(e, () => [[vm, host]]);
+    }
   }
 
   /** Releases many VMs in one core call; all ids are checked first. */

@@ -68,6 +68,41 @@ describe("trap recovery", () => {
     expect(e.place({ id: 1, demand: [1], tenant: 0 }, { policy: "first-fit" }).host).toBe(1);
   });
 
+  // injectTrapAfter arms batches only; here the core's own place / releaseVm is made to trap
+  // (after doing its work, for the release), as a trap inside the wasm would.
+  test("a trap in place or release: CORE_TRAP, the state before the call, a working engine", () => {
+    const e = Engine.create([{ capacity: [4, 4] }, { capacity: [4, 4] }], { dimensions: ["a", "b"], vmCapacity: 8 });
+    e.place({ id: 0, demand: [2, 2], tenant: 1 });
+    const holder = e as unknown as { core: Record<string, unknown> };
+    // The core's export `name` traps; with `first`, after the real export has done its work.
+    const arm = (name: string, first = false) => {
+      const core = holder.core;
+      const armed = Object.create(null) as Record<string, unknown>;
+      for (const k of Object.keys(core)) armed[k] = core[k];
+      armed[name] = (...a: number[]) => {
+        if (first) (core[name] as (...x: number[]) => unknown)(...a);
+        throw new WebAssembly.RuntimeError("unreachable");
+      };
+      holder.core = armed;
+      return core;
+    };
+    const original = arm("place");
+    expectTrap(() => e.place({ id: 1, demand: [1, 1], tenant: 1 }));
+    expect(holder.core).not.toBe(original); // a new instance, not the armed one
+    expect(e.hostOf(1)).toBe(-1);
+    expect(e.hostOf(0)).toBe(0);
+    expect(e.freeOf(0)).toEqual([2, 2]);
+    // The release really happens in the old core, then it traps: recovery must put vm 0 back.
+    arm("releaseVm", true);
+    expectTrap(() => e.release(0));
+    expect(e.hostOf(0)).toBe(0);
+    expect(e.freeOf(0)).toEqual([2, 2]);
+    expect(e.stats()).toMatchObject({ vmsPlaced: 1, hostsUsed: 1 });
+    expect(e.place({ id: 1, demand: [1, 1], tenant: 1 }).host).toBe(0);
+    e.release(0);
+    expect(e.freeOf(0)).toEqual([3, 3]);
+  });
+
   test("a trap in releaseBatch puts every VM back", () => {
     const e = Engine.create([{ capacity: [4, 4] }, { capacity: [4, 4] }], { dimensions: ["a", "b"], vmCapacity: 8 });
     e.setTenantDedicated(3);
