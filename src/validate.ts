@@ -20,8 +20,8 @@ export function vector(field: string, value: unknown, dims: number, max = I32_MA
   const out = new Array<number>(dims);
   for (let d = 0; d < dims; d++) {
     const x = arr[d];
-    // intIn's test, inlined: the entry's field name is built only for the error (a string per
-    // dimension per call was a tenth of a hot place's facade time).
+    // intIn's test, inlined, so the entry's field name is built only for an error, not as a
+    // string per dimension on every valid demand (this runs on every place).
     if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > max) throw invalid(`${field}[${d}]`, x, `an integer in [0, ${max}]`);
     out[d] = x;
   }
