@@ -89,7 +89,6 @@ export class DeviceLayout {
   writeCore(vec: ArrayLike<number>, at: number, out: Int32Array, o: number, capacity: boolean): void {
     const U = this.userDims;
     for (let d = 0; d < U; d++) out[o + d] = vec[at + d];
-    if (this.kinds.length === 0) return;
     this.kinds.forEach((k, j) => {
       const x = vec[at + k.dim];
       const w = o + U + 2 * j;
