@@ -70,16 +70,21 @@ export class FragmentedChurn {
         e.release(gone);
         this.freeIds.push(gone);
       }
-      for (let i = 0; i < k; i++) {
-        const id = this.freeIds.pop()!;
-        const d = demandOf(this.churnSizes, this.rand);
-        const t = performance.now();
-        const p = e.place({ id, demand: d, tenant: 1 });
-        this.churnMs += performance.now() - t;
-        this.churns++;
-        if (p.host >= 0) this.live.push(id); else this.freeIds.push(id);
-      }
+      for (let i = 0; i < k; i++) this.placeNext();
     }
+  }
+
+  /** One churn placement: a free id, a size of the churn set, the place call timed into churnMs.
+   *  Returns the host (-1: rejected). */
+  private placeNext(): number {
+    const id = this.freeIds.pop()!;
+    const d = demandOf(this.churnSizes, this.rand);
+    const t = performance.now();
+    const p = this.engine.place({ id, demand: d, tenant: 1 });
+    this.churnMs += performance.now() - t;
+    this.churns++;
+    if (p.host >= 0) this.live.push(id); else this.freeIds.push(id);
+    return p.host;
   }
 
   /** n churn cycles; `placed(k, host)` hears of the k-th churn placement's host (-1: rejected). */
@@ -91,14 +96,8 @@ export class FragmentedChurn {
       e.release(gone);
       this.releaseMs += performance.now() - r;
       this.freeIds.push(gone);
-      const id = this.freeIds.pop()!;
-      const d = demandOf(this.churnSizes, this.rand);
-      const t = performance.now();
-      const p = e.place({ id, demand: d, tenant: 1 });
-      this.churnMs += performance.now() - t;
-      placed?.(this.churns, p.host);
-      this.churns++;
-      if (p.host >= 0) this.live.push(id); else this.freeIds.push(id);
+      const host = this.placeNext();
+      placed?.(this.churns - 1, host);
     }
   }
 }
