@@ -102,8 +102,9 @@ export interface RefConstraint {
 /** README's label rule: every required key has one of its values among the host's labels, and
  *  every taint of the host is tolerated by its exact `key=value` or by its key alone. */
 export function labelsAdmit(c: RefConstraint, labels: Readonly<Record<string, string>>, taints: readonly string[]): boolean {
-  for (const [k, vs] of Object.entries(c.requires ?? {})) {
-    if (!Object.hasOwn(labels, k) || !vs.includes(labels[k])) return false;
+  const req = c.requires ?? {};
+  for (const k in req) {
+    if (!Object.hasOwn(labels, k) || !req[k].includes(labels[k])) return false;
   }
   const tol = c.tolerates ?? [];
   return taints.every((t) => tol.includes(t) || tol.includes(t.split("=")[0]));
@@ -147,10 +148,8 @@ export class RefEngine {
   /** Each host's labels and taints, from its spec. */
   labels: Array<Readonly<Record<string, string>>> = [];
   taints: Array<readonly string[]> = [];
-  /** Whether constraint c lets a VM use host h: the label rule by default (a test may replace it;
-   *  constraint 0 is none, which admits every untainted host: the fuzz's plain fleets ask only that). */
-  admits: (c: number, h: number) => boolean = (c, h) =>
-    (c === 0 && this.taints[h].length === 0) || labelsAdmit(this.constraints[c], this.labels[h], this.taints[h]);
+  /** Whether constraint c lets a VM use host h: the label rule by default (a test may replace it). */
+  admits: (c: number, h: number) => boolean = (c, h) => labelsAdmit(this.constraints[c], this.labels[h], this.taints[h]);
   /** Keep scarce hosts free (the engine's default; a test may turn it off). */
   keepScarce = true;
   /** Open empty hosts of the smallest size rank first (the engine's smallestHostsFirst; off by default). */
