@@ -16,7 +16,7 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { init, type CoreExports } from "../src/core.js";
-import { buildProbeCore } from "./probe-core.js";
+import { buildProbeCore, replaceCoreExport } from "./probe-core.js";
 import type { Engine } from "../src/engine.js";
 import { type Sizes, catalogSizes, demandOf, rng } from "./churn-fleet.js";
 import { FragmentedChurn, churnEngine } from "./fragmented-churn.js";
@@ -35,12 +35,8 @@ class Split {
 
 /** Replaces the engine's core with one whose `place` first probes twice, timing each part. */
 function instrument(e: Engine): { phase: Split } {
-  const holder = e as unknown as { core: ProbeCore };
-  const core = holder.core;
   const state = { phase: new Split() };
-  const wrapped = Object.create(null) as ProbeCore;
-  for (const k of Object.keys(core)) (wrapped as unknown as Record<string, unknown>)[k] = (core as unknown as Record<string, unknown>)[k];
-  wrapped.place = (v: number, tenant: number, dep: number, con: number, k: number, policy: number, window: number, end: number): number => {
+  replaceCoreExport<ProbeCore>(e, "place", (core) => (v: number, tenant: number, dep: number, con: number, k: number, policy: number, window: number, end: number): number => {
     const p = state.phase;
     let t = performance.now();
     core.probe(tenant, dep, con, k, policy, window, end);
@@ -56,8 +52,7 @@ function instrument(e: Engine): { phase: Split } {
     p.n++;
     p.hosts.push(h);
     return h;
-  };
-  holder.core = wrapped;
+  });
   return state;
 }
 

@@ -1,5 +1,6 @@
 // A measurement core: the release core plus `probe` (assembly/measure/probe.ts), the search of
-// `place` without its commit. Built on demand by bench/churn-split.ts; never shipped.
+// `place` without its commit. Built on demand by bench/churn-split.ts; never shipped. And the
+// way the split reaches it: an engine's core exports, one of them replaced.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,3 +25,15 @@ export async function buildProbeCore(root: string): Promise<Uint8Array> {
   }
 }
 
+
+/** Gives engine `e` a copy of its core's exports with `name` replaced by `make(original)` (the
+ *  exports object itself is frozen). Returns the original exports. */
+export function replaceCoreExport<C extends object>(e: object, name: string, make: (core: C) => unknown): C {
+  const holder = e as { core: C };
+  const core = holder.core;
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(core)) copy[k] = (core as Record<string, unknown>)[k];
+  copy[name] = make(core);
+  holder.core = copy as C;
+  return core;
+}

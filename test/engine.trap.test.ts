@@ -7,6 +7,10 @@ import { Engine, VmfabricError } from "../src/index.js";
 import { SMALL, fleetArb, opArb, reqArb } from "./support/arbitraries.js";
 import { NO_DEP } from "./support/reference.js";
 import { World, applyOp, compareFull } from "./fuzz/model.js";
+import { replaceCoreExport } from "../bench/probe-core.js";
+
+// The error a trapping wasm call throws (the WebAssembly API, reached as src/core.ts does).
+const { RuntimeError } = (globalThis as unknown as { WebAssembly: { RuntimeError: new (message: string) => Error } }).WebAssembly;
 
 function expectTrap(fn: () => unknown): void {
   let err: unknown;
@@ -73,22 +77,14 @@ describe("trap recovery", () => {
   test("a trap in place or release: CORE_TRAP, the state before the call, a working engine", () => {
     const e = Engine.create([{ capacity: [4, 4] }, { capacity: [4, 4] }], { dimensions: ["a", "b"], vmCapacity: 8 });
     e.place({ id: 0, demand: [2, 2], tenant: 1 });
-    const holder = e as unknown as { core: Record<string, unknown> };
     // The core's export `name` traps; with `first`, after the real export has done its work.
-    const arm = (name: string, first = false) => {
-      const core = holder.core;
-      const armed = Object.create(null) as Record<string, unknown>;
-      for (const k of Object.keys(core)) armed[k] = core[k];
-      armed[name] = (...a: number[]) => {
-        if (first) (core[name] as (...x: number[]) => unknown)(...a);
-        throw new WebAssembly.RuntimeError("unreachable");
-      };
-      holder.core = armed;
-      return core;
-    };
+    const arm = (name: string, first = false) => replaceCoreExport<Record<string, unknown>>(e, name, (core) => (...a: number[]) => {
+      if (first) (core[name] as (...x: number[]) => unknown)(...a);
+      throw new RuntimeError("unreachable");
+    });
     const original = arm("place");
     expectTrap(() => e.place({ id: 1, demand: [1, 1], tenant: 1 }));
-    expect(holder.core).not.toBe(original); // a new instance, not the armed one
+    expect((e as unknown as { core: unknown }).core).not.toBe(original); // a new instance, not the armed one
     expect(e.hostOf(1)).toBe(-1);
     expect(e.hostOf(0)).toBe(0);
     expect(e.freeOf(0)).toEqual([2, 2]);
