@@ -7,7 +7,8 @@ import { Engine } from "../src/engine.js";
 import { REASON_CODES } from "../src/reasons.js";
 import type { HostSpec, Policy } from "../src/types.js";
 import { vmfabricErrorOf, observeEngine } from "./support/errors.js";
-import { POLICY_LIST, RefEngine } from "./support/reference.js";
+import { POLICY_LIST, RefEngine, type RefConstraint } from "./support/reference.js";
+import { constraintArb, hostLabelsArb } from "./support/label-arbitraries.js";
 
 const GPU = (model: string, taint = true): HostSpec => ({ capacity: [8, 8], labels: { gpu: model }, ...(taint ? { taints: ["gpu"] } : {}) });
 const PLAIN: HostSpec = { capacity: [8, 8] };
@@ -81,34 +82,12 @@ describe("labels and taints", () => {
 
 // ---- random streams against the reference ----
 
-const MODELS = ["A10", "V100M16", "V100M32"];
-const TAINTS = ["gpu", "spot=true"];
-
-interface Con { requires: Record<string, string[]>; tolerates: string[] }
-
+// Hosts and constraints from the model test's generators (support/label-arbitraries).
 const hostArb = fc.record({
   cap: fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 })),
-  gpu: fc.constantFrom(undefined, ...MODELS),
-  gen: fc.constantFrom(undefined, "v4", "v5"),
-  taints: fc.subarray(TAINTS),
+  attrs: hostLabelsArb,
   inService: fc.boolean(),
-}).map(({ cap, gpu, gen, taints, inService }): { spec: HostSpec } => {
-  const labels: Record<string, string> = {};
-  if (gpu) labels.gpu = gpu;
-  if (gen) labels.gen = gen;
-  return { spec: { capacity: cap, labels, taints, inService } };
-});
-
-const conArb: fc.Arbitrary<Con> = fc.record({
-  gpu: fc.option(fc.subarray(MODELS, { minLength: 1 }), { nil: undefined }),
-  gen: fc.option(fc.subarray(["v4", "v5"], { minLength: 1 }), { nil: undefined }),
-  tolerates: fc.subarray(["gpu", "spot", "spot=true", "spot=false"]),
-}).map(({ gpu, gen, tolerates }) => {
-  const requires: Record<string, string[]> = {};
-  if (gpu) requires.gpu = gpu;
-  if (gen) requires.gen = gen;
-  return { requires, tolerates };
-});
+}).map(({ cap, attrs, inService }): { spec: HostSpec } => ({ spec: { capacity: cap, labels: attrs.labels, taints: attrs.taints, inService } }));
 
 type Op =
   | { k: "place"; id: number; demand: [number, number]; con: number; policy: Policy }
@@ -129,10 +108,10 @@ const opArb = (hosts: number, cons: number): fc.Arbitrary<Op> => fc.oneof(
 
 const caseArb = fc.record({
   hosts: fc.array(hostArb, { minLength: 1, maxLength: 7 }),
-  cons: fc.array(conArb, { minLength: 1, maxLength: 4 }),
+  cons: fc.array(constraintArb, { minLength: 1, maxLength: 4 }),
 }).chain(({ hosts, cons }) => fc.record({
   hosts: fc.constant(hosts),
-  cons: fc.constant([{ requires: {}, tolerates: [] } as Con, ...cons]),
+  cons: fc.constant([{ requires: {}, tolerates: [] } as RefConstraint, ...cons]),
   ops: fc.array(opArb(hosts.length, cons.length + 1), { minLength: 1, maxLength: 40 }),
 }));
 

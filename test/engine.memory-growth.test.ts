@@ -7,7 +7,7 @@ import { Engine } from "../src/engine.js";
 describe("views after the core's memory grows", () => {
   it("a batch that grows the scratch, then place, hostOf, freeOf and release read the new memory", () => {
     const e = Engine.create([{ capacity: [100, 100] }, { capacity: [100, 100], faultDomain: 1 }], { dimensions: ["cpu", "memory"], vmCapacity: 300_000 });
-    const memory = (e as unknown as { core: { memory: WebAssembly.Memory } }).core.memory;
+    const memory = (e as unknown as { core: { memory: { buffer: ArrayBuffer } } }).core.memory;
     const before = memory.buffer.byteLength;
     const n = 200_000;
     const ids = Array.from({ length: n }, (_, i) => i);

@@ -16,12 +16,13 @@ const GENERATIONS = ["v4", "v5"];
 /** Put on every host of some fleets: only constraints tolerating it place anything there. */
 const EVERYWHERE_TAINT = "maintenance";
 
-interface HostLabels {
+export interface HostLabels {
   labels: Record<string, string>;
   taints: string[];
 }
 
-const hostLabelsArb: fc.Arbitrary<HostLabels> = fc.record({
+/** One host's labels (a GPU model, a generation, each sometimes absent) and taints. */
+export const hostLabelsArb: fc.Arbitrary<HostLabels> = fc.record({
   gpu: fc.option(fc.constantFrom(...GPU_MODELS), { freq: 2 }),
   gen: fc.option(fc.constantFrom(...GENERATIONS), { freq: 3 }),
   taints: fc.subarray(["gpu", "spot=true", "spot=false"]),
@@ -32,7 +33,9 @@ const hostLabelsArb: fc.Arbitrary<HostLabels> = fc.record({
   return { labels, taints };
 });
 
-const constraintArb: fc.Arbitrary<RefConstraint> = fc.record({
+/** A VM's requirements (any of some GPU models, the rare one included; any of the
+ *  generations; each sometimes absent) and tolerations. */
+export const constraintArb: fc.Arbitrary<RefConstraint> = fc.record({
   gpu: fc.option(fc.subarray([...GPU_MODELS, RARE_MODEL], { minLength: 1 }), { freq: 2 }),
   gen: fc.option(fc.subarray(GENERATIONS, { minLength: 1 }), { freq: 3 }),
   tolerates: fc.subarray(["gpu", "spot", "spot=true", "spot=false", EVERYWHERE_TAINT]),
