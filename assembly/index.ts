@@ -13,7 +13,7 @@ import { setAdmits, setAdmitsAll, setHostSignature, vmConstraint, vmConstraintBa
 import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
 import {
   DIMS, HOSTS, HOST_CAP, VMS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
-  demandPtr, fdInService, freePtr, REC_FD, REC_TYPE, hFree, hState, recPtr, hVmCount, hostFd, hostState,
+  demandPtr, fdInService, freePtr, REC_FD, REC_TYPE, HOST_BYTES, hFree, hState, statePtr, recPtr, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
   vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd,
   MAX_RANKS, noteTypeSet, hostVmCount, rankEmptyBits, rankTree, setRankCount, tRank, treeBytes, typeRank,
@@ -71,7 +71,7 @@ export function setHost(h: i32, type: i32, fd: i32, state: u8): void {
 export function setHostState(h: i32, state: u8): void {
   const was = hostState(h) == STATE_IN_SERVICE;
   const now = state == STATE_IN_SERVICE;
-  store<u8>(hState + <usize>h, state);
+  store<u8>(statePtr(h), state);
   if (was != now) {
     const p = fdInService + (<usize>hostFd(h) << 2);
     const c = load<u32>(p);
@@ -199,6 +199,9 @@ export function scratchSize(): usize { return scratchBytes(); }
 export function lanes(): i32 { return LANES; }
 
 // Table addresses for the facade's read-only views.
+/** Bytes per host record (state.ts): the free vector, VM count, state and VM-list head tables
+ *  below are fields of it, each at its own offset. */
+export function hostStride(): usize { return HOST_BYTES; }
 export function hostFreeTable(): usize { return hFree; }
 export function hostVmCountTable(): usize { return hVmCount; }
 export function hostStateTable(): usize { return hState; }

@@ -9,7 +9,7 @@
 
 import { classBitSet, classTreeClear } from "./bits";
 import {
-  ADM_SLOTS, DIMS, FIT_WORDS, HOSTS, STATE_IN_SERVICE, admCon, hState, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, fitPtr, freePtr,
+  ADM_SLOTS, DIMS, FIT_WORDS, HOSTS, STATE_IN_SERVICE, admCon, hostState, LEVELS, MAX_SHAPES, NO_LEVEL, VEC, admCount, admKey, admNoCap, fitPtr, freePtr,
   hostLevel, setValidWord, shapeDemand, shapeHits, shapeLevelCount, shapeLevelMask, shapeTree, validWord,
 } from "./state";
 import { copyVec, fits, sameVec } from "./vec";
@@ -173,7 +173,7 @@ function build(s: i32, demand: usize, con: i32): void {
   memory.fill(c, 0, 64);
   const counting = shortsAwake; // dormant counts are all rebuilt when next needed
   for (let h = 0; h < HOSTS; h++) {
-    if (counting && load<u8>(hState + <usize>h) == STATE_IN_SERVICE) {
+    if (counting && hostState(h) == STATE_IN_SERVICE) {
       const f = freePtr(h);
       for (let k: usize = 0; k < (VEC >>> 4); k++) {
         const o = k << 4;
@@ -221,7 +221,7 @@ function wakeShorts(): void {
     }
   }
   for (let h = 0; h < HOSTS; h++) {
-    if (load<u8>(hState + <usize>h) == STATE_IN_SERVICE) shortMoveAll(NEVER_SHORT, freePtr(h));
+    if (hostState(h) == STATE_IN_SERVICE) shortMoveAll(NEVER_SHORT, freePtr(h));
   }
   shortsAwake = true;
   shortWakes++;

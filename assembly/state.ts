@@ -33,11 +33,21 @@ export let tCap: usize = 0;          // VEC per type
 export let tCapF: usize = 0;         // f64 per dimension per type (for free fractions)
 
 // Host table.
-export let hFree: usize = 0;         // VEC per host: effective capacity minus allocated
-// The per-host scalars a placement reads or writes together share one 16-byte record, so a
-// placement on a host anywhere in a large fleet misses the cache once for all of them rather
-// than once per table (measured on churn over 250,000 fragmented hosts: +1-4%, no more bytes;
-// README, Benchmark: many sizes). Fields, by byte offset:
+// What a commit or release reads and writes of its host shares one record of HOST_BYTES = VEC +
+// 32 bytes (48 with up to 4 dimensions: one or two cache lines): a churn placement lands on a
+// host no recent placement touched (README, Benchmark: many sizes), so each table it touched
+// there was a miss of its own. The fit words and the deployment filter keep tables of their
+// own: a class build writes every host's fit word, and a search's candidate scan reads the
+// filters of hosts in a row; inside the record (a 64-byte one) they cost the class builds 2.5x
+// and the million-VM bench 10-16%.
+// Record layout, by byte offset:
+//   0          VEC  free vector: effective capacity minus allocated
+//   VEC        16   the scalars below (REC_*)
+//   VEC + 16   i32  first VM on the host (list through vNext)
+//   VEC + 20   u32  VM count
+//   VEC + 24   i32  next host owned by the same dedicated tenant
+//   VEC + 28   u8   service state, in a 4-byte slot whose upper bytes stay 0 (the facade reads
+//                   the slot as a u32, so every host view indexes h x HOST_BYTES / 4)
 export const REC_LEVEL: usize = 0;   // u8 free-capacity level, NO_LEVEL when not indexed
 export const REC_SECTOR: usize = 1;  // u8 the host's sector in the bound trees (maxtree.ts)
 export const REC_TYPE: usize = 2;    // u16 host type
@@ -45,13 +55,15 @@ export const REC_ATTR: usize = 4;    // u16 label-and-taint signature (attrs.ts)
 export const REC_FD: usize = 6;      // u16 fault domain
 export const REC_OWNER: usize = 8;   // u32 dedicated tenant holding the host, or NONE
 export const REC_END: usize = 12;    // u32 latest expected end among the host's VMs, 0 when none known
+export let HOST_BYTES: usize = 48;
+export let hFree: usize = 0;         // the record's fields, each at its offset in host 0's record
 export let hRec: usize = 0;
-export let hState: usize = 0;        // u8
-export let hOwnedNext: usize = 0;    // i32 next host owned by the same dedicated tenant
-export let hVmHead: usize = 0;       // i32 first VM on the host (list through vNext)
-export let hVmCount: usize = 0;      // u32
-export let hSig: usize = 0;          // u32 bit per hashed deployment present (anti-affinity filter)
-export let hFit: usize = 0;          // FIT_WORDS x u64: bit s set when the host is indexed and fits shape s
+export let hVmHead: usize = 0;
+export let hVmCount: usize = 0;
+export let hOwnedNext: usize = 0;
+export let hState: usize = 0;
+export let hSig: usize = 0;          // u32 per host: bit per hashed deployment present (anti-affinity filter)
+export let hFit: usize = 0;          // FIT_WORDS x u64 per host: bit s set when the host is indexed and fits shape s
 
 // VM table.
 export let vHost: usize = 0;         // i32, -1 when not placed
@@ -130,19 +142,22 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   tCap = allocTable(<usize>types * VEC);
   tCapF = allocTable(<usize>types * <usize>dims * 8);
 
-  hFree = allocTable(H * VEC);
-  hRec = allocTable(H << 4);
+  HOST_BYTES = VEC + 32;
+  const records = (allocTable(H * HOST_BYTES + 64) + 63) & ~<usize>63; // from a cache line's start
+  hFree = records;
+  hRec = records + VEC;
+  hVmHead = records + VEC + 16;
+  hVmCount = records + VEC + 20;
+  hOwnedNext = records + VEC + 24;
+  hState = records + VEC + 28;
   for (let h: usize = 0; h < H; h++) {
-    store<u8>(hRec + (h << 4), NO_LEVEL, REC_LEVEL);
-    store<u32>(hRec + (h << 4), NONE, REC_OWNER);
+    const o = h * HOST_BYTES;
+    store<u8>(hRec + o, NO_LEVEL, REC_LEVEL);
+    store<u32>(hRec + o, NONE, REC_OWNER);
+    store<i32>(hVmHead + o, -1);
   }
-  hState = allocTable(H);
-  hOwnedNext = allocTable(H * 4);
-  hVmHead = allocTable(H * 4);
-  memory.fill(hVmHead, 0xff, H * 4);
-  hVmCount = allocTable(H * 4);
-  hSig = allocTable(H * 4);
   hFit = allocTable(H * 16);
+  hSig = allocTable(H * 4);
   setValidWord(0, 0);
   setValidWord(1, 0);
 
@@ -184,7 +199,12 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 }
 
 // ---- accessors (inlined) ----
-@inline export function freePtr(h: i32): usize { return hFree + <usize>h * VEC; }
+@inline export function freePtr(h: i32): usize { return hFree + (<usize>h * HOST_BYTES); }
+@inline export function statePtr(h: i32): usize { return hState + (<usize>h * HOST_BYTES); }
+@inline export function vmHeadPtr(h: i32): usize { return hVmHead + (<usize>h * HOST_BYTES); }
+@inline export function vmCountPtr(h: i32): usize { return hVmCount + (<usize>h * HOST_BYTES); }
+@inline export function sigPtr(h: i32): usize { return hSig + (<usize>h << 2); }
+@inline export function ownedNextPtr(h: i32): usize { return hOwnedNext + (<usize>h * HOST_BYTES); }
 @inline export function demandPtr(v: i32): usize { return vDemand + <usize>v * VEC; }
 @inline export function capPtr(t: i32): usize { return tCap + <usize>t * VEC; }
 // Class s's tree starts at word s and strides over every class (classBitSet & co., bits.ts).
@@ -193,15 +213,15 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function fitPtr(h: i32, w: i32): usize { return hFit + (<usize>h << 4) + (<usize>w << 3); }
 @inline export function rankTree(r: i32): usize { return rankEmptyBits + <usize>r * treeBytes; }
 @inline export function typeRank(t: i32): i32 { return <i32>load<u8>(tRank + <usize>t); }
-@inline export function recPtr(h: i32): usize { return hRec + (<usize>h << 4); }
+@inline export function recPtr(h: i32): usize { return hRec + (<usize>h * HOST_BYTES); }
 @inline export function hostType(h: i32): i32 { return <i32>load<u16>(recPtr(h), REC_TYPE); }
 @inline export function hostFd(h: i32): i32 { return <i32>load<u16>(recPtr(h), REC_FD); }
 @inline export function hostLevel(h: i32): i32 { return <i32>load<u8>(recPtr(h), REC_LEVEL); }
 @inline export function setHostLevel(h: i32, l: i32): void { store<u8>(recPtr(h), <u8>l, REC_LEVEL); }
-@inline export function hostState(h: i32): u8 { return load<u8>(hState + <usize>h); }
+@inline export function hostState(h: i32): u8 { return load<u8>(statePtr(h)); }
 @inline export function hostOwner(h: i32): u32 { return load<u32>(recPtr(h), REC_OWNER); }
 @inline export function setHostOwner(h: i32, t: u32): void { store<u32>(recPtr(h), t, REC_OWNER); }
-@inline export function hostVmCount(h: i32): u32 { return load<u32>(hVmCount + (<usize>h << 2)); }
+@inline export function hostVmCount(h: i32): u32 { return load<u32>(vmCountPtr(h)); }
 @inline export function vmHost(v: i32): i32 { return load<i32>(vHost + (<usize>v << 2)); }
 @inline export function vmDeployment(v: i32): u32 { return load<u32>(vDeployment + (<usize>v << 2)); }
 @inline export function vmTenant(v: i32): u32 { return load<u32>(vTenant + (<usize>v << 2)); }

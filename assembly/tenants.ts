@@ -2,7 +2,7 @@
 // leave the shared index while they hold any of the tenant's VMs and are listed per tenant.
 
 import {
-  MAX_DEDICATED, NONE, addDedicated, dedHead, dedKey, dedicatedCount, hOwnedNext, setHostOwner, hostOwner,
+  MAX_DEDICATED, NONE, addDedicated, dedHead, dedKey, dedicatedCount, ownedNextPtr, setHostOwner, hostOwner,
 } from "./state";
 
 const SLOTS: i32 = MAX_DEDICATED * 2;
@@ -41,12 +41,12 @@ export function addDedicatedTenant(t: u32): bool {
 }
 
 @inline export function ownedNext(h: i32): i32 {
-  return load<i32>(hOwnedNext + (<usize>h << 2));
+  return load<i32>(ownedNextPtr(h));
 }
 
 export function takeOwnership(h: i32, slot: i32, t: u32): void {
   setHostOwner(h, t);
-  store<i32>(hOwnedNext + (<usize>h << 2), ownedHead(slot));
+  store<i32>(ownedNextPtr(h), ownedHead(slot));
   store<i32>(dedHead + (<usize>slot << 2), h);
 }
 
@@ -57,6 +57,6 @@ export function dropOwnership(h: i32): void {
   while (cur != h) { prev = cur; cur = ownedNext(cur); }
   const next = ownedNext(h);
   if (prev < 0) store<i32>(dedHead + (<usize>slot << 2), next);
-  else store<i32>(hOwnedNext + (<usize>prev << 2), next);
+  else store<i32>(ownedNextPtr(prev), next);
   setHostOwner(h, NONE);
 }

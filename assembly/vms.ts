@@ -2,7 +2,7 @@
 
 import { refreshHost } from "./hosts";
 import {
-  NONE, addHostsUsed, addVmsPlaced, bumpEpoch, demandPtr, freePtr, hSig, hVmCount, hVmHead,
+  NONE, addHostsUsed, addVmsPlaced, bumpEpoch, demandPtr, freePtr, sigPtr, vmCountPtr, vmHeadPtr,
   STATE_IN_SERVICE, hostEnd, setHostEnd, hostOwner, hostState, vDeployment, vEnd, vHost, vNext, vTenant, vmDeployment, vmEnd, vmHost,
 } from "./state";
 import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
@@ -30,9 +30,9 @@ const before = memory.data(64, 16);
 
 /** VMs of deployment d on host h, stopping once `cap` are found. */
 export function countOnHost(h: i32, d: u32, cap: u32): u32 {
-  if ((load<u32>(hSig + (<usize>h << 2)) & deploymentBit(d)) == 0) return 0;
+  if ((load<u32>(sigPtr(h)) & deploymentBit(d)) == 0) return 0;
   let n: u32 = 0;
-  let v = load<i32>(hVmHead + (<usize>h << 2));
+  let v = load<i32>(vmHeadPtr(h));
   while (v >= 0) {
     if (vmDeployment(v) == d && ++n >= cap) return n;
     v = load<i32>(vNext + (<usize>v << 2));
@@ -50,10 +50,10 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   store<i32>(vHost + (<usize>v << 2), h);
   store<u32>(vTenant + (<usize>v << 2), tenant);
   store<u32>(vDeployment + (<usize>v << 2), deployment);
-  const hp = hVmHead + (<usize>h << 2);
+  const hp = vmHeadPtr(h);
   store<i32>(vNext + (<usize>v << 2), load<i32>(hp));
   store<i32>(hp, v);
-  const cp = hVmCount + (<usize>h << 2);
+  const cp = vmCountPtr(h);
   const count = load<u32>(cp);
   store<u32>(cp, count + 1);
   if (count == 0) {
@@ -63,7 +63,7 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   }
   if (vmEnd(v) > hostEnd(h)) setHostEnd(h, vmEnd(v));
   if (deployment != NONE) {
-    const sp = hSig + (<usize>h << 2);
+    const sp = sigPtr(h);
     store<u32>(sp, load<u32>(sp) | deploymentBit(deployment));
   }
   addVmsPlaced(1);
@@ -80,8 +80,8 @@ export function release(v: i32): void {
   addInto(freePtr(h), demandPtr(v));
   if (DEV_KINDS > 0) devicesGive(v, h);
   if (counted) shortMove(before, freePtr(h));
-  const hp = hVmHead + (<usize>h << 2);
-  const sp = hSig + (<usize>h << 2);
+  const hp = vmHeadPtr(h);
+  const sp = sigPtr(h);
   // The deployment filter and the latest end are folded again from the VMs left, unless both
   // are 0 (no VM here has a deployment or a known end), when they stay 0 and the walk stops at
   // v: the host's other VMs sit anywhere in the VM tables, each a cache miss per table read.
@@ -111,7 +111,7 @@ export function release(v: i32): void {
     store<u32>(sp, sig);
     setHostEnd(h, end);
   }
-  const cp = hVmCount + (<usize>h << 2);
+  const cp = vmCountPtr(h);
   const count = load<u32>(cp) - 1;
   store<u32>(cp, count);
   if (count == 0) {

@@ -80,6 +80,7 @@ export interface CoreExports {
   coreBytes(): number;
   scratchSize(): number;
   lanes(): number;
+  hostStride(): number;
   hostFreeTable(): number;
   hostVmCountTable(): number;
   hostStateTable(): number;

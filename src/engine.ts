@@ -28,9 +28,12 @@ interface Views {
   buffer: ArrayBuffer;
   io: Int32Array;
   ioF64: Float64Array;
+  /** i32 entries per host in free, hostVms, hostState and hostVmHead: each is a field of the
+   *  core's per-host record (assembly/state.ts), so host h's entry is at h x hostStride. */
+  hostStride: number;
   free: Int32Array;
   hostVms: Uint32Array;
-  hostState: Uint8Array;
+  hostState: Uint32Array;
   vmHost: Int32Array;
   vmDemand: Int32Array;
   vmTenant: Uint32Array;
@@ -117,12 +120,12 @@ export class Engine {
   /** The core's tables must fit 32-bit linear memory (4 GiB); a quarter is left for scratch. */
   private checkMemory(hostRoom: number, field: string, value: unknown): void {
     const vecBytes = this.stride * 4;
-    // Per host: its free vector, ~76 B of fields and bit trees (128 class fit bits and trees,
-    // level and rank trees), and the free-capacity trees' bounds (65 trees x 8 sectors x a
-    // vector per 63 hosts; 2 sectors above 2^21 hosts).
+    // Per host: its record (free vector + 32 B), ~47 B of other fields and bit trees (128
+    // class fit bits and trees, level and rank trees), and the free-capacity trees' bounds (65
+    // trees x 8 sectors x a vector per 63 hosts; 2 sectors above 2^21 hosts).
     const sectors = hostRoom <= 1 << 21 ? 8 : 2;
     const kinds = this.devices.kinds.length;
-    const perHost = vecBytes + 76 + (65 * sectors * vecBytes) / 63 + kinds * 32;
+    const perHost = vecBytes + 32 + 47 + (65 * sectors * vecBytes) / 63 + kinds * 32;
     const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 22 + kinds * 2);
     if (need > 3 * 2 ** 30) {
       throw new VmfabricError("LIMIT", `${field} ${show(value)}: ${this.vmCapacity} VMs with room for ${hostRoom} hosts and ${this.dimensions.length} dimensions need about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, field, value);
@@ -223,20 +226,24 @@ export class Engine {
     const c = this.core;
     const buffer = c.memory.buffer as ArrayBuffer;
     const io = c.ioPtr() >>> 0;
+    const hs = (c.hostStride() >>> 0) / 4;
+    // A field view ends at the last host's entry (the record's later fields are not its own).
+    const field = this.hostRoom === 0 ? 0 : (this.hostRoom - 1) * hs + 1;
     this.v = {
       buffer,
+      hostStride: hs,
       io: new Int32Array(buffer, io, 32),
       ioF64: new Float64Array(buffer, io, 32),
-      free: new Int32Array(buffer, c.hostFreeTable() >>> 0, this.hostRoom * this.stride),
-      hostVms: new Uint32Array(buffer, c.hostVmCountTable() >>> 0, this.hostRoom),
-      hostState: new Uint8Array(buffer, c.hostStateTable() >>> 0, this.hostRoom),
+      free: new Int32Array(buffer, c.hostFreeTable() >>> 0, this.hostRoom === 0 ? 0 : (this.hostRoom - 1) * hs + this.stride),
+      hostVms: new Uint32Array(buffer, c.hostVmCountTable() >>> 0, field),
+      hostState: new Uint32Array(buffer, c.hostStateTable() >>> 0, field),
       vmHost: new Int32Array(buffer, c.vmHostTable() >>> 0, this.vmCapacity),
       vmDemand: new Int32Array(buffer, c.vmDemandTable() >>> 0, this.vmCapacity * this.stride),
       vmTenant: new Uint32Array(buffer, c.vmTenantTable() >>> 0, this.vmCapacity),
       vmDeployment: new Uint32Array(buffer, c.vmDeploymentTable() >>> 0, this.vmCapacity),
       vmNext: new Int32Array(buffer, c.vmNextTable() >>> 0, this.vmCapacity),
       vmEnd: new Uint32Array(buffer, c.vmEndTable() >>> 0, this.vmCapacity),
-      hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, this.hostRoom),
+      hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, field),
       totals: new BigInt64Array(buffer, c.totalsTable() >>> 0, 64),
       vmConstraint: new Uint16Array(buffer, c.vmConstraintTable() >>> 0, this.vmCapacity),
       hostDevices: new Uint16Array(buffer, c.deviceTable() >>> 0, this.hostRoom * this.devices.kinds.length * 16),
@@ -623,7 +630,8 @@ export class Engine {
   retireHost(host: number): void {
     const h = this.hostId("host", host);
     if (this.fleet.retired[h]) return;
-    const n = this.views.hostVms[h];
+    const v = this.views;
+    const n = v.hostVms[h * v.hostStride];
     if (n > 0) {
       throw new VmfabricError("HOST_NOT_EMPTY", `host ${h} holds ${n} VM${n === 1 ? "" : "s"}; drain it first (setHostInService(${h}, false), then move each VM)`, "host", host);
     }
@@ -637,7 +645,8 @@ export class Engine {
   }
 
   isHostInService(host: number): boolean {
-    return this.views.hostState[this.hostId("host", host)] === IN_SERVICE;
+    const v = this.views;
+    return v.hostState[this.hostId("host", host) * v.hostStride] === IN_SERVICE;
   }
 
   /** Makes a tenant's VMs share hosts with no other tenant. Only for a tenant with no VMs placed. */
@@ -729,9 +738,8 @@ export class Engine {
   }
 
   freeOf(host: number): number[] {
-    const h = this.hostId("host", host);
-    const s = this.stride;
-    return Array.from(this.views.free.subarray(h * s, h * s + this.dimensions.length));
+    const at = this.hostId("host", host) * this.views.hostStride;
+    return Array.from(this.views.free.subarray(at, at + this.dimensions.length));
   }
 
   usedOf(host: number): number[] {
@@ -743,12 +751,13 @@ export class Engine {
   vmsOnHost(host: number): number[] {
     const v = this.views;
     const out: number[] = [];
-    for (let vm = v.hostVmHead[this.hostId("host", host)]; vm >= 0; vm = v.vmNext[vm]) out.push(vm);
+    for (let vm = v.hostVmHead[this.hostId("host", host) * v.hostStride]; vm >= 0; vm = v.vmNext[vm]) out.push(vm);
     return out;
   }
 
   vmCountOf(host: number): number {
-    return this.views.hostVms[this.hostId("host", host)];
+    const v = this.views;
+    return v.hostVms[this.hostId("host", host) * v.hostStride];
   }
 
   /** Per host, allocated / effective capacity in one dimension (0 where capacity is 0). */
@@ -758,7 +767,7 @@ export class Engine {
     const out = new Float64Array(this.hostCount);
     const free = this.views.free;
     const caps = this.fleet.types.map((t) => t.effective[d]);
-    const s = this.stride;
+    const s = this.views.hostStride;
     for (let h = 0; h < this.hostCount; h++) {
       const c = caps[this.fleet.hostType[h]];
       out[h] = c > 0 ? (c - free[h * s + d]) / c : 0;
@@ -829,7 +838,7 @@ export class Engine {
   tables(): EngineTables {
     const v = this.views;
     return {
-      stride: this.stride, hostCount: this.hostCount, free: v.free, hostVms: v.hostVms, hostState: v.hostState,
+      stride: this.stride, hostStride: v.hostStride, hostCount: this.hostCount, free: v.free, hostVms: v.hostVms, hostState: v.hostState,
       vmHost: v.vmHost, vmDemand: v.vmDemand, vmTenant: v.vmTenant, vmDeployment: v.vmDeployment, vmNext: v.vmNext,
       hostVmHead: v.hostVmHead, hostType: this.fleet.hostType, faultDomain: this.fleet.faultDomain,
       effective: this.fleet.types.map((t) => t.effective), dedicated: this.dedicated,
@@ -842,7 +851,11 @@ export class Engine {
 /** What Engine.tables() returns: views into core memory (see there). Declared publicly because
  *  the plan modules' declarations name it; tables() itself is internal. */
 export interface EngineTables {
+  /** i32 entries per VM in vmDemand. */
   stride: number;
+  /** i32 entries per host in free, hostVms, hostState and hostVmHead (fields of one per-host
+   *  record in the core): host h's entry is at h x hostStride (its free vector from there). */
+  hostStride: number;
   hostCount: number;
   free: ArrayLike<number>;
   hostVms: ArrayLike<number>;

@@ -36,8 +36,8 @@ export function planConsolidate(engine: Engine, options?: ConsolidateOptions): P
     const key = new Int32Array(H).fill(-1);
     const buckets = new Int32Array(cap * 64 + 1);
     for (let h = 0; h < H; h++) {
-      const n = t.hostVms[h];
-      if (n === 0 || n > cap || t.hostState[h] !== IN_SERVICE) continue;
+      const n = t.hostVms[h * st.hs];
+      if (n === 0 || n > cap || !st.inService(h)) continue;
       const k = (n - 1) * 64 + (63 - st.level(h));
       key[h] = k;
       buckets[k + 1]++;
@@ -50,7 +50,7 @@ export function planConsolidate(engine: Engine, options?: ConsolidateOptions): P
   }
   if (sources.length === 0) return done();
 
-  const index = new TargetIndex(st, (h) => t.hostState[h] === IN_SERVICE && t.hostVms[h] > 0);
+  const index = new TargetIndex(st, (h) => st.inService(h) && t.hostVms[h * st.hs] > 0);
   // Fault-domain spread needs per-deployment counts: one pass for the deployments of every VM
   // that may move (on the sources, and on the hosts a chain may take a VM off).
   // Sources are prepared a chunk at a time, as most plans stop long before the last source.
@@ -160,7 +160,7 @@ export function spansDomains(st: PlanState): boolean {
   const t = st.t;
   let first = -1;
   for (let h = 0; h < t.hostCount; h++) {
-    if (t.hostState[h] !== IN_SERVICE) continue;
+    if (!st.inService(h)) continue;
     if (first < 0) first = t.faultDomain[h];
     else if (t.faultDomain[h] !== first) return true;
   }

@@ -21,7 +21,7 @@ export function planDrain(engine: Engine, hosts: readonly number[], options?: Pl
   const st = new PlanState(engine, o.maxPerHost);
   const t = st.t;
   for (const h of drained) {
-    if (t.hostState[h] === IN_SERVICE) {
+    if (st.inService(h)) {
       throw new VmfabricError("HOST_IN_SERVICE", `hosts: host ${h} is in service; take it out of service first (setHostInService(${h}, false)) so nothing new lands on it while it drains`, "hosts", h);
     }
   }
@@ -38,7 +38,7 @@ export function planDrain(engine: Engine, hosts: readonly number[], options?: Pl
   vms.sort((a, b) => size.get(b)! - size.get(a)! || a - b);
   if (vms.length > 0 && spansDomains(st)) st.prepareSpread(vms.map((vm) => t.vmDeployment[vm]));
   // Every in-service host may take them, tightest first: empty hosts come last (level 63).
-  const index = vms.length === 0 ? undefined : new TargetIndex(st, (h) => t.hostState[h] === IN_SERVICE);
+  const index = vms.length === 0 ? undefined : new TargetIndex(st, (h) => st.inService(h));
   const spend = new Spend(o.budget);
   const left: number[] = [];
   for (const vm of vms) {

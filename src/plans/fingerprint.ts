@@ -10,14 +10,14 @@ export function fingerprint(t: EngineTables, D: number, moves: readonly Move[]):
   const mix = (v: number) => { x = Math.imul(x ^ (v | 0), 0x01000193); };
   const hosts = new Set<number>();
   for (const m of moves) { hosts.add(m.from); hosts.add(m.to); }
-  const s = t.stride;
+  const s = t.hostStride;
   for (const h of [...hosts].sort((a, b) => a - b)) {
     if (h < 0 || h >= t.hostCount) { mix(-1); continue; }
     mix(h);
-    mix(t.hostState[h]);
-    mix(t.hostVms[h]);
+    mix(t.hostState[h * s]);
+    mix(t.hostVms[h * s]);
     for (let d = 0; d < D; d++) mix(t.free[h * s + d]);
-    for (let vm = t.hostVmHead[h]; vm >= 0; vm = t.vmNext[vm]) mix(vm);
+    for (let vm = t.hostVmHead[h * s]; vm >= 0; vm = t.vmNext[vm]) mix(vm);
   }
   for (const m of moves) mix(m.vm >= 0 && m.vm < t.vmHost.length ? t.vmHost[m.vm] : -2);
   mix(t.dedicated.size);

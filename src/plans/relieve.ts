@@ -63,7 +63,7 @@ export function planRelieve(engine: Engine, input: HotHosts, options?: PlanOptio
   const movers: number[] = [];
   for (const h of order) movers.push(...st.vmsOn(h));
   if (movers.length > 0 && spansDomains(st)) st.prepareSpread(movers.map((vm) => t.vmDeployment[vm]));
-  const index = hot.size === 0 ? undefined : new TargetIndex(st, (h) => t.hostState[h] === IN_SERVICE && !hot.has(h));
+  const index = hot.size === 0 ? undefined : new TargetIndex(st, (h) => st.inService(h) && !hot.has(h));
   const spend = new Spend(o.budget);
   const left: number[] = [];
   const excess = new Float64Array(D);

@@ -18,6 +18,8 @@ export class PlanState {
   readonly t: EngineTables;
   readonly D: number;
   readonly s: number;
+  /** i32 entries per host in the engine's host views (EngineTables.hostStride). */
+  readonly hs: number;
   readonly vmCapacity: number;
   /** Moves applied to the overlay, in order. */
   readonly journal: Move[] = [];
@@ -37,6 +39,7 @@ export class PlanState {
     this.t = engine.tables();
     this.D = engine.dimensions.length;
     this.s = this.t.stride;
+    this.hs = this.t.hostStride;
     this.vmCapacity = this.t.vmHost.length;
     if (this.t.devices.kinds.length > 0) this.devices = new PlanDevices(this.t);
   }
@@ -51,11 +54,11 @@ export class PlanState {
 
   free(h: number, d: number): number {
     const c = this.freeCopy.get(h);
-    return c === undefined ? this.t.free[h * this.s + d] : c[d];
+    return c === undefined ? this.t.free[h * this.hs + d] : c[d];
   }
 
   count(h: number): number {
-    return this.t.hostVms[h] + (this.countDelta.get(h) ?? 0);
+    return this.t.hostVms[h * this.hs] + (this.countDelta.get(h) ?? 0);
   }
 
   capacity(h: number): ArrayLike<number> {
@@ -63,7 +66,7 @@ export class PlanState {
   }
 
   inService(h: number): boolean {
-    return this.t.hostState[h] === IN_SERVICE;
+    return this.t.hostState[h * this.hs] === IN_SERVICE;
   }
 
   /** The engine's free level of host h (README, Policies): floor(64 x mean free share), 0..63. */
@@ -82,7 +85,7 @@ export class PlanState {
     const D = this.D;
     const inv = (this.inverse ??= t.effective.map((c) => Float64Array.from({ length: D }, (_, d) => (c[d] > 0 ? 1 / c[d] : 0))))[t.hostType[h]];
     const free = t.free as Int32Array;
-    const at = h * this.s;
+    const at = h * this.hs;
     let sum = 0;
     for (let d = 0; d < D; d++) sum += free[at + d] * inv[d];
     const l = Math.floor((64 * sum) / D);
@@ -93,7 +96,7 @@ export class PlanState {
   vmsOn(h: number): number[] {
     const out: number[] = [];
     const t = this.t;
-    for (let vm = t.hostVmHead[h]; vm >= 0; vm = t.vmNext[vm]) if (!this.movedTo.has(vm)) out.push(vm);
+    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0; vm = t.vmNext[vm]) if (!this.movedTo.has(vm)) out.push(vm);
     const a = this.arrived.get(h);
     if (a !== undefined) out.push(...a);
     return out;
@@ -104,7 +107,7 @@ export class PlanState {
     if (this.count(h) === 0) return NONE;
     const t = this.t;
     let any = -1;
-    for (let vm = t.hostVmHead[h]; vm >= 0 && any < 0; vm = t.vmNext[vm]) if (!this.movedTo.has(vm)) any = vm;
+    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0 && any < 0; vm = t.vmNext[vm]) if (!this.movedTo.has(vm)) any = vm;
     if (any < 0) any = this.arrived.get(h)![0];
     const tenant = t.vmTenant[any];
     return t.dedicated.has(tenant) ? tenant : NONE;
@@ -113,7 +116,7 @@ export class PlanState {
   private deploymentCount(h: number, dep: number): number {
     const t = this.t;
     let n = 0;
-    for (let vm = t.hostVmHead[h]; vm >= 0; vm = t.vmNext[vm]) if (t.vmDeployment[vm] === dep && !this.movedTo.has(vm)) n++;
+    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0; vm = t.vmNext[vm]) if (t.vmDeployment[vm] === dep && !this.movedTo.has(vm)) n++;
     const a = this.arrived.get(h);
     if (a !== undefined) for (const vm of a) if (t.vmDeployment[vm] === dep) n++;
     return n;
@@ -164,7 +167,7 @@ export class PlanState {
       const seen = new Uint8Array(0x10000);
       let n = 0;
       for (let h = 0; h < this.t.hostCount; h++) {
-        if (this.t.hostState[h] !== IN_SERVICE) continue;
+        if (!this.inService(h)) continue;
         const fd = this.t.faultDomain[h];
         if (seen[fd] === 0) { seen[fd] = 1; n++; }
       }
@@ -191,7 +194,7 @@ export class PlanState {
     if (from < 0) return "NOT_PLACED";
     if (this.movedTo.has(vm)) return "MOVED_TWICE";
     if (to === from) return "SAME_HOST";
-    if (t.hostState[to] !== IN_SERVICE) return "NOT_IN_SERVICE";
+    if (!this.inService(to)) return "NOT_IN_SERVICE";
     if (!this.fits(vm, to)) return "NO_CAPACITY";
     if (!t.labelsAllow(vm, to)) return "NO_MATCHING_HOST";
     const tenant = t.vmTenant[vm];
@@ -213,7 +216,7 @@ export class PlanState {
     let c = this.freeCopy.get(h);
     if (c === undefined) {
       c = new Int32Array(this.D);
-      for (let d = 0; d < this.D; d++) c[d] = this.t.free[h * this.s + d];
+      for (let d = 0; d < this.D; d++) c[d] = this.t.free[h * this.hs + d];
       this.freeCopy.set(h, c);
     }
     return c;
