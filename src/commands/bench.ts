@@ -89,7 +89,7 @@ export interface BenchResult {
   /** 64 B per host + 32 B per VM of capacity. */
   budgetBytes: number;
   withinBudget: boolean;
-  /** coreBytes - 32 B x vmCapacity, per host. */
+  /** coreBytes - BUDGET_PER_VM (38 B) x vmCapacity, per host: what the printout calls B/host after 38 B/VM. */
   bytesPerHost: number;
   /** Allocated / effective capacity over all in-service hosts (engine.stats()). */
   utilization: PerDim;
@@ -196,7 +196,7 @@ export function runBench(opts: BenchOptions): BenchResult {
     scratchBytes: stats.scratchBytes,
     budgetBytes,
     withinBudget: stats.coreBytes <= budgetBytes,
-    bytesPerHost: opts.hosts > 0 ? (stats.coreBytes - 32 * engine.vmCapacity) / opts.hosts : 0,
+    bytesPerHost: opts.hosts > 0 ? (stats.coreBytes - BUDGET_PER_VM * engine.vmCapacity) / opts.hosts : 0,
     utilization: perDim(DIMENSIONS.map((d) => stats.utilization[d] ?? 0)),
     utilizationOfUsedHosts: perDim(DIMENSIONS.map((_, d) => (stats.hostsUsed > 0 ? placedDemands[d] / (stats.hostsUsed * EFFECTIVE[d]) : 0))),
   };
