@@ -108,6 +108,12 @@ export function classBitSet(b0: usize, i: i32): void { setIn(b0, i, CLASS_TREE_S
 export function classBitClear(b0: usize, i: i32): void { clearIn(b0, i, CLASS_TREE_SHIFT); }
 export function classBitNext(b0: usize, i: i32): i32 { return nextIn(b0, i, CLASS_TREE_SHIFT); }
 
+// A level tree among the interleaved level trees (words 1 << LEVEL_TREE_SHIFT bytes apart): a
+// commit moves its host between two nearby levels, whose words then share a cache line.
+export const LEVEL_TREE_SHIFT: usize = 9; // LEVELS (64) x 8 bytes
+export function levelBitSet(b0: usize, i: i32): void { setIn(b0, i, LEVEL_TREE_SHIFT); }
+export function levelBitClear(b0: usize, i: i32): void { clearIn(b0, i, LEVEL_TREE_SHIFT); }
+
 /** Zeroes the class tree at b0. */
 export function classTreeClear(b0: usize): void {
   const n = W0 + W1 + W2;

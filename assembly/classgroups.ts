@@ -12,7 +12,7 @@
 // level holding at most 8 members of the class, and clearing on the last leave cut the stale
 // groups visited per placement from 7.8 to 2.8.)
 
-import { CLASS_TREE_SHIFT, W0 } from "./bits";
+import { CLASS_TREE_SHIFT, LEVEL_TREE_SHIFT, W0 } from "./bits";
 
 export const GROUP_SHIFT: i32 = 9; // 512 hosts (8 words of a bit tree's level 0) per group: 2.25 B per host;
 // nextMember reads a group's 8 level-0 words as one byte of a level-1 word, so it must stay 9
@@ -148,12 +148,12 @@ export function nextMember(s: i32, l: i32, lt: usize, st: usize, from: i32): i32
     const first = h0 >>> 6;
     const at = <usize>(W0 + (g >>> 3));
     const shift = <u64>((g & 7) << 3);
-    let words = ((load<u64>(lt + (at << 3)) & load<u64>(st + (at << CLASS_TREE_SHIFT))) >>> shift) & ((<u64>0xff << <u64>(first & 7)) & 0xff);
+    let words = ((load<u64>(lt + (at << LEVEL_TREE_SHIFT)) & load<u64>(st + (at << CLASS_TREE_SHIFT))) >>> shift) & ((<u64>0xff << <u64>(first & 7)) & 0xff);
     const base = g << (GROUP_SHIFT - 6);
     while (words != 0) {
       const w = base | <i32>ctz(words);
       words &= words - 1;
-      let x = load<u64>(lt + (<usize>w << 3)) & load<u64>(st + (<usize>w << CLASS_TREE_SHIFT));
+      let x = load<u64>(lt + (<usize>w << LEVEL_TREE_SHIFT)) & load<u64>(st + (<usize>w << CLASS_TREE_SHIFT));
       if (w == first) x &= <u64>-1 << <u64>(h0 & 63);
       if (x != 0) return (w << 6) | <i32>ctz(x);
     }

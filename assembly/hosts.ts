@@ -1,7 +1,7 @@
 // Keeps one host's index entries (level tree, shape fit bits, per-shape level counts, the
 // empty-host tree) in step with its free vector, service state and dedicated owner.
 
-import { bitClear, bitGet, bitSet, classBitClear, classBitSet } from "./bits";
+import { bitClear, bitGet, bitSet, classBitClear, classBitSet, levelBitClear, levelBitSet } from "./bits";
 import { ALL_LEVELS, boundsKept, maxRaise, sectorOf, setHostSector } from "./maxtree";
 import { markGroups } from "./classgroups";
 import { countAdd, countSub, fitMask, fitMaskOf, stillFitting } from "./shapes";
@@ -84,12 +84,12 @@ export function refreshHost(h: i32, grew: bool = true, relabel: bool = false): v
   const newL = indexed ? freeLevel(free, hostType(h)) : <i32>NO_LEVEL;
   if (oldL != newL) {
     if (oldL != <i32>NO_LEVEL) {
-      bitClear(levelTree(oldL), h);
+      levelBitClear(levelTree(oldL), h);
       levelLeave(oldL);
       if (newL == <i32>NO_LEVEL) bitClear(indexedBits, h);
     }
     if (newL != <i32>NO_LEVEL) {
-      bitSet(levelTree(newL), h);
+      levelBitSet(levelTree(newL), h);
       levelJoin(newL);
       if (oldL == <i32>NO_LEVEL) bitSet(indexedBits, h);
     }

@@ -21,7 +21,7 @@
 // so the upkeep of some 60,000 changes): a workload that searches them now and then pays at
 // most one rebuild per 2 x hosts changes, one that never does pays nothing.
 
-import { W0, W1, W2 } from "./bits";
+import { LEVEL_TREE_SHIFT, W0, W1, W2 } from "./bits";
 import { DIMS, HOSTS, NO_LEVEL, REC_SECTOR, VEC, freePtr, hostLevel, hostType, recPtr, tCapF } from "./state";
 import { fits } from "./vec";
 import { UDIMS } from "./devices";
@@ -147,6 +147,7 @@ const accTop = memory.data(MAX_SECTORS * 16 * 4, 16);
  * `exclude` is a host never returned; `con` >= 0: only hosts that constraint admits. Groups scanned whole without a fit get exact bounds.
  */
 export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclude: i32, con: i32): i32 {
+  const sh: usize = t == ALL_LEVELS ? 3 : LEVEL_TREE_SHIFT;
   if (!awake) wake();
   quiet = 0;
   if (from < 0) from = 0;
@@ -167,7 +168,7 @@ export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclud
       for (let g = gFirst; g < gEnd; g++) {
         const lp = leafPtr(t, g);
         if (!anyFits(lp, demand)) continue;
-        let mask = load<u64>(members + (<usize>g << 3));
+        let mask = load<u64>(members + (<usize>g << sh));
         const whole = g != g0 || (from & 63) == 0;
         if (!whole) mask &= <u64>-1 << <u64>(from & 63);
         zero(accLeaf);

@@ -75,7 +75,7 @@ export let vEnd: usize = 0;          // u32 expected end time (caller's unit), 0
 
 // Index.
 export let shapeBits: usize = 0;     // MAX_SHAPES bit trees, interleaved (bits.ts): indexed hosts fitting shape s
-export let levelBits: usize = 0;     // LEVELS bit trees: indexed hosts at level l
+export let levelBits: usize = 0;     // LEVELS bit trees, interleaved (bits.ts): indexed hosts at level l
 export let emptyBits: usize = 0;     // in-service hosts holding no VM
 export const MAX_RANKS: i32 = 16;
 export let rankEmptyBits: usize = 0; // MAX_RANKS bit trees: emptyBits by the host type's size rank
@@ -172,7 +172,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   bitTreeInit(hosts);
   treeBytes = bitTreeBytes();
   shapeBits = allocTable(<usize>MAX_SHAPES * treeBytes);
-  levelBits = allocTable(<usize>LEVELS * treeBytes);
+  levelBits = allocTable(<usize>LEVELS * treeBytes); // LEVELS trees, interleaved
   emptyBits = allocTable(treeBytes);
   rankEmptyBits = allocTable(<usize>MAX_RANKS * treeBytes);
   tRank = allocTable(<usize>types);
@@ -209,7 +209,8 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function capPtr(t: i32): usize { return tCap + <usize>t * VEC; }
 // Class s's tree starts at word s and strides over every class (classBitSet & co., bits.ts).
 @inline export function shapeTree(s: i32): usize { return shapeBits + (<usize>s << 3); }
-@inline export function levelTree(l: i32): usize { return levelBits + <usize>l * treeBytes; }
+// Level l's tree starts at word l and strides over every level (levelBitSet & co., bits.ts).
+@inline export function levelTree(l: i32): usize { return levelBits + (<usize>l << 3); }
 @inline export function fitPtr(h: i32, w: i32): usize { return hFit + (<usize>h << 4) + (<usize>w << 3); }
 @inline export function rankTree(r: i32): usize { return rankEmptyBits + <usize>r * treeBytes; }
 @inline export function typeRank(t: i32): i32 { return <i32>load<u8>(tRank + <usize>t); }
