@@ -5,7 +5,7 @@ import { fdAdd, fdBegin, fdBytes, fdCountInstance, fdEnd, fdSeed } from "./fdspr
 import { scratch } from "./memory";
 import { orderBytes, sortDecreasing } from "./order";
 import { DIM_NONE, OK } from "./reasons";
-import { findHost, forgetResumePoint, noteCommit, reason, reasonDim } from "./search";
+import { findHost, forgetResumePoint, noteCommit, reason, reasonDim, touchHost } from "./search";
 import { NONE, VEC, hostFd } from "./state";
 import { placeNew, release } from "./vms";
 
@@ -90,6 +90,7 @@ export function placeBatch(n: i32, policy: i32, window: i32, k: u32, offline: bo
     const h = findHost(demand, tenant, d, con, k, policy, window, -1, end);
     if (h >= 0) {
       tick();
+      touchHost(h);
       placeNew(v, h, demand, tenant, d, con, end);
       if (d != NONE) fdAdd(d, hostFd(h));
       noteCommit(h);

@@ -44,19 +44,19 @@ function refreshFitWord(h: i32, w: i32, free: usize, indexed: bool, oldL: i32, n
   if (oldL != newL) {
     if (oldL != <i32>NO_LEVEL) {
       let m = oldFit;
-      while (m != 0) { countSub(base | <i32>ctz(m), oldL); m &= m - 1; }
+      while (m != 0) { countSub(base | <i32>ctz(m), oldL, h); m &= m - 1; }
     }
     if (newL != <i32>NO_LEVEL) {
       let m = newFit;
-      while (m != 0) { countAdd(base | <i32>ctz(m), newL); m &= m - 1; }
+      while (m != 0) { countAdd(base | <i32>ctz(m), newL, h); m &= m - 1; }
       markGroups(newL, h, newFit, w);
     }
   } else if (oldFit != newFit && newL != <i32>NO_LEVEL) {
     let gone = oldFit & ~newFit;
-    while (gone != 0) { countSub(base | <i32>ctz(gone), newL); gone &= gone - 1; }
+    while (gone != 0) { countSub(base | <i32>ctz(gone), newL, h); gone &= gone - 1; }
     const joined = newFit & ~oldFit;
     let came = joined;
-    while (came != 0) { countAdd(base | <i32>ctz(came), newL); came &= came - 1; }
+    while (came != 0) { countAdd(base | <i32>ctz(came), newL, h); came &= came - 1; }
     markGroups(newL, h, joined, w);
   }
   if (oldFit != newFit) {

@@ -10,7 +10,7 @@ import { inServiceUsedHosts, totals } from "./totals";
 import { totalsService } from "./totals";
 import { setSpecialDims } from "./attrs";
 import { setAdmits, setAdmitsAll, setHostSignature, vmConstraint, vmConstraintBase } from "./attrs";
-import { checkHost, findHost, noteCommit, reason, reasonDim } from "./search";
+import { checkHost, findHost, noteCommit, reason, reasonDim, touchHost } from "./search";
 import {
   DIMS, HOSTS, HOST_CAP, VMS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, REC_FD, REC_TYPE, HOST_BYTES, hFree, hState, statePtr, recPtr, hVmCount, hostFd, hostState,
@@ -118,6 +118,7 @@ export function isDedicated(tenant: u32): bool {
 export function place(v: i32, tenant: u32, deployment: u32, con: i32, k: u32, policy: i32, window: i32, end: u32): i32 {
   const h = findHost(io, tenant, deployment, con, k, policy, window, -1, end);
   if (h >= 0) {
+    touchHost(h);
     placeNew(v, h, io, tenant, deployment, con, end);
     noteCommit(h);
   }

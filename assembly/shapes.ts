@@ -69,32 +69,42 @@ function mapRebuild(): void {
   return shapeDemand + <usize>s * VEC;
 }
 
+// Per (class, level): the count of members (u32) and the XOR of their host indices (u32), which
+// names the member when there is one.
 @inline function countPtr(s: i32, l: i32): usize {
   // Classes innermost: a host changing level moves the counts of every class it fits, and
   // those then share a few cache lines.
-  return shapeLevelCount + ((<usize>l * <usize>MAX_SHAPES + <usize>s) << 2);
+  return shapeLevelCount + ((<usize>l * <usize>MAX_SHAPES + <usize>s) << 3);
 }
 
-/** A host joined (s, l); the caller also marks the host's group (classgroups.ts). */
-export function countAdd(s: i32, l: i32): void {
+/** Host h joined (s, l); the caller also marks the host's group (classgroups.ts). */
+export function countAdd(s: i32, l: i32, h: i32): void {
   const p = countPtr(s, l);
   const c = load<u32>(p);
   store<u32>(p, c + 1);
+  store<i32>(p, load<i32>(p, 4) ^ h, 4);
   if (c == 0) {
     const m = shapeLevelMask + (<usize>s << 3);
     store<u64>(m, load<u64>(m) | (<u64>1 << <u64>l));
   }
 }
 
-@inline export function countSub(s: i32, l: i32): void {
+@inline export function countSub(s: i32, l: i32, h: i32): void {
   const p = countPtr(s, l);
   const c = load<u32>(p) - 1;
   store<u32>(p, c);
+  store<i32>(p, load<i32>(p, 4) ^ h, 4);
   if (c == 0) {
     clearLevelMarks(s, l);
     const m = shapeLevelMask + (<usize>s << 3);
     store<u64>(m, load<u64>(m) & ~(<u64>1 << <u64>l));
   }
+}
+
+/** The one indexed host at level l that fits class s when there is exactly one, else -1. */
+@inline export function soleMember(s: i32, l: i32): i32 {
+  const p = countPtr(s, l);
+  return load<u32>(p) == 1 ? load<i32>(p, 4) : -1;
 }
 
 /** Bit l set when some indexed host at level l fits shape s. */
@@ -154,7 +164,7 @@ function evict(s: i32): void {
     store<u64>(p, load<u64>(p) & ~bit);
   }
   classTreeClear(shapeTree(s));
-  for (let l = 0; l < LEVELS; l++) store<u32>(countPtr(s, l), 0);
+  for (let l = 0; l < LEVELS; l++) store<u64>(countPtr(s, l), 0);
   store<u64>(shapeLevelMask + (<usize>s << 3), 0);
 }
 
@@ -186,7 +196,7 @@ function build(s: i32, demand: usize, con: i32): void {
       const p = fitPtr(h, w);
       store<u64>(p, load<u64>(p) | bit);
       classBitSet(tree, h);
-      countAdd(s, <i32>l);
+      countAdd(s, <i32>l, h);
       markGroup(s, <i32>l, h);
     }
   }

@@ -92,7 +92,7 @@ export let admNoCap: usize = 0;      // (u32 epoch, i32 dimension) per slot: cac
 export let levelCount: usize = 0;    // u32 per level: indexed hosts at that level
 export let levelsUsed: u64 = 0;      // bit l set when levelCount[l] > 0
 export let indexedBits: usize = 0;   // bit tree: hosts in the shared index (any level)
-export let shapeLevelCount: usize = 0; // u32 [LEVELS][MAX_SHAPES]: indexed hosts fitting s at level l
+export let shapeLevelCount: usize = 0; // (u32, u32) [LEVELS][MAX_SHAPES]: indexed hosts fitting s at level l, XOR of their indices
 export let shapeLevelMask: usize = 0;  // u64 per shape: bit l set when count[s][l] > 0
 const shapeValidWords = memory.data(16, 16); // FIT_WORDS x u64: bit s set when class s is live
 
@@ -188,7 +188,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   maxTreeInit(allocTable(maxTreeBytes(hosts)));
   totalsInit(allocTable(totalsBytes()));
   attrsInit(allocTable(V * 2), allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS));
-  shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 4);
+  shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 8);
   shapeLevelMask = allocTable(<usize>MAX_SHAPES * 8);
   classGroupInit(allocTable(classGroupBytes(MAX_SHAPES, LEVELS, hosts)), MAX_SHAPES, LEVELS, hosts);
 
