@@ -147,6 +147,7 @@ const accTop = memory.data(MAX_SECTORS * 16 * 4, 16);
  * `exclude` is a host never returned; `con` >= 0: only hosts that constraint admits. Groups scanned whole without a fit get exact bounds.
  */
 export function maxNext(t: i32, members: usize, from: i32, demand: usize, exclude: i32, con: i32): i32 {
+  // members: indexedBits (a tree of its own) or a level tree, interleaved with the others (bits.ts).
   const sh: usize = t == ALL_LEVELS ? 3 : LEVEL_TREE_SHIFT;
   if (!awake) wake();
   quiet = 0;
