@@ -38,8 +38,8 @@ export let tCapF: usize = 0;         // f64 per dimension per type (for free fra
 // host no recent placement touched (README, Benchmark: many sizes), so each table it touched
 // there was a miss of its own. The fit words and the deployment filter keep tables of their
 // own: a class build writes every host's fit word, and a search's candidate scan reads the
-// filters of hosts in a row; inside the record (a 64-byte one) they cost the class builds 2.5x
-// and the million-VM bench 10-16%.
+// filters of hosts in a row; inside the record (a 64-byte one) they made the class builds 2.5x
+// slower and the million-VM bench 5-22% slower.
 // Record layout, by byte offset:
 //   0          VEC  free vector: effective capacity minus allocated
 //   VEC        16   the scalars below (REC_*)
