@@ -8,7 +8,6 @@ import { PlanState } from "./state.js";
 import { TargetIndex } from "./targets.js";
 import type { ConsolidateOptions, Plan } from "./types.js";
 
-const IN_SERVICE = 1;
 // Host roles while planning.
 const TARGET = 0;
 const EMPTYING = 1;
