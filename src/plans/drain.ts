@@ -11,7 +11,6 @@ import { PlanState } from "./state.js";
 import { TargetIndex } from "./targets.js";
 import type { Plan, PlanOptions } from "./types.js";
 
-
 export function planDrain(engine: Engine, hosts: readonly number[], options?: PlanOptions): Plan {
   if (!Array.isArray(hosts)) throw invalid("hosts", hosts, "an array of host ids");
   const drained = new Set<number>();

@@ -11,7 +11,6 @@ import { PlanState } from "./state.js";
 import { TargetIndex } from "./targets.js";
 import type { HotHosts, Plan, PlanOptions } from "./types.js";
 
-
 export function planRelieve(engine: Engine, input: HotHosts, options?: PlanOptions): Plan {
   if (typeof input !== "object" || input === null) throw invalid("input", input, "an object {hotHosts, demands, stride}");
   const D = engine.dimensions.length;
