@@ -22,7 +22,7 @@
 // committed state intact.
 
 import { allocTable, scratch } from "./memory";
-import { DIMS, HOSTS, LANES, VEC, VMS, vmCountPtr, vDemand, vHost, vNext } from "./state";
+import { DIMS, HOSTS, LANES, VEC, VMS, hostVmCount, vDemand, vHost, vNext } from "./state";
 
 const I32_MAX: i32 = 0x7fffffff;
 export const QUOTA_MAX_HOST_VMS: i32 = 65536; // weights < 2^16, so every product fits in i64
@@ -303,7 +303,7 @@ export function quotaTick(hotTicks: u32): i32 {
     }
     store<u16>(qHostMask + (h << 1), <u16>contended);
     if (contended != 0) {
-      const n = load<u32>(vmCountPtr(<i32>h));
+      const n = hostVmCount(<i32>h);
       if (n > <u32>QUOTA_MAX_HOST_VMS) {
         store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
         return -1;
@@ -453,7 +453,7 @@ function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: u
   // share: per contended host and dimension
   for (let c = 0; c < nc; c++) {
     const h = <usize>load<u32>(qCList + (<usize>c << 2));
-    const n = <i32>load<u32>(vmCountPtr(<i32>h));
+    const n = <i32>hostVmCount(<i32>h);
     const end = <usize>load<u32>(qHostCur + (h << 2));
     const first = end - <usize>n;
     store<u32>(qHostCur + (h << 2), <u32>first); // rewound for the scatter pass
@@ -495,7 +495,7 @@ function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: u
   // scatter: results back to the grant table, tokens and throttled counts, record by record
   for (let c = 0; c < nc; c++) {
     const h = <usize>load<u32>(qCList + (<usize>c << 2));
-    const n = <usize>load<u32>(vmCountPtr(<i32>h));
+    const n = <usize>hostVmCount(<i32>h);
     const first = <usize>load<u32>(qHostCur + (h << 2));
     const mh = <u32>load<u16>(qHostMask + (h << 1));
     for (let k = first; k < first + n; k++) {
@@ -838,7 +838,7 @@ function blockHosts(h0: usize, h1: usize, hotTicks: u32, tokIn: usize, tokOut: u
   // then the fair shares, host by host
   for (let i: usize = 0; i < nc; i++) {
     const h = <usize>load<u32>(cList + (i << 2));
-    const n = load<u32>(vmCountPtr(<i32>h));
+    const n = hostVmCount(<i32>h);
     if (n > <u32>QUOTA_MAX_HOST_VMS) {
       store<i64>(qStats + (ST_ERROR << 3), <i64>h + 1);
       return -1;
