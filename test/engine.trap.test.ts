@@ -99,6 +99,18 @@ describe("trap recovery", () => {
     expect(e.freeOf(0)).toEqual([3, 3]);
   });
 
+  test("a trap in releaseBatch keeps each VM's tenant, deployment and expected end", () => {
+    // A release for good resets these in the core (assembly/vms.ts, forgetVm) only once every
+    // release of the call is done, so a trap mid-batch still finds them for the rollback.
+    const e = Engine.create([{ capacity: [8, 8] }, { capacity: [8, 8] }], { dimensions: ["a", "b"], vmCapacity: 8 });
+    for (let v = 0; v < 4; v++) e.place({ id: v, demand: [1, 1], tenant: 10 + v, deployment: 20 + v, expectedEnd: 30 + v });
+    e.injectTrapAfter(2);
+    expectTrap(() => e.releaseBatch([0, 1, 2, 3]));
+    for (let v = 0; v < 4; v++) {
+      expect([e.tenantOf(v), e.deploymentOf(v), e.expectedEndOf(v)]).toEqual([10 + v, 20 + v, 30 + v]);
+    }
+  });
+
   test("a trap in releaseBatch puts every VM back", () => {
     const e = Engine.create([{ capacity: [4, 4] }, { capacity: [4, 4] }], { dimensions: ["a", "b"], vmCapacity: 8 });
     e.setTenantDedicated(3);
