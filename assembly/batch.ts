@@ -7,7 +7,7 @@ import { orderBytes, sortDecreasing } from "./order";
 import { DIM_NONE, OK } from "./reasons";
 import { findHost, forgetResumePoint, noteCommit, reason, reasonDim, touchHost } from "./search";
 import { NONE, VEC, hostFd } from "./state";
-import { forgetVm, placeNew, release } from "./vms";
+import { placeNew, release } from "./vms";
 
 export let inVm: usize = 0;       // u32[n] VM ids
 export let inDemand: usize = 0;   // VEC x n, zero-padded
@@ -113,5 +113,4 @@ export function releaseBatch(n: i32): void {
     tick();
     release(<i32>load<u32>(at(inVm, i)));
   }
-  for (let i = 0; i < n; i++) forgetVm(<i32>load<u32>(at(inVm, i)));
 }

@@ -20,7 +20,7 @@ import {
 } from "./state";
 import { bitSet } from "./bits";
 import { addDedicatedTenant, dedicatedSlot } from "./tenants";
-import { commit, forgetVm, placeNew, release } from "./vms";
+import { commit, placeNew, release } from "./vms";
 import { copyVec } from "./vec";
 import { DEV_KINDS, devicesInit, devicesReset, forceDevices } from "./devices";
 export { setDeviceSize, deviceTable, vmDeviceTable } from "./devices";
@@ -143,7 +143,6 @@ export function restoreOn(v: i32, h: i32, tenant: u32, deployment: u32, con: i32
 
 export function releaseVm(v: i32): void {
   release(v);
-  forgetVm(v);
 }
 
 /** Moves VM v to `target` (or, when -1, where the policy says, never its own host).

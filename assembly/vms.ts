@@ -125,22 +125,6 @@ export function release(v: i32): void {
   refreshHost(h, true, specialFreeChanged(h, counted));
 }
 
-/** VM v, just released for good (not moved), gets a never-placed VM's tenant, deployment,
- *  expected end and constraint (0), so no stale fact outlives it. Those are four tables a
- *  release does not read and a placement writes: stored here, their lines come into the cache
- *  under the release's own misses (its host's lines, the walk of the host's VM list) rather
- *  than under the placement's, when the id is reused soon (a free-id stack, as the replay
- *  keeps). Fragmented churn, 250,000 hosts, azure catalog (churn-ab.js, four engines each):
- *  churn placements +9-12%, releases unchanged. Called only once every release of the call
- *  is done: a trap rolls the call back from these tables (Engine.rebuild). */
-export function forgetVm(v: i32): void {
-  const o = <usize>v << 2;
-  store<u32>(vTenant + o, 0);
-  store<u32>(vDeployment + o, 0);
-  store<u32>(vEnd + o, 0);
-  setVmConstraint(v, 0);
-}
-
 /** Stores a VM's demand (copied from a padded scratch vector) before it is placed. */
 export function setDemand(v: i32, demand: usize): void {
   copyVec(demandPtr(v), demand);
