@@ -5,13 +5,13 @@
 // since a host's labels are fixed. A constraint admitting every signature (the common case:
 // no requirements on an untainted fleet) skips the test altogether.
 
-import { REC_ATTR, freePtr, recPtr } from "./state";
+import { REC_ATTR, freePtr, recPtr, vmOff } from "./state";
 
 export const MAX_SIGNATURES: i32 = 1024;
 export const MAX_CONSTRAINTS: i32 = 1024;
 const ROW: usize = <usize>MAX_SIGNATURES >>> 3;   // bytes of admission bits per constraint
 
-let vCon: usize = 0;     // u16 per VM: constraint
+let vCon: usize = 0;     // u16 per VM: constraint (a field of the VM record, state.ts)
 let admits: usize = 0;   // MAX_CONSTRAINTS rows of MAX_SIGNATURES bits
 let admitsAll: usize = 0; // u8 per constraint: 1 when it admits every signature in use
 
@@ -30,9 +30,9 @@ export function attrsBytes(): usize { return <usize>MAX_CONSTRAINTS * ROW; }
 // A host's signature is in its host record (state.ts).
 @inline export function hostSignature(h: i32): i32 { return <i32>load<u16>(recPtr(h), REC_ATTR); }
 export function setHostSignature(h: i32, sig: i32): void { store<u16>(recPtr(h), <u16>sig, REC_ATTR); }
-@inline export function vmConstraint(v: i32): i32 { return <i32>load<u16>(vCon + (<usize>v << 1)); }
+@inline export function vmConstraint(v: i32): i32 { return <i32>load<u16>(vCon + vmOff(v)); }
 export function vmConstraintBase(): usize { return vCon; }
-export function setVmConstraint(v: i32, c: i32): void { store<u16>(vCon + (<usize>v << 1), <u16>c); }
+export function setVmConstraint(v: i32, c: i32): void { store<u16>(vCon + vmOff(v), <u16>c); }
 
 export function setAdmits(c: i32, sig: i32, on: bool): void {
   const p = admits + <usize>c * ROW + (<usize>sig >>> 3);

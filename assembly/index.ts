@@ -15,7 +15,7 @@ import {
   DIMS, HOSTS, HOST_CAP, VMS, LANES, STATE_IN_SERVICE, addFdCount, addInService, bumpEpoch, capPtr,
   demandPtr, fdInService, freePtr, REC_FD, REC_TYPE, HOST_BYTES, hFree, hState, statePtr, recPtr, hVmCount, hostFd, hostState,
   hostType, hostsUsed, inServiceCount, init, setHostCount, tCapF, vHost, vmDeployment, vmHost, vmTenant,
-  vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd,
+  vmsPlaced, fdCount, vTenant, vDeployment, vDemand, vNext, hVmHead, vEnd, vmEnd, VM_BYTES,
   MAX_RANKS, noteTypeSet, hostVmCount, rankEmptyBits, rankTree, setRankCount, tRank, treeBytes, typeRank,
 } from "./state";
 import { bitSet } from "./bits";
@@ -206,6 +206,9 @@ export function hostStride(): usize { return HOST_BYTES; }
 export function hostFreeTable(): usize { return hFree; }
 export function hostVmCountTable(): usize { return hVmCount; }
 export function hostStateTable(): usize { return hState; }
+/** Bytes per VM record: the VM views (host, next, tenant, deployment, end, constraint) index
+ *  vm x vmStride (state.ts). */
+export function vmStride(): usize { return VM_BYTES; }
 export function vmHostTable(): usize { return vHost; }
 export function vmDemandTable(): usize { return vDemand; }
 export function vmTenantTable(): usize { return vTenant; }

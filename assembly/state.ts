@@ -65,13 +65,21 @@ export let hState: usize = 0;
 export let hSig: usize = 0;          // u32 per host: bit per hashed deployment present (anti-affinity filter)
 export let hFit: usize = 0;          // FIT_WORDS x u64 per host: bit s set when the host is indexed and fits shape s
 
-// VM table.
-export let vHost: usize = 0;         // i32, -1 when not placed
-export let vDemand: usize = 0;       // VEC
-export let vTenant: usize = 0;       // u32
-export let vDeployment: usize = 0;   // u32, NONE for no deployment constraints
-export let vNext: usize = 0;         // i32 next VM on the same host
-export let vEnd: usize = 0;          // u32 expected end time (caller's unit), 0 = unknown
+// VM table. A VM's scalars share one record of VM_BYTES (vRec, from a cache line's start): a
+// release reads the host and next fields, a placement writes all six, so a placement that
+// reuses an id a release just freed (a free-id stack, as the replay and the benches keep)
+// writes to the line that release brought in, where four tables of their own were four cold
+// lines. The demand vector keeps its own table (vDemand). Each field's base below is the
+// record table plus its offset; VM v's field is at base + v x VM_BYTES (vmOff).
+export const VM_BYTES: usize = 24;
+export let vRec: usize = 0;
+export let vHost: usize = 0;         // +0  i32, -1 when not placed
+export let vNext: usize = 0;         // +4  i32 next VM on the same host
+export let vTenant: usize = 0;       // +8  u32
+export let vDeployment: usize = 0;   // +12 u32, NONE for no deployment constraints
+export let vEnd: usize = 0;          // +16 u32 expected end time (caller's unit), 0 = unknown
+export const VREC_CON: usize = 20;   // +20 u16 label constraint (attrs.ts), then 2 bytes unused
+export let vDemand: usize = 0;       // VEC per VM
 
 // Index.
 export let shapeBits: usize = 0;     // MAX_SHAPES bit trees, interleaved (bits.ts): indexed hosts fitting shape s
@@ -161,13 +169,14 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   setValidWord(0, 0);
   setValidWord(1, 0);
 
-  vHost = allocTable(V * 4);
-  memory.fill(vHost, 0xff, V * 4);
+  vRec = (allocTable(V * VM_BYTES + 64) + 63) & ~<usize>63; // from a cache line's start
+  vHost = vRec;
+  vNext = vRec + 4;
+  vTenant = vRec + 8;
+  vDeployment = vRec + 12;
+  vEnd = vRec + 16;
+  for (let v: usize = 0; v < V; v++) store<i32>(vHost + v * VM_BYTES, -1);
   vDemand = allocTable(V * VEC);
-  vTenant = allocTable(V * 4);
-  vDeployment = allocTable(V * 4);
-  vNext = allocTable(V * 4);
-  vEnd = allocTable(V * 4);
 
   bitTreeInit(hosts);
   treeBytes = bitTreeBytes();
@@ -187,7 +196,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   indexedBits = allocTable(treeBytes);
   maxTreeInit(allocTable(maxTreeBytes(hosts)));
   totalsInit(allocTable(totalsBytes()));
-  attrsInit(allocTable(V * 2), allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS));
+  attrsInit(vRec + VREC_CON, allocTable(attrsBytes()), allocTable(<usize>MAX_CONSTRAINTS));
   shapeLevelCount = allocTable(<usize>MAX_SHAPES * <usize>LEVELS * 8);
   shapeLevelMask = allocTable(<usize>MAX_SHAPES * 8);
   classGroupInit(allocTable(classGroupBytes(MAX_SHAPES, LEVELS, hosts)), MAX_SHAPES, LEVELS, hosts);
@@ -223,9 +232,11 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function hostOwner(h: i32): u32 { return load<u32>(recPtr(h), REC_OWNER); }
 @inline export function setHostOwner(h: i32, t: u32): void { store<u32>(recPtr(h), t, REC_OWNER); }
 @inline export function hostVmCount(h: i32): u32 { return load<u32>(vmCountPtr(h)); }
-@inline export function vmHost(v: i32): i32 { return load<i32>(vHost + (<usize>v << 2)); }
-@inline export function vmDeployment(v: i32): u32 { return load<u32>(vDeployment + (<usize>v << 2)); }
-@inline export function vmTenant(v: i32): u32 { return load<u32>(vTenant + (<usize>v << 2)); }
-@inline export function vmEnd(v: i32): u32 { return load<u32>(vEnd + (<usize>v << 2)); }
+/** VM v's offset in the record table: add a field's base (vHost, vNext, ...). */
+@inline export function vmOff(v: i32): usize { return <usize>v * VM_BYTES; }
+@inline export function vmHost(v: i32): i32 { return load<i32>(vHost + vmOff(v)); }
+@inline export function vmDeployment(v: i32): u32 { return load<u32>(vDeployment + vmOff(v)); }
+@inline export function vmTenant(v: i32): u32 { return load<u32>(vTenant + vmOff(v)); }
+@inline export function vmEnd(v: i32): u32 { return load<u32>(vEnd + vmOff(v)); }
 @inline export function hostEnd(h: i32): u32 { return load<u32>(recPtr(h), REC_END); }
 @inline export function setHostEnd(h: i32, e: u32): void { store<u32>(recPtr(h), e, REC_END); }

@@ -3,7 +3,7 @@
 import { refreshHost } from "./hosts";
 import {
   NONE, addHostsUsed, addVmsPlaced, bumpEpoch, demandPtr, freePtr, sigPtr, vmCountPtr, vmHeadPtr,
-  STATE_IN_SERVICE, hostEnd, setHostEnd, hostOwner, hostState, vDeployment, vEnd, vHost, vNext, vTenant, vmDeployment, vmEnd, vmHost,
+  STATE_IN_SERVICE, hostEnd, setHostEnd, hostOwner, hostState, vDeployment, vEnd, vHost, vNext, vTenant, vmDeployment, vmEnd, vmHost, vmOff,
 } from "./state";
 import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
 import { totalsCommit, totalsRelease } from "./totals";
@@ -35,7 +35,7 @@ export function countOnHost(h: i32, d: u32, cap: u32): u32 {
   let v = load<i32>(vmHeadPtr(h));
   while (v >= 0) {
     if (vmDeployment(v) == d && ++n >= cap) return n;
-    v = load<i32>(vNext + (<usize>v << 2));
+    v = load<i32>(vNext + vmOff(v));
   }
   return n;
 }
@@ -47,11 +47,11 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   subInto(freePtr(h), demandPtr(v));
   if (DEV_KINDS > 0) devicesTake(v, h);
   if (counted) shortMove(before, freePtr(h));
-  store<i32>(vHost + (<usize>v << 2), h);
-  store<u32>(vTenant + (<usize>v << 2), tenant);
-  store<u32>(vDeployment + (<usize>v << 2), deployment);
+  store<i32>(vHost + vmOff(v), h);
+  store<u32>(vTenant + vmOff(v), tenant);
+  store<u32>(vDeployment + vmOff(v), deployment);
   const hp = vmHeadPtr(h);
-  store<i32>(vNext + (<usize>v << 2), load<i32>(hp));
+  store<i32>(vNext + vmOff(v), load<i32>(hp));
   store<i32>(hp, v);
   const cp = vmCountPtr(h);
   const count = load<u32>(cp);
@@ -91,10 +91,10 @@ export function release(v: i32): void {
   let sig: u32 = 0;
   let end: u32 = 0;
   while (cur >= 0) {
-    const next = load<i32>(vNext + (<usize>cur << 2));
+    const next = load<i32>(vNext + vmOff(cur));
     if (cur == v) {
       if (prev < 0) store<i32>(hp, next);
-      else store<i32>(vNext + (<usize>prev << 2), next);
+      else store<i32>(vNext + vmOff(prev), next);
       if (!fold) break;
     } else {
       if (fold) {
@@ -118,7 +118,7 @@ export function release(v: i32): void {
     addHostsUsed(-1);
     if (hostOwner(h) != NONE) dropOwnership(h);
   }
-  store<i32>(vHost + (<usize>v << 2), -1);
+  store<i32>(vHost + vmOff(v), -1);
   addVmsPlaced(-1);
   totalsRelease(h, demandPtr(v));
   bumpEpoch();
@@ -132,7 +132,7 @@ export function setDemand(v: i32, demand: usize): void {
 
 /** Stores a VM's expected end time (0 = unknown) before it is placed; a move keeps it. */
 export function setEnd(v: i32, end: u32): void {
-  store<u32>(vEnd + (<usize>v << 2), end);
+  store<u32>(vEnd + vmOff(v), end);
 }
 
 /** A VM not yet placed goes onto host h (checked by the caller): its demand (copied from a padded

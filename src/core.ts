@@ -81,6 +81,7 @@ export interface CoreExports {
   scratchSize(): number;
   lanes(): number;
   hostStride(): number;
+  vmStride(): number;
   hostFreeTable(): number;
   hostVmCountTable(): number;
   hostStateTable(): number;

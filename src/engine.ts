@@ -34,6 +34,10 @@ interface Views {
   free: Int32Array;
   hostVms: Uint32Array;
   hostState: Uint32Array;
+  /** i32 entries per VM in vmHost, vmTenant, vmDeployment, vmNext and vmEnd (u16 entries in
+   *  vmConstraint: twice as many): each is a field of the core's per-VM record
+   *  (assembly/state.ts), so VM v's entry is at v x vmStride. vmDemand has its own table. */
+  vmStride: number;
   vmHost: Int32Array;
   vmDemand: Int32Array;
   vmTenant: Uint32Array;
@@ -229,23 +233,27 @@ export class Engine {
     const hs = (c.hostStride() >>> 0) / 4;
     // A field view ends at the last host's entry (the record's later fields are not its own).
     const field = this.hostRoom === 0 ? 0 : (this.hostRoom - 1) * hs + 1;
+    const vs = (c.vmStride() >>> 0) / 4;
+    // Likewise a VM field view ends at the last VM's entry.
+    const vmField = this.vmCapacity === 0 ? 0 : (this.vmCapacity - 1) * vs + 1;
     this.v = {
       buffer,
       hostStride: hs,
+      vmStride: vs,
       io: new Int32Array(buffer, io, 32),
       ioF64: new Float64Array(buffer, io, 32),
       free: new Int32Array(buffer, c.hostFreeTable() >>> 0, this.hostRoom === 0 ? 0 : (this.hostRoom - 1) * hs + this.stride),
       hostVms: new Uint32Array(buffer, c.hostVmCountTable() >>> 0, field),
       hostState: new Uint32Array(buffer, c.hostStateTable() >>> 0, field),
-      vmHost: new Int32Array(buffer, c.vmHostTable() >>> 0, this.vmCapacity),
+      vmHost: new Int32Array(buffer, c.vmHostTable() >>> 0, vmField),
       vmDemand: new Int32Array(buffer, c.vmDemandTable() >>> 0, this.vmCapacity * this.stride),
-      vmTenant: new Uint32Array(buffer, c.vmTenantTable() >>> 0, this.vmCapacity),
-      vmDeployment: new Uint32Array(buffer, c.vmDeploymentTable() >>> 0, this.vmCapacity),
-      vmNext: new Int32Array(buffer, c.vmNextTable() >>> 0, this.vmCapacity),
-      vmEnd: new Uint32Array(buffer, c.vmEndTable() >>> 0, this.vmCapacity),
+      vmTenant: new Uint32Array(buffer, c.vmTenantTable() >>> 0, vmField),
+      vmDeployment: new Uint32Array(buffer, c.vmDeploymentTable() >>> 0, vmField),
+      vmNext: new Int32Array(buffer, c.vmNextTable() >>> 0, vmField),
+      vmEnd: new Uint32Array(buffer, c.vmEndTable() >>> 0, vmField),
       hostVmHead: new Int32Array(buffer, c.hostVmHeadTable() >>> 0, field),
       totals: new BigInt64Array(buffer, c.totalsTable() >>> 0, 64),
-      vmConstraint: new Uint16Array(buffer, c.vmConstraintTable() >>> 0, this.vmCapacity),
+      vmConstraint: new Uint16Array(buffer, c.vmConstraintTable() >>> 0, this.vmCapacity === 0 ? 0 : (this.vmCapacity - 1) * 2 * vs + 1),
       hostDevices: new Uint16Array(buffer, c.deviceTable() >>> 0, this.hostRoom * this.devices.kinds.length * 16),
       vmDevices: new Uint16Array(buffer, c.vmDeviceTable() >>> 0, this.vmCapacity * this.devices.kinds.length),
       ioMasks: new Uint16Array(buffer, io + 128, 4),
@@ -311,17 +319,24 @@ export class Engine {
    *  placements, with `rollback`'s VMs put back where they were. */
   private rebuild(rollback: Rollback): void {
     const old = this.refreshViews();
-    const vmHost = old.vmHost.slice();
     const demand = old.vmDemand.slice();
-    const tenant = old.vmTenant.slice();
-    const deployment = old.vmDeployment.slice();
-    const end = old.vmEnd.slice();
+    // The VM records' fields, one entry per VM (a VM released by the trapped call keeps its
+    // facts in the old core: the rollback below puts it back with them).
+    const n = this.vmCapacity, vs = old.vmStride;
+    const vmHost = new Int32Array(n), tenant = new Uint32Array(n), deployment = new Uint32Array(n), end = new Uint32Array(n);
+    const constraint = new Uint16Array(n);
+    for (let vm = 0; vm < n; vm++) {
+      const o = vm * vs;
+      vmHost[vm] = old.vmHost[o];
+      tenant[vm] = old.vmTenant[o];
+      deployment[vm] = old.vmDeployment[o];
+      end[vm] = old.vmEnd[o];
+      constraint[vm] = old.vmConstraint[2 * o];
+    }
     // The fleet's states, not the old core's: hosts just added (addHosts) are not in it yet.
     const state = this.fleet.inService.slice();
     const kinds = this.devices.kinds.length;
     const masks = old.vmDevices.slice();
-    const constraint = new Uint16Array(this.vmCapacity);
-    for (let vm = 0; vm < this.vmCapacity; vm++) if (vmHost[vm] >= 0) constraint[vm] = old.vmConstraint[vm];
     for (const [vm, host, devices] of rollback) {
       vmHost[vm] = host;
       if (devices) devices.forEach((m, j) => { masks[vm * kinds + j] = m; });
@@ -361,7 +376,8 @@ export class Engine {
 
   private vmId(field: string, id: unknown, placed: boolean): number {
     const vm = check.intIn(field, id, 0, this.vmCapacity - 1);
-    const on = this.views.vmHost[vm];
+    const v = this.views;
+    const on = v.vmHost[vm * v.vmStride];
     if (placed && on < 0) throw new VmfabricError("UNKNOWN_VM", `${field}: vm ${vm} is not placed`, field, id);
     if (!placed && on >= 0) throw new VmfabricError("DUPLICATE_VM", `${field}: vm ${vm} is already placed on host ${on}`, field, id);
     return vm;
@@ -472,7 +488,7 @@ export class Engine {
     const prior = options?.prior === undefined ? undefined : copyPrior("prior", options.prior, this.maxFaultDomain);
     const m = prior === undefined ? 0 : prior.deployments.length;
     // Read once: the core is filled from these validated copies, never from the caller's arrays.
-    const { n, ids, demands, tenants, deployments: deps, constraints, expectedEnds } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.batchSeen, this.attrs.constraints.length);
+    const { n, ids, demands, tenants, deployments: deps, constraints, expectedEnds } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.views.vmStride, this.batchSeen, this.attrs.constraints.length);
     const D = this.dimensions.length;
     const dev = this.devices;
     if (dev.any) for (let i = 0; i < n; i++) dev.checkDemand(demands, i * D, (d) => `batch.demands[${i * D + d}]`);
@@ -532,7 +548,8 @@ export class Engine {
   /** Takes a VM off its host and gives its slice back. */
   release(vmId: number): void {
     const vm = this.vmId("vmId", vmId, true);
-    const host = this.views.vmHost[vm];
+    const v = this.views;
+    const host = v.vmHost[vm * v.vmStride];
     try {
       this.core.releaseVm(vm);
     } catch (e) {
@@ -542,7 +559,7 @@ export class Engine {
 
   /** Releases many VMs in one core call; all ids are checked first. */
   releaseBatch(vmIds: Uint32Array | readonly number[]): void {
-    const { ids, hosts } = copyRelease(vmIds, this.vmCapacity, this.views.vmHost, this.batchSeen);
+    const { ids, hosts } = copyRelease(vmIds, this.vmCapacity, this.views.vmHost, this.views.vmStride, this.batchSeen);
     const n = ids.length;
     checkBatchFits("vmIds", n, 0, this.stride, this.core.coreBytes() >>> 0);
     this.guard(() => {
@@ -557,7 +574,8 @@ export class Engine {
   move(vmId: number, options?: PlaceOptions & { target?: number }): Placement {
     const vm = this.vmId("vmId", vmId, true);
     const o = this.resolve(options, this.defaults);
-    const from = this.views.vmHost[vm];
+    const v = this.views;
+    const from = v.vmHost[vm * v.vmStride];
     let target = -1;
     if (options?.target !== undefined) {
       target = this.hostId("target", options.target);
@@ -567,7 +585,7 @@ export class Engine {
     const kinds = this.devices.kinds.length;
     const devices = Array.from(this.views.vmDevices.subarray(vm * kinds, vm * kinds + kinds));
     const host = this.guard(() => this.core.moveVm(vm, target, o.k, o.policy, o.window), () => [[vm, from, devices]]);
-    return this.outcome(vm, host, this.demandOf(vm), this.views.vmConstraint[vm]);
+    return this.outcome(vm, host, this.demandOf(vm), this.views.vmConstraint[2 * vm * this.views.vmStride]);
   }
 
   // ---- hosts and tenants ----
@@ -655,7 +673,7 @@ export class Engine {
     if (this.dedicated.has(t)) return;
     const v = this.views;
     for (let vm = 0; vm < this.vmCapacity; vm++) {
-      if (v.vmHost[vm] >= 0 && v.vmTenant[vm] === t) {
+      if (v.vmHost[vm * v.vmStride] >= 0 && v.vmTenant[vm * v.vmStride] === t) {
         throw new VmfabricError("TENANT_HAS_VMS", `tenant ${t} already has VMs placed (vm ${vm}); make it dedicated before placing any`, "tenant", t);
       }
     }
@@ -671,7 +689,7 @@ export class Engine {
 
   /** Host of a VM, or -1 when it is not placed. */
   hostOf(vmId: number): number {
-    return this.views.vmHost[check.intIn("vmId", vmId, 0, this.vmCapacity - 1)];
+    return this.views.vmHost[check.intIn("vmId", vmId, 0, this.vmCapacity - 1) * this.views.vmStride];
   }
 
   demandOf(vmId: number): number[] {
@@ -682,15 +700,15 @@ export class Engine {
 
   /** A placed VM's expected end time (0: unknown). */
   expectedEndOf(vmId: number): number {
-    return this.views.vmEnd[this.vmId("vmId", vmId, true)];
+    return this.views.vmEnd[this.vmId("vmId", vmId, true) * this.views.vmStride];
   }
 
   tenantOf(vmId: number): number {
-    return this.views.vmTenant[this.vmId("vmId", vmId, true)];
+    return this.views.vmTenant[this.vmId("vmId", vmId, true) * this.views.vmStride];
   }
 
   deploymentOf(vmId: number): number | undefined {
-    const d = this.views.vmDeployment[this.vmId("vmId", vmId, true)];
+    const d = this.views.vmDeployment[this.vmId("vmId", vmId, true) * this.views.vmStride];
     return d === NO_DEPLOYMENT ? undefined : d;
   }
 
@@ -751,7 +769,7 @@ export class Engine {
   vmsOnHost(host: number): number[] {
     const v = this.views;
     const out: number[] = [];
-    for (let vm = v.hostVmHead[this.hostId("host", host) * v.hostStride]; vm >= 0; vm = v.vmNext[vm]) out.push(vm);
+    for (let vm = v.hostVmHead[this.hostId("host", host) * v.hostStride]; vm >= 0; vm = v.vmNext[vm * v.vmStride]) out.push(vm);
     return out;
   }
 
@@ -838,11 +856,11 @@ export class Engine {
   tables(): EngineTables {
     const v = this.views;
     return {
-      stride: this.stride, hostStride: v.hostStride, hostCount: this.hostCount, free: v.free, hostVms: v.hostVms, hostState: v.hostState,
+      stride: this.stride, hostStride: v.hostStride, vmStride: v.vmStride, vmCapacity: this.vmCapacity, hostCount: this.hostCount, free: v.free, hostVms: v.hostVms, hostState: v.hostState,
       vmHost: v.vmHost, vmDemand: v.vmDemand, vmTenant: v.vmTenant, vmDeployment: v.vmDeployment, vmNext: v.vmNext,
       hostVmHead: v.hostVmHead, hostType: this.fleet.hostType, faultDomain: this.fleet.faultDomain,
       effective: this.fleet.types.map((t) => t.effective), dedicated: this.dedicated,
-      labelsAllow: (vm, h) => admits(this.attrs.constraints[v.vmConstraint[vm]], this.attrs.signatures[this.fleet.signature[h]]),
+      labelsAllow: (vm, h) => admits(this.attrs.constraints[v.vmConstraint[2 * vm * v.vmStride]], this.attrs.signatures[this.fleet.signature[h]]),
       devices: { kinds: this.devices.kinds, hostDevices: v.hostDevices, vmDevices: v.vmDevices },
     };
   }
@@ -856,6 +874,10 @@ export interface EngineTables {
   /** i32 entries per host in free, hostVms, hostState and hostVmHead (fields of one per-host
    *  record in the core): host h's entry is at h x hostStride (its free vector from there). */
   hostStride: number;
+  /** i32 entries per VM in vmHost, vmTenant, vmDeployment and vmNext (fields of one per-VM
+   *  record in the core): VM v's entry is at v x vmStride. */
+  vmStride: number;
+  vmCapacity: number;
   hostCount: number;
   free: ArrayLike<number>;
   hostVms: ArrayLike<number>;

@@ -40,7 +40,7 @@ export function checkPlan(engine: Engine, plan: Plan): string | undefined {
 
 function stale(engine: Engine, moves: readonly Move[], maxPerHost: number, fp: number): string | undefined {
   const st = new PlanState(engine, maxPerHost);
-  if (moves.length > 0 && spansDomains(st)) st.prepareSpread(moves.map((m) => st.t.vmDeployment[m.vm]));
+  if (moves.length > 0 && spansDomains(st)) st.prepareSpread(moves.map((m) => st.t.vmDeployment[m.vm * st.t.vmStride]));
   if (fingerprint(st.t, st.D, moves) !== fp) return "the hosts it touches changed since it was made (VMs placed, released or moved, or a service state changed)";
   for (let i = 0; i < moves.length; i++) {
     const { vm, from, to } = moves[i];

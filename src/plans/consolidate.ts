@@ -57,8 +57,8 @@ export function planConsolidate(engine: Engine, options?: ConsolidateOptions): P
   const CHUNK = 512;
   const prepare = (from: number) => {
     const deps = new Set<number>();
-    for (let i = from; i < Math.min(sources.length, from + CHUNK); i++) for (const vm of st.vmsOn(sources[i])) deps.add(t.vmDeployment[vm]);
-    if (from === 0 && chainTries > 0) for (let p = 0; p < Math.min(index.order.length, o.scan); p++) for (const vm of st.vmsOn(index.order[p])) deps.add(t.vmDeployment[vm]);
+    for (let i = from; i < Math.min(sources.length, from + CHUNK); i++) for (const vm of st.vmsOn(sources[i])) deps.add(t.vmDeployment[vm * t.vmStride]);
+    if (from === 0 && chainTries > 0) for (let p = 0; p < Math.min(index.order.length, o.scan); p++) for (const vm of st.vmsOn(index.order[p])) deps.add(t.vmDeployment[vm * t.vmStride]);
     st.prepareSpread(deps);
   };
   const role = new Uint8Array(H);

@@ -28,13 +28,13 @@ export function planDrain(engine: Engine, hosts: readonly number[], options?: Pl
   // Largest first (share of its host's capacity), as first-fit decreasing packs best.
   const size = new Map<number, number>();
   for (const vm of vms) {
-    const c = st.capacity(t.vmHost[vm]);
+    const c = st.capacity(t.vmHost[vm * t.vmStride]);
     let x = 0;
     for (let d = 0; d < st.D; d++) if (c[d] > 0) x += st.demand(vm, d) / c[d];
     size.set(vm, x);
   }
   vms.sort((a, b) => size.get(b)! - size.get(a)! || a - b);
-  if (vms.length > 0 && spansDomains(st)) st.prepareSpread(vms.map((vm) => t.vmDeployment[vm]));
+  if (vms.length > 0 && spansDomains(st)) st.prepareSpread(vms.map((vm) => t.vmDeployment[vm * t.vmStride]));
   // Every in-service host may take them, tightest first: empty hosts come last (level 63).
   const index = vms.length === 0 ? undefined : new TargetIndex(st, (h) => st.inService(h));
   const spend = new Spend(o.budget);

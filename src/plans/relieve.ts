@@ -32,7 +32,7 @@ export function planRelieve(engine: Engine, input: HotHosts, options?: PlanOptio
   const m = new Int32Array(V * D);
   const sums = new Float64Array(H * D);
   for (let vm = 0; vm < V; vm++) {
-    const h = t.vmHost[vm];
+    const h = t.vmHost[vm * t.vmStride];
     if (h < 0) continue;
     for (let d = 0; d < D; d++) {
       const x = check.intIn(`demands[${vm * stride + d}]`, dem[vm * stride + d], 0, check.I32_MAX);
@@ -60,7 +60,7 @@ export function planRelieve(engine: Engine, input: HotHosts, options?: PlanOptio
   const order = [...hot].sort((a, b) => excessShare(b) - excessShare(a) || a - b);
   const movers: number[] = [];
   for (const h of order) movers.push(...st.vmsOn(h));
-  if (movers.length > 0 && spansDomains(st)) st.prepareSpread(movers.map((vm) => t.vmDeployment[vm]));
+  if (movers.length > 0 && spansDomains(st)) st.prepareSpread(movers.map((vm) => t.vmDeployment[vm * t.vmStride]));
   const index = hot.size === 0 ? undefined : new TargetIndex(st, (h) => st.inService(h) && !hot.has(h));
   const spend = new Spend(o.budget);
   const left: number[] = [];

@@ -40,12 +40,12 @@ export class PlanState {
     this.D = engine.dimensions.length;
     this.s = this.t.stride;
     this.hs = this.t.hostStride;
-    this.vmCapacity = this.t.vmHost.length;
+    this.vmCapacity = this.t.vmCapacity;
     if (this.t.devices.kinds.length > 0) this.devices = new PlanDevices(this.t);
   }
 
   hostOf(vm: number): number {
-    return this.movedTo.get(vm) ?? this.t.vmHost[vm];
+    return this.movedTo.get(vm) ?? this.t.vmHost[vm * this.t.vmStride];
   }
 
   demand(vm: number, d: number): number {
@@ -96,7 +96,7 @@ export class PlanState {
   vmsOn(h: number): number[] {
     const out: number[] = [];
     const t = this.t;
-    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0; vm = t.vmNext[vm]) if (!this.movedTo.has(vm)) out.push(vm);
+    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0; vm = t.vmNext[vm * t.vmStride]) if (!this.movedTo.has(vm)) out.push(vm);
     const a = this.arrived.get(h);
     if (a !== undefined) out.push(...a);
     return out;
@@ -107,18 +107,18 @@ export class PlanState {
     if (this.count(h) === 0) return NONE;
     const t = this.t;
     let any = -1;
-    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0 && any < 0; vm = t.vmNext[vm]) if (!this.movedTo.has(vm)) any = vm;
+    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0 && any < 0; vm = t.vmNext[vm * t.vmStride]) if (!this.movedTo.has(vm)) any = vm;
     if (any < 0) any = this.arrived.get(h)![0];
-    const tenant = t.vmTenant[any];
+    const tenant = t.vmTenant[any * t.vmStride];
     return t.dedicated.has(tenant) ? tenant : NONE;
   }
 
   private deploymentCount(h: number, dep: number): number {
     const t = this.t;
     let n = 0;
-    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0; vm = t.vmNext[vm]) if (t.vmDeployment[vm] === dep && !this.movedTo.has(vm)) n++;
+    for (let vm = t.hostVmHead[h * this.hs]; vm >= 0; vm = t.vmNext[vm * t.vmStride]) if (t.vmDeployment[vm * t.vmStride] === dep && !this.movedTo.has(vm)) n++;
     const a = this.arrived.get(h);
-    if (a !== undefined) for (const vm of a) if (t.vmDeployment[vm] === dep) n++;
+    if (a !== undefined) for (const vm of a) if (t.vmDeployment[vm * t.vmStride] === dep) n++;
     return n;
   }
 
@@ -138,10 +138,11 @@ export class PlanState {
     }
     const vmHost = t.vmHost as Int32Array;
     const vmDep = t.vmDeployment as Uint32Array;
+    const vs = t.vmStride;
     for (let vm = 0; vm < this.vmCapacity; vm++) {
-      const dep = vmDep[vm];
+      const dep = vmDep[vm * vs];
       if ((filter[(dep & 0xfffff) >>> 5] & (1 << (dep & 31))) === 0) continue;
-      const h = vmHost[vm];
+      const h = vmHost[vm * vs];
       if (h < 0 || !want.has(dep)) continue;
       const m = this.depDomains.get(dep)!;
       const fd = t.faultDomain[h];
@@ -149,7 +150,7 @@ export class PlanState {
       this.depTotal.set(dep, this.depTotal.get(dep)! + 1);
     }
     for (const mv of this.journal) {
-      const dep = t.vmDeployment[mv.vm];
+      const dep = t.vmDeployment[mv.vm * t.vmStride];
       if (want.has(dep)) this.shiftDomain(dep, t.faultDomain[mv.from], t.faultDomain[mv.to]);
     }
   }
@@ -197,10 +198,10 @@ export class PlanState {
     if (!this.inService(to)) return "NOT_IN_SERVICE";
     if (!this.fits(vm, to)) return "NO_CAPACITY";
     if (!t.labelsAllow(vm, to)) return "NO_MATCHING_HOST";
-    const tenant = t.vmTenant[vm];
+    const tenant = t.vmTenant[vm * t.vmStride];
     const owner = this.owner(to);
     if (t.dedicated.has(tenant) ? owner !== tenant && this.count(to) !== 0 : owner !== NONE) return "DEDICATED_HOST";
-    const dep = t.vmDeployment[vm];
+    const dep = t.vmDeployment[vm * t.vmStride];
     if (dep === NO_DEPLOYMENT) return null;
     if (this.deploymentCount(to, dep) >= this.maxPerHost) return "ANTI_AFFINITY";
     const fdTo = t.faultDomain[to];
@@ -238,7 +239,7 @@ export class PlanState {
     let list = this.arrived.get(to);
     if (list === undefined) this.arrived.set(to, (list = []));
     list.push(vm);
-    this.shiftDomain(this.t.vmDeployment[vm], this.t.faultDomain[from], this.t.faultDomain[to]);
+    this.shiftDomain(this.t.vmDeployment[vm * this.t.vmStride], this.t.faultDomain[from], this.t.faultDomain[to]);
     this.devices?.move(vm, from, to);
     this.journal.push({ vm, from, to });
   }
@@ -258,7 +259,7 @@ export class PlanState {
       this.countDelta.set(to, this.countDelta.get(to)! - 1);
       this.movedTo.delete(vm);
       this.arrived.get(to)!.pop();
-      this.shiftDomain(this.t.vmDeployment[vm], this.t.faultDomain[to], this.t.faultDomain[from]);
+      this.shiftDomain(this.t.vmDeployment[vm * this.t.vmStride], this.t.faultDomain[to], this.t.faultDomain[from]);
       this.devices?.undo();
     }
   }
