@@ -2,8 +2,11 @@
 // one process (so the ratios hold on a noisy shared machine), and churn on a fragmented fleet.
 //
 //   node dist/bench/churn.js [--hosts N] [--ops N] [--seed S] [--json]
-//   node dist/bench/churn.js --fragmented [--hosts 250000] [--repeat N] ...
+//   node dist/bench/churn.js --fragmented [--hosts 250000] [--repeat N] [--ids stack|random] ...
 //
+// --ids: which free id a churn placement takes, the one released last (stack, the default: a
+// free-id stack, as the replay keeps) or one at random among all free ids (random: nearly always
+// one never placed, so its VM record is a cold line; fragmented-churn.ts).
 // --repeat N runs each fragmented case N times on fresh engines (same seed, so the same work)
 // and reports the median churn / fill ratio with its range: on a shared machine one run's
 // fill and churn phases see different neighbours' load, and a single ratio swung 0.66-1.01.
@@ -67,8 +70,8 @@ interface FragResult {
 /** Fill to 80% cpu with catalog sizes (best-fit), then churn: release a random VM, place a new
  *  one of `churn` (fragmented-churn.ts). Placements/s of the churn against the fill's, both timed
  *  over the place calls alone; cycles/s is the churn loop's wall time. */
-function fragmentedChurn(H: number, ops: number, fill: Sizes, churn: Sizes, seed: number): FragResult {
-  const run = new FragmentedChurn(churnEngine(H), H, fill, churn, seed);
+function fragmentedChurn(H: number, ops: number, fill: Sizes, churn: Sizes, seed: number, ids: "stack" | "random"): FragResult {
+  const run = new FragmentedChurn(churnEngine(H), H, fill, churn, seed, ids);
   while (run.fillSome(10_000));
   run.fragment();
   const t1 = performance.now();
@@ -84,7 +87,7 @@ function main(): void {
     options: {
       hosts: { type: "string" }, ops: { type: "string" }, seed: { type: "string", default: "1" },
       json: { type: "boolean", default: false }, fragmented: { type: "boolean", default: false },
-      only: { type: "string" }, repeat: { type: "string", default: "1" },
+      only: { type: "string" }, repeat: { type: "string", default: "1" }, ids: { type: "string", default: "stack" },
     },
     strict: true,
   });
@@ -118,10 +121,16 @@ function main(): void {
       process.exitCode = 2;
       return;
     }
+    const ids = values.ids;
+    if (ids !== "stack" && ids !== "random") {
+      console.error(`bench:churn: --ids: ${ids} is not stack or random`);
+      process.exitCode = 2;
+      return;
+    }
     const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
     const out = runs.map(({ fill, churn }) => {
       const tries: FragResult[] = [];
-      for (let i = 0; i < repeat; i++) tries.push(fragmentedChurn(H, churn.sizes === "random" ? Math.min(ops, 20_000) : ops, fill, churn, seed));
+      for (let i = 0; i < repeat; i++) tries.push(fragmentedChurn(H, churn.sizes === "random" ? Math.min(ops, 20_000) : ops, fill, churn, seed, ids));
       const ratios = tries.map((t) => t.ratio);
       return {
         fill: fill.name, sizes: churn.name, cpuUtil: tries[0].cpuUtil,
@@ -130,8 +139,8 @@ function main(): void {
         ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), ratios,
       };
     });
-    if (values.json) { console.log(JSON.stringify({ hosts: H, ops, repeat, runs: out })); return; }
-    console.log(`fragmented fleet: ${H} hosts at 80% cpu, best-fit${repeat > 1 ? `; medians of ${repeat} runs each (ratio range in brackets)` : ""}`);
+    if (values.json) { console.log(JSON.stringify({ hosts: H, ops, repeat, ids, runs: out })); return; }
+    console.log(`fragmented fleet: ${H} hosts at 80% cpu, best-fit${repeat > 1 ? `; medians of ${repeat} runs each (ratio range in brackets)` : ""}${ids === "random" ? "; churn ids drawn at random" : ""}`);
     console.log("fill sizes | churn sizes | fill placements/s | churn placements/s | churn / fill | churn cycles/s (release + place) | cpu");
     for (const r of out) {
       const range = repeat > 1 ? ` (${r.ratioMin.toFixed(2)}-${r.ratioMax.toFixed(2)})` : "";

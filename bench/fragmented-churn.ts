@@ -26,7 +26,11 @@ export class FragmentedChurn {
   churnMs = 0;
   releaseMs = 0;
 
-  constructor(readonly engine: Engine, hosts: number, private readonly fillSizes: Sizes, private readonly churnSizes: Sizes, seed: number) {
+  /** `ids`: which free id a churn placement takes: the one released last ("stack", as a free-id
+   *  stack or the replay's slot stack gives it), or one drawn at random from all free ids
+   *  ("random": nearly always one never placed, whose VM record is a cold line). */
+  constructor(readonly engine: Engine, hosts: number, private readonly fillSizes: Sizes, private readonly churnSizes: Sizes, seed: number,
+    private readonly ids: "stack" | "random" = "stack") {
     this.rand = rng(seed);
     this.target = 0.8 * hosts * EFFECTIVE[0];
   }
@@ -77,7 +81,7 @@ export class FragmentedChurn {
   /** One churn placement: a free id, a size of the churn set, the place call timed into churnMs.
    *  Returns the host (-1: rejected). */
   private placeNext(): number {
-    const id = this.freeIds.pop()!;
+    const id = this.ids === "random" ? takeRandom(this.freeIds, this.rand) : this.freeIds.pop()!;
     const d = demandOf(this.churnSizes, this.rand);
     const t = performance.now();
     const p = this.engine.place({ id, demand: d, tenant: 1 });
