@@ -22,7 +22,7 @@
 // committed state intact.
 
 import { allocTable, scratch } from "./memory";
-import { DIMS, HOSTS, LANES, VEC, VMS, VM_BYTES, hostVmCount, vDemand, vHost, vNext } from "./state";
+import { DIMS, HOSTS, LANES, VEC, VMS, hostVmCount, vDemand, vHost, vNext } from "./state";
 
 const I32_MAX: i32 = 0x7fffffff;
 export const QUOTA_MAX_HOST_VMS: i32 = 65536; // weights < 2^16, so every product fits in i64
@@ -233,7 +233,7 @@ export function quotaTick(hotTicks: u32): i32 {
 
   // ---- VM pass: want = min(demand', capEff), host sums, throttled counts ----
   for (let v: usize = 0; v < V; v++) {
-    const h = load<i32>(vHost + v * VM_BYTES);
+    const h = load<i32>(vHost + (v << 2));
     const gp = qGrant + v * VEC;
     if (h < 0) {
       memory.fill(gp, 0, VEC);
@@ -433,7 +433,7 @@ function shareContended(nc: i32, recs: usize, maxN: i32, tokIn: usize, tokOut: u
 
   // gather: VMs of contended hosts, in increasing id
   for (let v: usize = 0; v < V; v++) {
-    const h = load<i32>(vHost + v * VM_BYTES);
+    const h = load<i32>(vHost + (v << 2));
     if (h < 0) continue;
     if ((load<u32>(qHostBits + (<usize>(h >>> 5) << 2)) & (<u32>1 << <u32>(h & 31))) == 0) continue;
     const cp = qHostCur + (<usize>h << 2);
@@ -548,7 +548,7 @@ function buildOrder(): void {
   const V = <usize>VMS;
   memory.fill(qStart, 0, (H + 2) * 4);
   for (let v: usize = 0; v < V; v++) {
-    const h = load<i32>(vHost + v * VM_BYTES);
+    const h = load<i32>(vHost + (v << 2));
     const b = h < 0 ? H : <usize>h;
     const p = qStart + ((b + 1) << 2);
     store<u32>(p, load<u32>(p) + 1);
@@ -564,7 +564,7 @@ function buildOrder(): void {
   memory.copy(qHostCur, qStart, H * 4);
   let cu = <usize>load<u32>(qStart + (H << 2));
   for (let v: usize = 0; v < V; v++) {
-    const h = load<i32>(vHost + v * VM_BYTES);
+    const h = load<i32>(vHost + (v << 2));
     if (h < 0) {
       store<u32>(qOrder + (cu << 2), <u32>v);
       cu++;
@@ -600,7 +600,7 @@ function buildOrder(): void {
   store<u32>(qBlkStart + ((nb + 1) << 2), <u32>V);
   let bu = placed;
   for (let v: usize = 0; v < V; v++) {
-    const h = load<i32>(vHost + v * VM_BYTES);
+    const h = load<i32>(vHost + (v << 2));
     if (h < 0) {
       store<u32>(qBlk + (bu << 2), <u32>v);
       bu++;
@@ -639,7 +639,7 @@ function tickBlocked(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, h
   v128.store(qAcc, i32x4.splat(I32_MAX), ACC_MAXV);
   v128.store(qAcc, i32x4.eq(i32x4(0, 1, 2, 3), i32x4.splat(sLane)), ACC_SMASK);
   qRateMax = I32_MAX / qBucketTicks;
-  const trapHost: i32 = qTrapAt >= 0 ? load<i32>(vHost + <usize>qTrapAt * VM_BYTES) : -1;
+  const trapHost: i32 = qTrapAt >= 0 ? load<i32>(vHost + (<usize>qTrapAt << 2)) : -1;
   const shift = <u32>qBlkShiftBuilt;
   const nb = H == 0 ? <usize>0 : ((H - 1) >> <usize>shift) + 1;
   const vmLoop = pickVmLoop(shaped >= 0, qHasCaps ? qCapW : 0, qHasDepths);
@@ -659,7 +659,7 @@ function tickBlocked(hotTicks: u32, tokIn: usize, tokOut: usize, hotIn: usize, h
   const e = <usize>load<u32>(qBlkStart + ((nb + 1) << 2));
   for (let k = <usize>load<u32>(qBlkStart + (nb << 2)); k < e; k++) {
     const v = <usize>load<u32>(qBlk + (k << 2));
-    if (load<i32>(vHost + v * VM_BYTES) >= 0) return STALE;
+    if (load<i32>(vHost + (v << 2)) >= 0) return STALE;
     v128.store(qGrant + (v << 4), i32x4.splat(0));
     if (shaped >= 0) store<i32>(tokOut + (v << 2), -1);
   }
@@ -753,7 +753,7 @@ function pickVmLoop(shaped: bool, capW: usize, depths: bool): VmLoop {
   let thr = v128.load(acc, ACC_THR);
   for (let k = b; k < e; k++) {
     const v = <usize>load<u32>(blk + (k << 2));
-    const h = load<u32>(vh + v * VM_BYTES);
+    const h = load<u32>(vh + (v << 2));
     if (h - h0 >= nh) return true; // (unplaced: h = 2^32 - 1, in no block)
     const o = v << 4;
     const d = v128.load(dem + o);
@@ -848,7 +848,7 @@ function blockHosts(h0: usize, h1: usize, hotTicks: u32, tokIn: usize, tokOut: u
     const b = <usize>load<u32>(qStart + (h << 2));
     if (<usize>load<u32>(qStart + ((h + 1) << 2)) - b != <usize>n) return STALE;
     for (let k = b; k < b + <usize>n; k++) {
-      if (load<i32>(vHost + <usize>load<u32>(qOrder + (k << 2)) * VM_BYTES) != <i32>h) return STALE;
+      if (load<i32>(vHost + (<usize>load<u32>(qOrder + (k << 2)) << 2)) != <i32>h) return STALE;
     }
     const cp = qTypeCap + (<usize>load<u16>(qType + (h << 1)) << 4);
     shareHost(h, b, <i32>n, <u32>load<u16>(cMask + (i << 1)), cp, tokIn, tokOut);

@@ -65,20 +65,23 @@ export let hState: usize = 0;
 export let hSig: usize = 0;          // u32 per host: bit per hashed deployment present (anti-affinity filter)
 export let hFit: usize = 0;          // FIT_WORDS x u64 per host: bit s set when the host is indexed and fits shape s
 
-// VM table. A VM's scalars share one record of VM_BYTES (vRec, from a cache line's start): a
-// release reads the host and next fields, a placement writes all six, so a placement that
-// reuses an id a release just freed (a free-id stack, as the replay and the benches keep)
+// VM table. A VM's scalars but its host share one record of VM_BYTES (vRec, from a cache
+// line's start): a release reads the next field, a placement writes all five, so a placement
+// that reuses an id a release just freed (a free-id stack, as the replay and the benches keep)
 // writes to the line that release brought in, where four tables of their own were four cold
-// lines. The demand vector keeps its own table (vDemand). Each field's base below is the
-// record table plus its offset; VM v's field is at base + v x VM_BYTES (vmOff).
-export const VM_BYTES: usize = 24;
+// lines. Each field's base below is the record table plus its offset; VM v's field is at
+// base + v x VM_BYTES (vmOff). The host keeps a compact table of its own: every call on a VM id
+// first reads it (is the VM placed?), and with ids drawn at random from millions that read,
+// inside a 24-byte record, made placements about a tenth slower (docs/churn-history.md).
+// The demand vector keeps its own table too (vDemand).
+export const VM_BYTES: usize = 20;
 export let vRec: usize = 0;
-export let vHost: usize = 0;         // +0  i32, -1 when not placed
-export let vNext: usize = 0;         // +4  i32 next VM on the same host
-export let vTenant: usize = 0;       // +8  u32
-export let vDeployment: usize = 0;   // +12 u32, NONE for no deployment constraints
-export let vEnd: usize = 0;          // +16 u32 expected end time (caller's unit), 0 = unknown
-export const VREC_CON: usize = 20;   // +20 u16 label constraint (attrs.ts), then 2 bytes unused
+export let vNext: usize = 0;         // +0  i32 next VM on the same host
+export let vTenant: usize = 0;       // +4  u32
+export let vDeployment: usize = 0;   // +8  u32, NONE for no deployment constraints
+export let vEnd: usize = 0;          // +12 u32 expected end time (caller's unit), 0 = unknown
+export const VREC_CON: usize = 16;   // +16 u16 label constraint (attrs.ts), then 2 bytes unused
+export let vHost: usize = 0;         // i32 per VM, -1 when not placed
 export let vDemand: usize = 0;       // VEC per VM
 
 // Index.
@@ -170,12 +173,12 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
   setValidWord(1, 0);
 
   vRec = (allocTable(V * VM_BYTES + 64) + 63) & ~<usize>63; // from a cache line's start
-  vHost = vRec;
-  vNext = vRec + 4;
-  vTenant = vRec + 8;
-  vDeployment = vRec + 12;
-  vEnd = vRec + 16;
-  for (let v: usize = 0; v < V; v++) store<i32>(vHost + v * VM_BYTES, -1);
+  vNext = vRec;
+  vTenant = vRec + 4;
+  vDeployment = vRec + 8;
+  vEnd = vRec + 12;
+  vHost = allocTable(V * 4);
+  memory.fill(vHost, 0xff, V * 4);
   vDemand = allocTable(V * VEC);
 
   bitTreeInit(hosts);
@@ -234,7 +237,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function hostVmCount(h: i32): u32 { return load<u32>(vmCountPtr(h)); }
 /** VM v's offset in the record table: add a field's base (vHost, vNext, ...). */
 @inline export function vmOff(v: i32): usize { return <usize>v * VM_BYTES; }
-@inline export function vmHost(v: i32): i32 { return load<i32>(vHost + vmOff(v)); }
+@inline export function vmHost(v: i32): i32 { return load<i32>(vHost + (<usize>v << 2)); }
 @inline export function vmDeployment(v: i32): u32 { return load<u32>(vDeployment + vmOff(v)); }
 @inline export function vmTenant(v: i32): u32 { return load<u32>(vTenant + vmOff(v)); }
 @inline export function vmEnd(v: i32): u32 { return load<u32>(vEnd + vmOff(v)); }

@@ -47,7 +47,7 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   subInto(freePtr(h), demandPtr(v));
   if (DEV_KINDS > 0) devicesTake(v, h);
   if (counted) shortMove(before, freePtr(h));
-  store<i32>(vHost + vmOff(v), h);
+  store<i32>(vHost + (<usize>v << 2), h);
   store<u32>(vTenant + vmOff(v), tenant);
   store<u32>(vDeployment + vmOff(v), deployment);
   const hp = vmHeadPtr(h);
@@ -118,7 +118,7 @@ export function release(v: i32): void {
     addHostsUsed(-1);
     if (hostOwner(h) != NONE) dropOwnership(h);
   }
-  store<i32>(vHost + vmOff(v), -1);
+  store<i32>(vHost + (<usize>v << 2), -1);
   addVmsPlaced(-1);
   totalsRelease(h, demandPtr(v));
   bumpEpoch();

@@ -108,10 +108,10 @@ export interface BatchCopy {
 
 /**
  * Copies and validates a placeBatch input whole: ids in [0, vmCapacity), none placed
- * (`vmHost[id x vmStride] >= 0`) and none twice; demands, tenants and deployments in range. Throws (with
+ * (`vmHost[id] >= 0`) and none twice; demands, tenants and deployments in range. Throws (with
  * the field and the value as read) before anything reaches the core.
  */
-export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapacity: number, vmHost: Int32Array, vmStride: number, seen: Uint8Array, constraintCount = 1): BatchCopy {
+export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapacity: number, vmHost: Int32Array, seen: Uint8Array, constraintCount = 1): BatchCopy {
   if (typeof batch !== "object" || batch === null) throw invalid("batch", batch, "an object with ids, demands, tenants");
   const b = batch as Record<string, unknown>;
   const D = dimensions.length;
@@ -134,7 +134,7 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
   try {
     for (; i < n; i++) {
       const id = ids[i];
-      if (vmHost[id * vmStride] >= 0) throw new VmfabricError("DUPLICATE_VM", `batch.ids[${i}]: vm ${id} is already placed on host ${vmHost[id * vmStride]}`, `batch.ids[${i}]`, id);
+      if (vmHost[id] >= 0) throw new VmfabricError("DUPLICATE_VM", `batch.ids[${i}]: vm ${id} is already placed on host ${vmHost[id]}`, `batch.ids[${i}]`, id);
       if (seen[id]) throw new VmfabricError("DUPLICATE_VM", `batch.ids[${i}]: vm ${id} appears twice in the batch`, `batch.ids[${i}]`, id);
       seen[id] = 1;
     }
@@ -166,7 +166,7 @@ export function copyBatch(batch: unknown, dimensions: readonly string[], vmCapac
 
 /** Copies and validates releaseBatch's ids: each placed, none twice. Returns the ids and the
  *  host each is on (for rollback). */
-export function copyRelease(vmIds: unknown, vmCapacity: number, vmHost: Int32Array, vmStride: number, seen: Uint8Array): { ids: Uint32Array; hosts: Int32Array } {
+export function copyRelease(vmIds: unknown, vmCapacity: number, vmHost: Int32Array, seen: Uint8Array): { ids: Uint32Array; hosts: Int32Array } {
   const n = lengthOf("vmIds", vmIds);
   if (n > BATCH_MAX) throw new VmfabricError("LIMIT", `vmIds has ${n} entries; one call releases at most ${BATCH_MAX} (2^26) VMs`, "vmIds", n);
   const ids = ints("vmIds", copyOnce("vmIds", vmIds, n, "a VM id"), 0, vmCapacity - 1);
@@ -175,10 +175,10 @@ export function copyRelease(vmIds: unknown, vmCapacity: number, vmHost: Int32Arr
   try {
     for (; i < n; i++) {
       const vm = ids[i];
-      if (vmHost[vm * vmStride] < 0) throw new VmfabricError("UNKNOWN_VM", `vmIds[${i}]: vm ${vm} is not placed`, `vmIds[${i}]`, vm);
+      if (vmHost[vm] < 0) throw new VmfabricError("UNKNOWN_VM", `vmIds[${i}]: vm ${vm} is not placed`, `vmIds[${i}]`, vm);
       if (seen[vm]) throw new VmfabricError("DUPLICATE_VM", `vmIds[${i}]: vm ${vm} appears twice`, `vmIds[${i}]`, vm);
       seen[vm] = 1;
-      hosts[i] = vmHost[vm * vmStride];
+      hosts[i] = vmHost[vm];
     }
   } finally {
     for (let j = 0; j < i; j++) seen[ids[j]] = 0;

@@ -34,9 +34,10 @@ interface Views {
   free: Int32Array;
   hostVms: Uint32Array;
   hostState: Uint32Array;
-  /** i32 entries per VM in vmHost, vmTenant, vmDeployment, vmNext and vmEnd (u16 entries in
+  /** i32 entries per VM in vmTenant, vmDeployment, vmNext and vmEnd (u16 entries in
    *  vmConstraint: twice as many): each is a field of the core's per-VM record
-   *  (assembly/state.ts), so VM v's entry is at v x vmStride. vmDemand has its own table. */
+   *  (assembly/state.ts), so VM v's entry is at v x vmStride. vmHost and vmDemand have tables
+   *  of their own (vmHost[v], vmDemand from v x stride). */
   vmStride: number;
   vmHost: Int32Array;
   vmDemand: Int32Array;
@@ -245,7 +246,7 @@ export class Engine {
       free: new Int32Array(buffer, c.hostFreeTable() >>> 0, this.hostRoom === 0 ? 0 : (this.hostRoom - 1) * hs + this.stride),
       hostVms: new Uint32Array(buffer, c.hostVmCountTable() >>> 0, field),
       hostState: new Uint32Array(buffer, c.hostStateTable() >>> 0, field),
-      vmHost: new Int32Array(buffer, c.vmHostTable() >>> 0, vmField),
+      vmHost: new Int32Array(buffer, c.vmHostTable() >>> 0, this.vmCapacity),
       vmDemand: new Int32Array(buffer, c.vmDemandTable() >>> 0, this.vmCapacity * this.stride),
       vmTenant: new Uint32Array(buffer, c.vmTenantTable() >>> 0, vmField),
       vmDeployment: new Uint32Array(buffer, c.vmDeploymentTable() >>> 0, vmField),
@@ -323,11 +324,11 @@ export class Engine {
     // The VM records' fields, one entry per VM (a VM released by the trapped call keeps its
     // facts in the old core: the rollback below puts it back with them).
     const n = this.vmCapacity, vs = old.vmStride;
-    const vmHost = new Int32Array(n), tenant = new Uint32Array(n), deployment = new Uint32Array(n), end = new Uint32Array(n);
+    const vmHost = old.vmHost.slice();
+    const tenant = new Uint32Array(n), deployment = new Uint32Array(n), end = new Uint32Array(n);
     const constraint = new Uint16Array(n);
     for (let vm = 0; vm < n; vm++) {
       const o = vm * vs;
-      vmHost[vm] = old.vmHost[o];
       tenant[vm] = old.vmTenant[o];
       deployment[vm] = old.vmDeployment[o];
       end[vm] = old.vmEnd[o];
@@ -377,7 +378,7 @@ export class Engine {
   private vmId(field: string, id: unknown, placed: boolean): number {
     const vm = check.intIn(field, id, 0, this.vmCapacity - 1);
     const v = this.views;
-    const on = v.vmHost[vm * v.vmStride];
+    const on = v.vmHost[vm];
     if (placed && on < 0) throw new VmfabricError("UNKNOWN_VM", `${field}: vm ${vm} is not placed`, field, id);
     if (!placed && on >= 0) throw new VmfabricError("DUPLICATE_VM", `${field}: vm ${vm} is already placed on host ${on}`, field, id);
     return vm;
@@ -488,7 +489,7 @@ export class Engine {
     const prior = options?.prior === undefined ? undefined : copyPrior("prior", options.prior, this.maxFaultDomain);
     const m = prior === undefined ? 0 : prior.deployments.length;
     // Read once: the core is filled from these validated copies, never from the caller's arrays.
-    const { n, ids, demands, tenants, deployments: deps, constraints, expectedEnds } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.views.vmStride, this.batchSeen, this.attrs.constraints.length);
+    const { n, ids, demands, tenants, deployments: deps, constraints, expectedEnds } = copyBatch(batch, this.dimensions, this.vmCapacity, this.views.vmHost, this.batchSeen, this.attrs.constraints.length);
     const D = this.dimensions.length;
     const dev = this.devices;
     if (dev.any) for (let i = 0; i < n; i++) dev.checkDemand(demands, i * D, (d) => `batch.demands[${i * D + d}]`);
@@ -549,7 +550,7 @@ export class Engine {
   release(vmId: number): void {
     const vm = this.vmId("vmId", vmId, true);
     const v = this.views;
-    const host = v.vmHost[vm * v.vmStride];
+    const host = v.vmHost[vm];
     try {
       this.core.releaseVm(vm);
     } catch (e) {
@@ -559,7 +560,7 @@ export class Engine {
 
   /** Releases many VMs in one core call; all ids are checked first. */
   releaseBatch(vmIds: Uint32Array | readonly number[]): void {
-    const { ids, hosts } = copyRelease(vmIds, this.vmCapacity, this.views.vmHost, this.views.vmStride, this.batchSeen);
+    const { ids, hosts } = copyRelease(vmIds, this.vmCapacity, this.views.vmHost, this.batchSeen);
     const n = ids.length;
     checkBatchFits("vmIds", n, 0, this.stride, this.core.coreBytes() >>> 0);
     this.guard(() => {
@@ -575,7 +576,7 @@ export class Engine {
     const vm = this.vmId("vmId", vmId, true);
     const o = this.resolve(options, this.defaults);
     const v = this.views;
-    const from = v.vmHost[vm * v.vmStride];
+    const from = v.vmHost[vm];
     let target = -1;
     if (options?.target !== undefined) {
       target = this.hostId("target", options.target);
@@ -673,7 +674,7 @@ export class Engine {
     if (this.dedicated.has(t)) return;
     const v = this.views;
     for (let vm = 0; vm < this.vmCapacity; vm++) {
-      if (v.vmHost[vm * v.vmStride] >= 0 && v.vmTenant[vm * v.vmStride] === t) {
+      if (v.vmHost[vm] >= 0 && v.vmTenant[vm * v.vmStride] === t) {
         throw new VmfabricError("TENANT_HAS_VMS", `tenant ${t} already has VMs placed (vm ${vm}); make it dedicated before placing any`, "tenant", t);
       }
     }
@@ -689,7 +690,7 @@ export class Engine {
 
   /** Host of a VM, or -1 when it is not placed. */
   hostOf(vmId: number): number {
-    return this.views.vmHost[check.intIn("vmId", vmId, 0, this.vmCapacity - 1) * this.views.vmStride];
+    return this.views.vmHost[check.intIn("vmId", vmId, 0, this.vmCapacity - 1)];
   }
 
   demandOf(vmId: number): number[] {
@@ -874,8 +875,8 @@ export interface EngineTables {
   /** i32 entries per host in free, hostVms, hostState and hostVmHead (fields of one per-host
    *  record in the core): host h's entry is at h x hostStride (its free vector from there). */
   hostStride: number;
-  /** i32 entries per VM in vmHost, vmTenant, vmDeployment and vmNext (fields of one per-VM
-   *  record in the core): VM v's entry is at v x vmStride. */
+  /** i32 entries per VM in vmTenant, vmDeployment and vmNext (fields of one per-VM record in
+   *  the core): VM v's entry is at v x vmStride. vmHost is indexed by v. */
   vmStride: number;
   vmCapacity: number;
   hostCount: number;

@@ -28,7 +28,7 @@ export function planDrain(engine: Engine, hosts: readonly number[], options?: Pl
   // Largest first (share of its host's capacity), as first-fit decreasing packs best.
   const size = new Map<number, number>();
   for (const vm of vms) {
-    const c = st.capacity(t.vmHost[vm * t.vmStride]);
+    const c = st.capacity(t.vmHost[vm]);
     let x = 0;
     for (let d = 0; d < st.D; d++) if (c[d] > 0) x += st.demand(vm, d) / c[d];
     size.set(vm, x);

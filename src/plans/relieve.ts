@@ -32,7 +32,7 @@ export function planRelieve(engine: Engine, input: HotHosts, options?: PlanOptio
   const m = new Int32Array(V * D);
   const sums = new Float64Array(H * D);
   for (let vm = 0; vm < V; vm++) {
-    const h = t.vmHost[vm * t.vmStride];
+    const h = t.vmHost[vm];
     if (h < 0) continue;
     for (let d = 0; d < D; d++) {
       const x = check.intIn(`demands[${vm * stride + d}]`, dem[vm * stride + d], 0, check.I32_MAX);

@@ -45,7 +45,7 @@ export class PlanState {
   }
 
   hostOf(vm: number): number {
-    return this.movedTo.get(vm) ?? this.t.vmHost[vm * this.t.vmStride];
+    return this.movedTo.get(vm) ?? this.t.vmHost[vm];
   }
 
   demand(vm: number, d: number): number {
@@ -142,7 +142,7 @@ export class PlanState {
     for (let vm = 0; vm < this.vmCapacity; vm++) {
       const dep = vmDep[vm * vs];
       if ((filter[(dep & 0xfffff) >>> 5] & (1 << (dep & 31))) === 0) continue;
-      const h = vmHost[vm * vs];
+      const h = vmHost[vm];
       if (h < 0 || !want.has(dep)) continue;
       const m = this.depDomains.get(dep)!;
       const fd = t.faultDomain[h];
