@@ -74,13 +74,14 @@ export let hFit: usize = 0;          // FIT_WORDS x u64 per host: bit s set when
 // first reads it (is the VM placed?), and with ids drawn at random from millions that read,
 // inside a 24-byte record, made placements about a tenth slower (docs/churn-history.md).
 // The demand vector keeps its own table too (vDemand).
-export const VM_BYTES: usize = 20;
+export const VM_BYTES: usize = 24;
 export let vRec: usize = 0;
 export let vNext: usize = 0;         // +0  i32 next VM on the same host
-export let vTenant: usize = 0;       // +4  u32
-export let vDeployment: usize = 0;   // +8  u32, NONE for no deployment constraints
-export let vEnd: usize = 0;          // +12 u32 expected end time (caller's unit), 0 = unknown
-export const VREC_CON: usize = 16;   // +16 u16 label constraint (attrs.ts), then 2 bytes unused
+export let vPrev: usize = 0;         // +4  i32 previous VM on the same host (-1: the list's head)
+export let vTenant: usize = 0;       // +8  u32
+export let vDeployment: usize = 0;   // +12 u32, NONE for no deployment constraints
+export let vEnd: usize = 0;          // +16 u32 expected end time (caller's unit), 0 = unknown
+export const VREC_CON: usize = 20;   // +20 u16 label constraint (attrs.ts), then 2 bytes unused
 export let vHost: usize = 0;         // i32 per VM, -1 when not placed
 export let vDemand: usize = 0;       // VEC per VM
 
@@ -174,9 +175,10 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 
   vRec = (allocTable(V * VM_BYTES + 64) + 63) & ~<usize>63; // from a cache line's start
   vNext = vRec;
-  vTenant = vRec + 4;
-  vDeployment = vRec + 8;
-  vEnd = vRec + 12;
+  vPrev = vRec + 4;
+  vTenant = vRec + 8;
+  vDeployment = vRec + 12;
+  vEnd = vRec + 16;
   vHost = allocTable(V * 4);
   memory.fill(vHost, 0xff, V * 4);
   vDemand = allocTable(V * VEC);

@@ -3,7 +3,7 @@
 import { refreshHost } from "./hosts";
 import {
   NONE, addHostsUsed, addVmsPlaced, bumpEpoch, demandPtr, freePtr, sigPtr, vmCountPtr, vmHeadPtr,
-  STATE_IN_SERVICE, hostEnd, setHostEnd, hostOwner, hostState, vDeployment, vEnd, vHost, vNext, vTenant, vmDeployment, vmEnd, vmHost, vmOff,
+  STATE_IN_SERVICE, hostEnd, setHostEnd, hostOwner, hostState, vDeployment, vEnd, vHost, vNext, vPrev, vTenant, vmDeployment, vmEnd, vmHost, vmOff,
 } from "./state";
 import { dedicatedSlot, dropOwnership, takeOwnership } from "./tenants";
 import { totalsCommit, totalsRelease } from "./totals";
@@ -51,7 +51,10 @@ export function commit(v: i32, h: i32, tenant: u32, deployment: u32): void {
   store<u32>(vTenant + vmOff(v), tenant);
   store<u32>(vDeployment + vmOff(v), deployment);
   const hp = vmHeadPtr(h);
-  store<i32>(vNext + vmOff(v), load<i32>(hp));
+  const head = load<i32>(hp);
+  store<i32>(vNext + vmOff(v), head);
+  store<i32>(vPrev + vmOff(v), -1);
+  if (head >= 0) store<i32>(vPrev + vmOff(head), v);
   store<i32>(hp, v);
   const cp = vmCountPtr(h);
   const count = load<u32>(cp);
@@ -82,32 +85,24 @@ export function release(v: i32): void {
   if (counted) shortMove(before, freePtr(h));
   const hp = vmHeadPtr(h);
   const sp = sigPtr(h);
+  // Unlinked through its own prev and next, with no walk of the host's list: the host's other
+  // VMs sit anywhere in the VM table, each a cache miss, one after another.
+  const next = load<i32>(vNext + vmOff(v));
+  const prev = load<i32>(vPrev + vmOff(v));
+  if (prev < 0) store<i32>(hp, next);
+  else store<i32>(vNext + vmOff(prev), next);
+  if (next >= 0) store<i32>(vPrev + vmOff(next), prev);
   // The deployment filter and the latest end are folded again from the VMs left, unless both
-  // are 0 (no VM here has a deployment or a known end), when they stay 0 and the walk stops at
-  // v: the host's other VMs sit anywhere in the VM tables, each a cache miss per table read.
-  const fold = load<u32>(sp) != 0 || hostEnd(h) != 0;
-  let prev = -1;
-  let cur = load<i32>(hp);
-  let sig: u32 = 0;
-  let end: u32 = 0;
-  while (cur >= 0) {
-    const next = load<i32>(vNext + vmOff(cur));
-    if (cur == v) {
-      if (prev < 0) store<i32>(hp, next);
-      else store<i32>(vNext + vmOff(prev), next);
-      if (!fold) break;
-    } else {
-      if (fold) {
-        const d = vmDeployment(cur);
-        if (d != NONE) sig |= deploymentBit(d);
-        const e = vmEnd(cur);
-        if (e > end) end = e;
-      }
-      prev = cur;
+  // are 0 (no VM here has a deployment or a known end), when they stay 0.
+  if (load<u32>(sp) != 0 || hostEnd(h) != 0) {
+    let sig: u32 = 0;
+    let end: u32 = 0;
+    for (let cur = load<i32>(hp); cur >= 0; cur = load<i32>(vNext + vmOff(cur))) {
+      const d = vmDeployment(cur);
+      if (d != NONE) sig |= deploymentBit(d);
+      const e = vmEnd(cur);
+      if (e > end) end = e;
     }
-    cur = next;
-  }
-  if (fold) {
     store<u32>(sp, sig);
     setHostEnd(h, end);
   }

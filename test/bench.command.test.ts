@@ -31,8 +31,8 @@ describe("vmfabric bench", () => {
     expect(r.mix).toBe("azure");
     expect(r.maxPerHost).toBe(1);
     expect(r.coreBytes).toBeGreaterThan(0);
-    expect(r.budgetBytes).toBe(233 * 200 + 40 * 1000);
-    expect(r.bytesPerHost).toBeCloseTo((r.coreBytes - 40 * 1000) / 200, 6);
+    expect(r.budgetBytes).toBe(233 * 200 + 44 * 1000);
+    expect(r.bytesPerHost).toBeCloseTo((r.coreBytes - 44 * 1000) / 200, 6);
     expect(r.seconds).toBeGreaterThanOrEqual(0);
     expect(Object.values(r.rejectedByReason).reduce((a: number, b) => a + (b as number), 0)).toBe(r.rejected);
     for (const d of ["cpu", "memory", "network", "disk"]) {
