@@ -23,8 +23,9 @@ import { chunkByDeployments, generateStream } from "../workload/stream.js";
 /** Core bytes per host and per VM the benchmark holds the engine to (4 dimensions). 233 B/host
  *  since the per-host record (assembly/state.ts) gave the state byte a 4-byte slot (230 before). */
 const BUDGET_PER_HOST = 233;
-// 40 B/VM since the per-VM record (assembly/state.ts): next, tenant, deployment, end and
-// constraint in 20 bytes (18 before, in five tables), the host (4) and the demand vector (16).
+// 44 B/VM since the per-VM record (assembly/state.ts): next, previous, tenant, deployment, end
+// and constraint in 24 bytes (18 before, in five tables, and no previous), the host (4) and the
+// demand vector (16).
 const BUDGET_PER_VM = 44;
 export interface BenchOptions {
   hosts: number;
