@@ -206,8 +206,8 @@ export function hostStride(): usize { return HOST_BYTES; }
 export function hostFreeTable(): usize { return hFree; }
 export function hostVmCountTable(): usize { return hVmCount; }
 export function hostStateTable(): usize { return hState; }
-/** Bytes per VM record: the VM views (host, next, tenant, deployment, end, constraint) index
- *  vm x vmStride (state.ts). */
+/** Bytes per VM record: the VM views of its fields (next, tenant, deployment, end,
+ *  constraint) index vm x vmStride (state.ts); host and demand have tables of their own. */
 export function vmStride(): usize { return VM_BYTES; }
 export function vmHostTable(): usize { return vHost; }
 export function vmDemandTable(): usize { return vDemand; }

@@ -66,14 +66,15 @@ export let hSig: usize = 0;          // u32 per host: bit per hashed deployment 
 export let hFit: usize = 0;          // FIT_WORDS x u64 per host: bit s set when the host is indexed and fits shape s
 
 // VM table. A VM's scalars but its host share one record of VM_BYTES (vRec, from a cache
-// line's start): a release reads the next field, a placement writes all five, so a placement
-// that reuses an id a release just freed (a free-id stack, as the replay and the benches keep)
-// writes to the line that release brought in, where four tables of their own were four cold
-// lines. Each field's base below is the record table plus its offset; VM v's field is at
-// base + v x VM_BYTES (vmOff). The host keeps a compact table of its own: every call on a VM id
-// first reads it (is the VM placed?), and with ids drawn at random from millions that read,
-// inside a 24-byte record, made placements about a tenth slower (docs/churn-history.md).
-// The demand vector keeps its own table too (vDemand).
+// line's start): a release reads next and prev (to unlink the VM with no walk of its host's
+// list), a placement writes all six, so a placement that reuses an id a release just freed (a
+// free-id stack, as the replay and the benches keep) writes to the line that release brought
+// in, where four tables of their own were four cold lines. Each field's base below is the
+// record table plus its offset; VM v's field is at base + v x VM_BYTES (vmOff). The host keeps
+// a compact table of its own: every call on a VM id first reads it (is the VM placed?), and
+// inside the record that read made the million-VM bench 1-8% slower, and placements with ids
+// drawn at random about a twentieth slower (docs/churn-history.md). The demand vector keeps
+// its own table too (vDemand).
 export const VM_BYTES: usize = 24;
 export let vRec: usize = 0;
 export let vNext: usize = 0;         // +0  i32 next VM on the same host
@@ -237,7 +238,7 @@ export function init(dims: i32, hosts: i32, vms: i32, types: i32, faultDomains: 
 @inline export function hostOwner(h: i32): u32 { return load<u32>(recPtr(h), REC_OWNER); }
 @inline export function setHostOwner(h: i32, t: u32): void { store<u32>(recPtr(h), t, REC_OWNER); }
 @inline export function hostVmCount(h: i32): u32 { return load<u32>(vmCountPtr(h)); }
-/** VM v's offset in the record table: add a field's base (vHost, vNext, ...). */
+/** VM v's offset in the record table: add a field's base (vNext, vPrev, vTenant, ...). */
 @inline export function vmOff(v: i32): usize { return <usize>v * VM_BYTES; }
 @inline export function vmHost(v: i32): i32 { return load<i32>(vHost + (<usize>v << 2)); }
 @inline export function vmDeployment(v: i32): u32 { return load<u32>(vDeployment + vmOff(v)); }

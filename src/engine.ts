@@ -377,8 +377,7 @@ export class Engine {
 
   private vmId(field: string, id: unknown, placed: boolean): number {
     const vm = check.intIn(field, id, 0, this.vmCapacity - 1);
-    const v = this.views;
-    const on = v.vmHost[vm];
+    const on = this.views.vmHost[vm];
     if (placed && on < 0) throw new VmfabricError("UNKNOWN_VM", `${field}: vm ${vm} is not placed`, field, id);
     if (!placed && on >= 0) throw new VmfabricError("DUPLICATE_VM", `${field}: vm ${vm} is already placed on host ${on}`, field, id);
     return vm;
@@ -549,8 +548,7 @@ export class Engine {
   /** Takes a VM off its host and gives its slice back. */
   release(vmId: number): void {
     const vm = this.vmId("vmId", vmId, true);
-    const v = this.views;
-    const host = v.vmHost[vm];
+    const host = this.views.vmHost[vm];
     try {
       this.core.releaseVm(vm);
     } catch (e) {
@@ -575,8 +573,7 @@ export class Engine {
   move(vmId: number, options?: PlaceOptions & { target?: number }): Placement {
     const vm = this.vmId("vmId", vmId, true);
     const o = this.resolve(options, this.defaults);
-    const v = this.views;
-    const from = v.vmHost[vm];
+    const from = this.views.vmHost[vm];
     let target = -1;
     if (options?.target !== undefined) {
       target = this.hostId("target", options.target);
