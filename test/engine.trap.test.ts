@@ -111,6 +111,17 @@ describe("trap recovery", () => {
     }
   });
 
+  test("a trap in releaseBatch keeps each VM's label requirement", () => {
+    // Recovery copies every VM's constraint, not only those still placed in the trapped core:
+    // a VM released before the trap comes back with its requirement.
+    const e = Engine.create([{ capacity: [8, 8], labels: { zone: "a" } }, { capacity: [8, 8], labels: { zone: "b" } }], { dimensions: ["a", "b"], vmCapacity: 8 });
+    for (let v = 0; v < 4; v++) expect(e.place({ id: v, demand: [1, 1], tenant: 1, requires: { zone: ["a"] } }).host).toBe(0);
+    e.injectTrapAfter(2);
+    expectTrap(() => e.releaseBatch([0, 1, 2, 3]));
+    // Host 1 has room but the wrong zone: every VM, the two released before the trap included.
+    for (let v = 0; v < 4; v++) expect(e.move(v, { target: 1 }).rejection?.code).toBe("NO_MATCHING_HOST");
+  });
+
   test("a trap in releaseBatch puts every VM back", () => {
     const e = Engine.create([{ capacity: [4, 4] }, { capacity: [4, 4] }], { dimensions: ["a", "b"], vmCapacity: 8 });
     e.setTenantDedicated(3);
