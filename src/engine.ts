@@ -131,7 +131,8 @@ export class Engine {
     const sectors = hostRoom <= 1 << 21 ? 8 : 2;
     const kinds = this.devices.kinds.length;
     const perHost = vecBytes + 32 + 47 + (65 * sectors * vecBytes) / 63 + kinds * 32;
-    const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 22 + kinds * 2);
+    // Per VM: its demand vector, its host (4 B) and its record (24 B, assembly/state.ts).
+    const need = hostRoom * perHost + this.vmCapacity * (vecBytes + 28 + kinds * 2);
     if (need > 3 * 2 ** 30) {
       throw new VmfabricError("LIMIT", `${field} ${show(value)}: ${this.vmCapacity} VMs with room for ${hostRoom} hosts and ${this.dimensions.length} dimensions need about ${Math.ceil(need / 2 ** 20)} MiB of core tables, more than WebAssembly's 4 GiB allows`, field, value);
     }
