@@ -855,7 +855,7 @@ export class Engine {
   tables(): EngineTables {
     const v = this.views;
     return {
-      stride: this.stride, hostStride: v.hostStride, vmStride: v.vmStride, vmCapacity: this.vmCapacity, hostCount: this.hostCount, free: v.free, hostVms: v.hostVms, hostState: v.hostState,
+      stride: this.stride, hostStride: v.hostStride, vmStride: v.vmStride, hostCount: this.hostCount, free: v.free, hostVms: v.hostVms, hostState: v.hostState,
       vmHost: v.vmHost, vmDemand: v.vmDemand, vmTenant: v.vmTenant, vmDeployment: v.vmDeployment, vmNext: v.vmNext,
       hostVmHead: v.hostVmHead, hostType: this.fleet.hostType, faultDomain: this.fleet.faultDomain,
       effective: this.fleet.types.map((t) => t.effective), dedicated: this.dedicated,
@@ -876,7 +876,6 @@ export interface EngineTables {
   /** i32 entries per VM in vmTenant, vmDeployment and vmNext (fields of one per-VM record in
    *  the core): VM v's entry is at v x vmStride. vmHost is indexed by v. */
   vmStride: number;
-  vmCapacity: number;
   hostCount: number;
   free: ArrayLike<number>;
   hostVms: ArrayLike<number>;

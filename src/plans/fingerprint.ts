@@ -19,7 +19,7 @@ export function fingerprint(t: EngineTables, D: number, moves: readonly Move[]):
     for (let d = 0; d < D; d++) mix(t.free[h * s + d]);
     for (let vm = t.hostVmHead[h * s]; vm >= 0; vm = t.vmNext[vm * t.vmStride]) mix(vm);
   }
-  for (const m of moves) mix(m.vm >= 0 && m.vm < t.vmCapacity ? t.vmHost[m.vm] : -2);
+  for (const m of moves) mix(m.vm >= 0 && m.vm < t.vmHost.length ? t.vmHost[m.vm] : -2);
   mix(t.dedicated.size);
   for (const tenant of t.dedicated) mix(tenant);
   return x >>> 0;

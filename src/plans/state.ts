@@ -40,7 +40,7 @@ export class PlanState {
     this.D = engine.dimensions.length;
     this.s = this.t.stride;
     this.hs = this.t.hostStride;
-    this.vmCapacity = this.t.vmCapacity;
+    this.vmCapacity = this.t.vmHost.length;
     if (this.t.devices.kinds.length > 0) this.devices = new PlanDevices(this.t);
   }
 
